@@ -1,0 +1,107 @@
+/**
+ * Persistent state of a simulated device: a small key → bytes store. Writes are atomic per
+ * key (write a temporary file, fsync, rename, fsync the directory), so a process killed at any
+ * moment leaves the old value or the new one, never a torn file. State files are mode 0600.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface DeviceStorage {
+  /** The stored value, or undefined if the key was never written. */
+  read(key: string): Uint8Array | undefined;
+  /** Replace the value atomically. */
+  write(key: string, value: Uint8Array): void;
+  /** Remove a key (no error if absent). */
+  remove(key: string): void;
+}
+
+const KEY = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+function checkKey(key: string): void {
+  if (typeof key !== 'string' || !KEY.test(key)) throw new RangeError(`storage key ${JSON.stringify(key)} must match ${KEY}`);
+}
+
+/** Storage in memory, for tests and fleets that need no persistence. */
+export class MemoryStorage implements DeviceStorage {
+  readonly #map = new Map<string, Uint8Array>();
+
+  read(key: string): Uint8Array | undefined {
+    checkKey(key);
+    return this.#map.get(key)?.slice();
+  }
+
+  write(key: string, value: Uint8Array): void {
+    checkKey(key);
+    this.#map.set(key, value.slice());
+  }
+
+  remove(key: string): void {
+    checkKey(key);
+    this.#map.delete(key);
+  }
+}
+
+/** Storage in a state directory, one file per key, written atomically with mode 0600. */
+export class FileStorage implements DeviceStorage {
+  readonly dir: string;
+  #tmpCounter = 0;
+
+  constructor(dir: string) {
+    this.dir = dir;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Left-over temporaries are writes a crash interrupted: the renamed file is still whole.
+    for (const name of readdirSync(dir)) if (name.endsWith('.tmp')) unlinkSync(join(dir, name));
+  }
+
+  read(key: string): Uint8Array | undefined {
+    checkKey(key);
+    try {
+      return new Uint8Array(readFileSync(join(this.dir, key)));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  write(key: string, value: Uint8Array): void {
+    checkKey(key);
+    const target = join(this.dir, key);
+    const tmp = `${target}.${process.pid}.${this.#tmpCounter++}.tmp`;
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      let off = 0;
+      while (off < value.length) off += writeSync(fd, value, off, value.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, target);
+    // fsync the directory so the rename itself survives a power loss.
+    const dfd = openSync(this.dir, 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  }
+
+  remove(key: string): void {
+    checkKey(key);
+    try {
+      unlinkSync(join(this.dir, key));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+}
+
+/** Read a JSON document from storage. */
+export function readJson<T>(storage: DeviceStorage, key: string): T | undefined {
+  const bytes = storage.read(key);
+  return bytes === undefined ? undefined : (JSON.parse(new TextDecoder().decode(bytes)) as T);
+}
+
+/** Write a JSON document to storage, atomically. */
+export function writeJson(storage: DeviceStorage, key: string, value: unknown): void {
+  storage.write(key, new TextEncoder().encode(JSON.stringify(value)));
+}

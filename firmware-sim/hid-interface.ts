@@ -1,0 +1,26 @@
+/**
+ * What a simulated HID interface looks like to an endpoint. The firmware is a pure message
+ * machine: an endpoint hands it each 64-byte output report the host wrote, and the firmware
+ * emits input reports through the `send` function the endpoint attached. Endpoints (memory,
+ * UDP, USB/IP, uhid) only move bytes and never interpret them.
+ */
+export interface SimulatedHidInterface {
+  /** HID report descriptor bytes (for USB/IP and uhid endpoints). */
+  readonly reportDescriptor: Uint8Array;
+  /** Attach the sink that carries input reports to the host. */
+  attach(send: (report: Uint8Array) => void): void;
+  /** One output report from the host (64 bytes, no report-ID byte). */
+  receive(report: Uint8Array): void;
+  /** Power cycle: drop volatile state (channels, PIN tokens), keep persistent state. */
+  powerCycle?(): void;
+}
+
+/** What a simulated serial (CDC-ACM) interface looks like to an endpoint. */
+export interface SimulatedSerialInterface {
+  /** Attach the sink that carries bytes to the host. */
+  attach(send: (bytes: Uint8Array) => void): void;
+  /** Bytes from the host, in any fragmentation. */
+  receive(bytes: Uint8Array): void;
+  /** The host went away (port closed): discard any half line. */
+  disconnect?(): void;
+}

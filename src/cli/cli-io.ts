@@ -1,0 +1,36 @@
+/**
+ * What a CLI command writes to: stdout for results (one JSON document or JSON lines with
+ * `--json`), stderr for diagnostics. Injected so tests can run commands in process.
+ */
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly stdin: NodeJS.ReadableStream;
+  /** True when stdout is a terminal (live views are shown only then). */
+  readonly isTTY: boolean;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export const processIo: CliIo = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  isTTY: process.stdout.isTTY === true,
+  env: process.env,
+};
+
+/** Write one line to stdout. */
+export function printLine(io: CliIo, line: string): void {
+  io.stdout.write(`${line}\n`);
+}
+
+/** Write one JSON value as one line (JSON lines: events stream one per line). */
+export function printJson(io: CliIo, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, jsonReplacer)}\n`);
+}
+
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64url');
+  return value;
+}

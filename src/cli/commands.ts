@@ -1,0 +1,26 @@
+/**
+ * The CLI's command families. Each family lives in its own module under ./commands/ and is
+ * loaded only when used, so `tokenrig otp code` does not load USB or CTAP code.
+ */
+import type { CliIo } from './cli-io.js';
+
+export interface CommandFamily {
+  /** One line for `tokenrig --help`. */
+  summary: string;
+  /** Usage text for `tokenrig NAME --help`. */
+  usage: string;
+  load(): Promise<{ run(argv: string[], io: CliIo): Promise<number> }>;
+}
+
+export const COMMANDS: Readonly<Record<string, CommandFamily>> = {
+  otp: {
+    summary: 'compute and verify HOTP/TOTP codes',
+    usage: 'tokenrig otp code|verify ... (tokenrig otp --help)',
+    load: () => import('./commands/otp.js'),
+  },
+  demo: {
+    summary: 'run the demo of the whole mission on embedded defaults',
+    usage: 'tokenrig demo [--json]',
+    load: () => import('./commands/demo.js'),
+  },
+};

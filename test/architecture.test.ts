@@ -1,0 +1,76 @@
+/**
+ * DESIGN.md's dependency rules, enforced by scanning every import in the tree:
+ * - the shared core (src/protocol, src/otp, src/clock, src/errors.ts) imports only itself;
+ * - firmware-sim/ imports the shared core and devices/, never the host side;
+ * - host modules under src/ never import firmware-sim/ (only src/cli composes both sides);
+ * - devices/ imports nothing of the project but itself and the shared core's types.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...walk(p));
+    else if (/\.(ts|js|mjs)$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+const IMPORT = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
+
+/** Project-relative targets of every relative import in `file`. */
+function importsOf(file: string): string[] {
+  const src = readFileSync(file, 'utf8');
+  const out: string[] = [];
+  for (const m of src.matchAll(IMPORT)) {
+    const spec = m[1] ?? m[2] ?? m[3];
+    if (spec === undefined || !spec.startsWith('.')) continue;
+    out.push(relative(ROOT, resolve(dirname(file), spec)));
+  }
+  return out;
+}
+
+const isShared = (p: string): boolean => /^src\/(protocol|otp|clock)(\/|$)/.test(p) || p.startsWith('src/errors.');
+const isFirmware = (p: string): boolean => p.startsWith('firmware-sim/');
+const isDevices = (p: string): boolean => p.startsWith('devices/');
+const isCli = (p: string): boolean => p.startsWith('src/cli/');
+const isHost = (p: string): boolean => p.startsWith('src/') && !isShared(p);
+
+/** Which layer may import which; returns a reason when the edge is forbidden. */
+export function violation(from: string, to: string): string | undefined {
+  if (isShared(from) && !isShared(to)) return 'the shared core imports only the shared core';
+  if (isFirmware(from) && isHost(to)) return 'firmware-sim never imports the host side';
+  if (isDevices(from) && !isDevices(to) && !isShared(to)) return 'devices/ is data: it imports only itself and the shared core';
+  if (isHost(from) && !isCli(from) && isFirmware(to)) return 'host modules never import firmware-sim (only the CLI composes both sides)';
+  return undefined;
+}
+
+describe('import rules of DESIGN.md', () => {
+  it('the rule itself rejects forbidden edges', () => {
+    expect(violation('src/otp/hotp.ts', 'src/transports/udp.ts')).toBeDefined();
+    expect(violation('firmware-sim/otp/token.ts', 'src/drivers/otp-token-driver.ts')).toBeDefined();
+    expect(violation('src/drivers/ctaphid-device.ts', 'firmware-sim/fido/authenticator.ts')).toBeDefined();
+    expect(violation('devices/index.ts', 'firmware-sim/env/index.ts')).toBeDefined();
+    expect(violation('src/cli/commands/sim.ts', 'firmware-sim/otp/token.ts')).toBeUndefined();
+    expect(violation('firmware-sim/otp/token.ts', 'src/otp/totp.ts')).toBeUndefined();
+  });
+
+  it('every import in src/, firmware-sim/ and devices/ follows them', () => {
+    const files = ['src', 'firmware-sim', 'devices'].flatMap((d) => walk(join(ROOT, d)));
+    expect(files.length).toBeGreaterThan(5);
+    const bad: string[] = [];
+    for (const file of files) {
+      const from = relative(ROOT, file);
+      for (const to of importsOf(file)) {
+        const why = violation(from, to);
+        if (why !== undefined) bad.push(`${from} -> ${to}: ${why}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});
