@@ -1,0 +1,74 @@
+/**
+ * CTAP2 canonical CBOR (CTAP 2.1 §8 "Message Encoding", "CTAP2 canonical CBOR encoding form"),
+ * on top of cborg: integers and lengths in their shortest form, no indefinite lengths, map
+ * keys sorted by major type, then length, then bytes (RFC 7049 §3.9 "length-first"), no
+ * duplicate keys, no tags. Maps decode to `Map` because CTAP2 keys are integers.
+ *
+ * Decoding is strict: the input is decoded, re-encoded and compared byte for byte, which
+ * rejects every non-canonical form cborg would otherwise accept.
+ *
+ * @example
+ * ```ts
+ * const bytes = encodeCbor(new Map<number, unknown>([[1, 'fido'], [2, new Uint8Array(32)]]));
+ * const back = decodeCbor(bytes) as Map<number, unknown>;
+ * ```
+ */
+import { decode, encode } from 'cborg';
+
+/** A CTAP2 CBOR value as decoded: maps become `Map`. */
+export type CborValue = number | bigint | string | boolean | null | Uint8Array | CborValue[] | Map<CborValue, CborValue>;
+
+/** A CBOR input that is not canonical, malformed, or has duplicate keys. */
+export class CborError extends Error {
+  override readonly name = 'CborError';
+}
+
+const DECODE_OPTIONS = {
+  strict: true,
+  useMaps: true,
+  rejectDuplicateMapKeys: true,
+  allowIndefinite: false,
+  allowUndefined: false,
+  allowInfinity: false,
+  allowNaN: false,
+  tags: [],
+} as const;
+
+/**
+ * Encode a value in CTAP2 canonical form. `Map` and plain objects become CBOR maps; cborg's
+ * default map sorter is already length-first (major type, then length, then bytes).
+ */
+export function encodeCbor(value: unknown): Uint8Array {
+  return encode(value);
+}
+
+/** Decode one canonical CBOR item filling all of `bytes`; throws `CborError` otherwise. */
+export function decodeCbor(bytes: Uint8Array): CborValue {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array');
+  let value: CborValue;
+  try {
+    value = decode(bytes, DECODE_OPTIONS) as CborValue;
+  } catch (e) {
+    throw new CborError(`invalid CBOR: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  let again: Uint8Array;
+  try {
+    again = encode(value);
+  } catch (e) {
+    throw new CborError('CBOR value cannot be re-encoded canonically', { cause: e });
+  }
+  if (!bytesEqual(again, bytes)) throw new CborError('CBOR is not in CTAP2 canonical form');
+  return value;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The value as a Map, or a `CborError` naming `what`. */
+export function cborMap(value: CborValue | undefined, what: string): Map<CborValue, CborValue> {
+  if (!(value instanceof Map)) throw new CborError(`${what} must be a CBOR map`);
+  return value;
+}
