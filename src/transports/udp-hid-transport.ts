@@ -1,0 +1,110 @@
+/**
+ * HID over UDP: one raw 64-byte report per datagram, the SoloKeys simulation contract
+ * (device on 127.0.0.1:8111, host on 127.0.0.1:7112). Used to reach a simulated device in
+ * another process, or a SoloKeys/OpenSK simulator.
+ *
+ * @example
+ * ```ts
+ * const t = await UdpHidTransport.open({ port: 8111, localPort: 7112 });
+ * await t.write(report);
+ * ```
+ */
+import { type Socket, createSocket } from 'node:dgram';
+import { ErrorCode, TokenrigError } from '../errors.js';
+import { type HidTransport, HID_REPORT_SIZE } from './hid-transport.js';
+import { ReportQueue, checkReport, closedError } from './report-queue.js';
+
+export interface UdpHidTransportOptions {
+  /** Device address; default 127.0.0.1. */
+  host?: string;
+  /** Device port; default 8111 (SoloKeys simulation). */
+  port?: number;
+  /** Bind this local port (7112 for the SoloKeys contract); default 0 = ephemeral. */
+  localPort?: number;
+  /** Local address to bind; default 127.0.0.1. */
+  localHost?: string;
+}
+
+export const SOLOKEYS_DEVICE_PORT = 8111;
+export const SOLOKEYS_HOST_PORT = 7112;
+
+export class UdpHidTransport implements HidTransport {
+  readonly spec: string;
+  readonly #socket: Socket;
+  readonly #host: string;
+  readonly #port: number;
+  readonly #queue: ReportQueue;
+  #writing: Promise<void> = Promise.resolve();
+
+  private constructor(socket: Socket, host: string, port: number) {
+    this.#socket = socket;
+    this.#host = host;
+    this.#port = port;
+    this.spec = `udp:${host}:${port}`;
+    this.#queue = new ReportQueue(`HID transport ${this.spec}`);
+  }
+
+  /** Bind a local socket and return the transport; rejects with BAD_INPUT or NOT_FOUND. */
+  static async open(options: UdpHidTransportOptions = {}): Promise<UdpHidTransport> {
+    const host = options.host ?? '127.0.0.1';
+    const port = options.port ?? SOLOKEYS_DEVICE_PORT;
+    const localPort = options.localPort ?? 0;
+    for (const [name, p] of [['port', port], ['localPort', localPort]] as const) {
+      if (!Number.isInteger(p) || p < 0 || p > 65535 || (name === 'port' && p === 0)) throw new RangeError(`${name} must be a UDP port number`);
+    }
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      const onError = (e: Error): void => {
+        socket.close();
+        reject(new TokenrigError(ErrorCode.NOT_FOUND, `cannot bind UDP ${options.localHost ?? '127.0.0.1'}:${localPort}: ${e.message}`, { cause: e }));
+      };
+      socket.once('error', onError);
+      socket.bind(localPort, options.localHost ?? '127.0.0.1', () => {
+        socket.off('error', onError);
+        resolve();
+      });
+    });
+    const t = new UdpHidTransport(socket, host, port);
+    socket.on('message', (msg, rinfo) => {
+      // Only the device's own datagrams, and only whole reports.
+      if (rinfo.port !== port || msg.length !== HID_REPORT_SIZE) return;
+      t.#queue.push(new Uint8Array(msg));
+    });
+    socket.on('error', () => t.#queue.close());
+    return t;
+  }
+
+  /** The local port this transport receives on. */
+  get localPort(): number {
+    return this.#socket.address().port;
+  }
+
+  write(report: Uint8Array): Promise<void> {
+    if (this.#queue.closed) return Promise.reject(closedError(`HID transport ${this.spec}`));
+    try {
+      checkReport(report, HID_REPORT_SIZE);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const copy = report.slice();
+    const done = this.#writing.then(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          if (this.#queue.closed) return reject(closedError(`HID transport ${this.spec}`));
+          this.#socket.send(copy, this.#port, this.#host, (e) => (e ? reject(new TokenrigError(ErrorCode.NOT_FOUND, `UDP send to ${this.spec} failed: ${e.message}`, { cause: e })) : resolve()));
+        }),
+    );
+    this.#writing = done.catch(() => {});
+    return done;
+  }
+
+  read(timeoutMs?: number): Promise<Uint8Array> {
+    return this.#queue.read(timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    if (this.#queue.closed) return;
+    this.#queue.close();
+    await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
+  }
+}
