@@ -5,3 +5,15 @@ export { type Counter, OtpKey, dynamicTruncation, hotp } from './hotp.js';
 export { type TotpParameters, Totp, totp, totpCounter } from './totp.js';
 export { type RandomBytes, cryptoRandomBytes, generateSecret, hexDecode, hexEncode, parseBase32Secret } from './secret.js';
 export { type OtpAuthUri, formatOtpAuthUri, parseOtpAuthUri } from './uri.js';
+export {
+  type LockoutPolicy,
+  type RefusalReason,
+  type TotpVerifierOptions,
+  type VerifierState,
+  type VerifyResult,
+  HotpVerifier,
+  TotpVerifier,
+  checkVerifierState,
+  createVerifierState,
+  lockoutAfter,
+} from './verifier.js';
