@@ -1,0 +1,2 @@
+/** The device side of CTAPHID, shared by the FIDO authenticator and the OTP token's vendor interface. */
+export * from './ctaphid-firmware.js';
