@@ -69,7 +69,10 @@ export interface TotpVerifierOptions {
   t0?: number;
   /** Steps accepted either side of the expected step for sign-in; default 1 (±30 s). */
   window?: number;
-  /** Steps either side searched for the first code at enrollment; default 1. */
+  /**
+   * Steps either side of now searched for the first code's step n at enrollment; default 2,
+   * so a person who waits for code 2 and types both a little late (n+1 one step old) passes.
+   */
   enrollWindow?: number;
   /** Steps either side searched at resync; default 2880 + 120: a day and an hour at 30 s. */
   resyncWindow?: number;
@@ -139,7 +142,7 @@ export class TotpVerifier {
     this.t0 = options.t0 ?? 0;
     totpCounter(this.t0, this.period, this.t0);
     this.window = checkWindow('window', options.window ?? 1);
-    this.enrollWindow = checkWindow('enrollWindow', options.enrollWindow ?? 1);
+    this.enrollWindow = checkWindow('enrollWindow', options.enrollWindow ?? 2);
     this.resyncWindow = checkWindow('resyncWindow', options.resyncWindow ?? 3000);
     this.#key = new OtpKey(secret, options.algorithm ?? 'SHA1');
     this.#lockout = options.lockout;
