@@ -1,0 +1,120 @@
+/**
+ * A small measuring helper for benchmarks (not tests: nothing here asserts). Each case is
+ * warmed up, then run in batches sized to ~10 ms until the time budget is spent; the result
+ * is operations per second over all measured batches. `latency` samples single calls for
+ * p50/p99 where a suite wants them.
+ *
+ * A suite module (bench/otp.ts, bench/fleet.ts, bench/fido.ts) exports
+ * `run(options: SuiteOptions): Promise<BenchRow[]>`; bench/run.ts loads it lazily.
+ *
+ * @example
+ * ```ts
+ * const opsPerSec = measure(() => totp.generate(now));
+ * ```
+ */
+import { performance } from 'node:perf_hooks';
+
+/** One result: how fast `impl` does `case` of `suite`. */
+export interface BenchRow {
+  suite: string;
+  case: string;
+  impl: string;
+  opsPerSec: number;
+}
+
+export interface SuiteOptions {
+  /** Measuring time per case, in milliseconds (default 700). */
+  timeMs: number;
+}
+
+export interface MeasureOptions {
+  /** Time spent measuring, after warm-up (default 700 ms). */
+  timeMs?: number;
+  /** Time spent warming up, so the JIT has optimised the code (default 150 ms). */
+  warmupMs?: number;
+}
+
+/** A value the optimiser cannot prove unused. */
+let sink: unknown;
+export function blackhole(v: unknown): void {
+  sink = v;
+}
+export function lastSink(): unknown {
+  return sink;
+}
+
+/** Run `fn` in a tight loop for `iterations`; returns elapsed milliseconds. */
+function batch(fn: () => unknown, iterations: number): number {
+  const start = performance.now();
+  for (let i = 0; i < iterations; i++) sink = fn();
+  return performance.now() - start;
+}
+
+/** Operations per second of a synchronous `fn`. */
+export function measure(fn: () => unknown, options: MeasureOptions = {}): number {
+  const timeMs = options.timeMs ?? 700;
+  const warmupMs = options.warmupMs ?? 150;
+  // Calibrate a batch size of about 10 ms, warming up on the way.
+  let n = 1;
+  let spent = 0;
+  for (;;) {
+    const t = batch(fn, n);
+    spent += t;
+    if (t >= 10 || n >= 1 << 30) break;
+    n = t <= 0.5 ? n * 8 : Math.ceil((n * 10) / t);
+  }
+  while (spent < warmupMs) spent += batch(fn, n);
+  let ops = 0;
+  let elapsed = 0;
+  while (elapsed < timeMs) {
+    elapsed += batch(fn, n);
+    ops += n;
+  }
+  return (ops * 1000) / elapsed;
+}
+
+/** Operations per second of an asynchronous `fn` (awaited one at a time). */
+export async function measureAsync(fn: () => Promise<unknown>, options: MeasureOptions = {}): Promise<number> {
+  const timeMs = options.timeMs ?? 700;
+  const warmupMs = options.warmupMs ?? 150;
+  const until = async (ms: number): Promise<[number, number]> => {
+    let ops = 0;
+    const start = performance.now();
+    let now = start;
+    while (now - start < ms) {
+      sink = await fn();
+      ops++;
+      now = performance.now();
+    }
+    return [ops, now - start];
+  };
+  await until(warmupMs);
+  const [ops, elapsed] = await until(timeMs);
+  return (ops * 1000) / elapsed;
+}
+
+/** Single-call latencies in milliseconds, `samples` of them after `warmup` calls. */
+export function latency(fn: () => unknown, samples = 1000, warmup = 100): number[] {
+  for (let i = 0; i < warmup; i++) sink = fn();
+  const out = new Array<number>(samples);
+  for (let i = 0; i < samples; i++) {
+    const start = performance.now();
+    sink = fn();
+    out[i] = performance.now() - start;
+  }
+  return out;
+}
+
+/** The p-th percentile (0..100) of `values`, nearest rank. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+/** `{ p50, p99 }` of single-call latencies, in milliseconds. */
+export function latencySummary(fn: () => unknown, samples = 1000): { p50: number; p99: number } {
+  const l = latency(fn, samples);
+  return { p50: percentile(l, 50), p99: percentile(l, 99) };
+}

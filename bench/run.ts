@@ -1,0 +1,93 @@
+/**
+ * The benchmark runner. `npm run bench` prints a table of every suite; `npm run bench -- otp`
+ * runs the named suites; `--json` prints one JSON array of `{suite, case, impl, opsPerSec}`
+ * rows on stdout (notes go to stderr); `--time MS` sets the measuring time per case.
+ *
+ * Suites are loaded lazily, and only when their file exists (other work may not have
+ * landed yet): 'otp' → bench/otp.ts, 'fleet' → bench/fleet.ts, 'fido' → bench/fido.ts.
+ */
+import { existsSync } from 'node:fs';
+import type { BenchRow, SuiteOptions } from './harness.js';
+
+interface SuiteModule {
+  run(options: SuiteOptions): Promise<BenchRow[]> | BenchRow[];
+}
+
+const SUITES: readonly { name: string; file: string; load: () => Promise<SuiteModule> }[] = [
+  { name: 'otp', file: 'otp.ts', load: () => import('./otp.js') },
+  { name: 'fleet', file: 'fleet.ts', load: () => import('./fleet.js' as string) as Promise<SuiteModule> },
+  { name: 'fido', file: 'fido.ts', load: () => import('./fido.js' as string) as Promise<SuiteModule> },
+];
+
+/** The implementation whose speed we report against the fastest other one. */
+const OURS = 'tokenrig';
+
+function parseArgs(argv: string[]): { json: boolean; timeMs: number; names: string[] } {
+  let json = false;
+  let timeMs = 700;
+  const names: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--json') json = true;
+    else if (a === '--time') timeMs = Number(argv[++i]);
+    else if (a.startsWith('--time=')) timeMs = Number(a.slice(7));
+    else if (a.startsWith('-')) throw new Error(`unknown option ${a}: use [--json] [--time MS] [suite ...]`);
+    else names.push(a);
+  }
+  if (!(timeMs > 0)) throw new Error('--time must be a positive number of milliseconds');
+  const unknown = names.filter((n) => !SUITES.some((s) => s.name === n));
+  if (unknown.length > 0) throw new Error(`unknown suite ${unknown.join(', ')}: suites are ${SUITES.map((s) => s.name).join(', ')}`);
+  return { json, timeMs, names };
+}
+
+/** Format ops/sec with thousands separators. */
+function ops(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** Rows per (suite, case), with tokenrig / fastest-peer ratios. */
+export function table(rows: readonly BenchRow[]): string {
+  const lines: string[] = [];
+  const header = ['suite', 'case', 'impl', 'ops/sec', 'vs fastest peer'];
+  const body: string[][] = [];
+  const groups = new Map<string, BenchRow[]>();
+  for (const r of rows) {
+    const k = `${r.suite}\u0000${r.case}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  for (const group of groups.values()) {
+    const peers = group.filter((r) => r.impl !== OURS);
+    const fastestPeer = peers.reduce<BenchRow | undefined>((best, r) => (best === undefined || r.opsPerSec > best.opsPerSec ? r : best), undefined);
+    for (const r of group) {
+      const ratio = r.impl === OURS && fastestPeer !== undefined ? `${(r.opsPerSec / fastestPeer.opsPerSec).toFixed(2)}x ${fastestPeer.impl}` : '';
+      body.push([r.suite, r.case, r.impl, ops(r.opsPerSec), ratio]);
+    }
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  lines.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const b of body) lines.push(line(b));
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const { json, timeMs, names } = parseArgs(process.argv.slice(2));
+  const selected = SUITES.filter((s) => names.length === 0 || names.includes(s.name));
+  const rows: BenchRow[] = [];
+  for (const suite of selected) {
+    if (!existsSync(new URL(`./${suite.file}`, import.meta.url))) {
+      console.error(`note: suite ${suite.name} skipped: bench/${suite.file} does not exist yet`);
+      continue;
+    }
+    if (!json) console.error(`running suite ${suite.name} ...`);
+    const mod = await suite.load();
+    rows.push(...(await mod.run({ timeMs })));
+  }
+  if (json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+  else console.log(table(rows));
+}
+
+main().catch((e: unknown) => {
+  console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
