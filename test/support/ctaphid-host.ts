@@ -20,13 +20,17 @@ export class TestHidHost {
   readonly messages: HostMessage[] = [];
   readonly #device: HidLike;
   readonly #asm = new CtapHidAssembler();
+  #waiters: (() => void)[] = [];
 
   constructor(device: HidLike) {
     this.#device = device;
     device.attach((r) => {
       this.reports.push(r.slice());
       const m = this.#asm.push(r);
-      if (m.kind === 'message') this.messages.push({ cid: m.cid, cmd: m.cmd, data: m.data });
+      if (m.kind === 'message') {
+        this.messages.push({ cid: m.cid, cmd: m.cmd, data: m.data });
+        for (const w of this.#waiters.splice(0)) w();
+      }
     });
   }
 
@@ -57,6 +61,21 @@ export class TestHidHost {
     const m = this.last();
     if (m.cmd !== CTAPHID.INIT) throw new Error(`INIT answered with cmd 0x${m.cmd.toString(16)}`);
     return new DataView(m.data.buffer, m.data.byteOffset).getUint32(8);
+  }
+
+  /** Resolve once a message with command `cmd` (or ERROR) has arrived; reject after `ms` of real time. */
+  async waitFor(cmd: number, ms = 5000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!this.messages.some((m) => m.cmd === cmd || m.cmd === 0x3f)) {
+      if (Date.now() > deadline) throw new Error(`no reply 0x${cmd.toString(16)} from the device within ${ms} ms`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 50);
+        this.#waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
   }
 
   /** Wait until the device answered (async handlers), up to `ticks` macrotasks. */

@@ -1,0 +1,88 @@
+/**
+ * ES256 (ECDSA P-256 with SHA-256) keys of the authenticator. Private scalars come from the
+ * injected random source; signing runs in WebCrypto, which is native and about 30× faster
+ * than a pure-JS signer (DESIGN.md "Dependencies"), so makeCredential/getAssertion are not
+ * bound by the signature.
+ */
+import type { webcrypto } from 'node:crypto';
+import { ecdsaDerSignature } from './der.js';
+
+type CryptoKey = webcrypto.CryptoKey;
+
+/** PKCS#8 PrivateKeyInfo prefix for a P-256 ECPrivateKey without the optional public key. */
+const PKCS8_P256_PREFIX = Uint8Array.from([
+  0x30, 0x41, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03,
+  0x01, 0x07, 0x04, 0x27, 0x30, 0x25, 0x02, 0x01, 0x01, 0x04, 0x20,
+]);
+
+/** The order n of the P-256 group. */
+const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+
+/** True when `d` is a valid private scalar (1 ≤ d < n). */
+export function isValidScalar(d: Uint8Array): boolean {
+  if (d.length !== 32) return false;
+  let v = 0n;
+  for (const b of d) v = (v << 8n) | BigInt(b);
+  return v > 0n && v < P256_N;
+}
+
+/** A key pair ready to sign. */
+export interface Es256Key {
+  /** The 32-byte private scalar (kept only where it must persist, encrypted). */
+  readonly d: Uint8Array;
+  /** The public point, x and y, 32 bytes each. */
+  readonly x: Uint8Array;
+  readonly y: Uint8Array;
+  readonly signingKey: CryptoKey;
+}
+
+function b64u(s: string): Uint8Array {
+  return new Uint8Array(Buffer.from(s, 'base64url'));
+}
+
+/** Import a private scalar; WebCrypto derives the public point natively. */
+export async function importEs256(d: Uint8Array): Promise<Es256Key> {
+  if (!isValidScalar(d)) throw new RangeError('d must be a valid P-256 private scalar');
+  const pkcs8 = new Uint8Array(PKCS8_P256_PREFIX.length + 32);
+  pkcs8.set(PKCS8_P256_PREFIX);
+  pkcs8.set(d, PKCS8_P256_PREFIX.length);
+  const extractable = await globalThis.crypto.subtle.importKey('pkcs8', pkcs8, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign']);
+  const jwk = await globalThis.crypto.subtle.exportKey('jwk', extractable);
+  const signingKey = await globalThis.crypto.subtle.importKey('pkcs8', pkcs8, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+  pkcs8.fill(0);
+  return { d, x: b64u(jwk.x!), y: b64u(jwk.y!), signingKey };
+}
+
+/** A fresh key from `random` (rejection sampling keeps the scalar uniform). */
+export async function generateEs256(random: { bytes(n: number): Uint8Array }): Promise<Es256Key> {
+  for (;;) {
+    const d = random.bytes(32);
+    if (isValidScalar(d)) return importEs256(d);
+  }
+}
+
+/** ECDSA-SHA256 signature over `message`, DER-encoded as WebAuthn and U2F expect. */
+export async function signEs256(key: Es256Key, message: Uint8Array): Promise<Uint8Array> {
+  const raw = new Uint8Array(await globalThis.crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.signingKey, message));
+  // Normalize to low S (s ≤ n/2): both forms are valid ECDSA, but strict verifiers
+  // (noble's default, Bitcoin-style rules) accept only the low one.
+  let s = 0n;
+  for (const b of raw.subarray(32)) s = (s << 8n) | BigInt(b);
+  if (s > P256_N >> 1n) {
+    let v = P256_N - s;
+    for (let i = 63; i >= 32; i--) {
+      raw[i] = Number(v & 0xffn);
+      v >>= 8n;
+    }
+  }
+  return ecdsaDerSignature(raw);
+}
+
+/** The uncompressed SEC1 point 0x04‖x‖y (U2F's public key format). */
+export function uncompressedPoint(key: { x: Uint8Array; y: Uint8Array }): Uint8Array {
+  const out = new Uint8Array(65);
+  out[0] = 0x04;
+  out.set(key.x, 1);
+  out.set(key.y, 33);
+  return out;
+}
