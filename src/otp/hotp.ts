@@ -7,22 +7,32 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { type HashAlgorithm, checkDigits } from './algorithm.js';
-import { SHA1_IV, sha1Compress } from './sha1-block.js';
+import { SHA1_IV, sha1Block } from './sha1-block.js';
 
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10] as const;
 const MAX_COUNTER = (1n << 64n) - 1n;
+const TWO_32 = 0x1_0000_0000;
+/** The first bit of SHA-1 padding (FIPS 180-4 §5.1.1) as an int32 word. */
+const PAD_BIT = 0x80000000 | 0;
+/** '000'..'999': a code is formatted from 3-digit groups, with no padStart. */
+const TRIPLES: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+const ZEROS: readonly string[] = Array.from({ length: 11 }, (_, i) => '0'.repeat(i));
 
 /** A counter as RFC 4226 allows it: an unsigned 64-bit integer. */
 export type Counter = number | bigint;
 
-function counterWords(counter: Counter): [number, number] {
-  if (typeof counter === 'number') {
-    if (!Number.isSafeInteger(counter) || counter < 0) throw new RangeError(`counter must be a non-negative integer, got ${counter}`);
-    return [Math.floor(counter / 0x1_0000_0000) >>> 0, counter >>> 0];
-  }
-  if (typeof counter !== 'bigint') throw new TypeError('counter must be a number or bigint');
-  if (counter < 0n || counter > MAX_COUNTER) throw new RangeError('counter must fit in 64 unsigned bits');
-  return [Number(counter >> 32n), Number(counter & 0xffffffffn)];
+function badCounter(counter: unknown): Error {
+  if (typeof counter === 'bigint') return new RangeError('counter must fit in 64 unsigned bits');
+  if (typeof counter === 'number') return new RangeError(`counter must be a non-negative integer, got ${counter}`);
+  return new TypeError('counter must be a number or bigint');
+}
+
+/** `value` (0 <= value < 10^digits) as exactly `digits` decimal digits. */
+function formatCode(value: number, digits: number): string {
+  if (digits === 6) return TRIPLES[(value / 1000) | 0]! + TRIPLES[value % 1000]!;
+  if (digits === 8) return TRIPLES[(value / 1e6) | 0]!.slice(1) + TRIPLES[((value / 1000) | 0) % 1000]! + TRIPLES[value % 1000]!;
+  const s = String(value);
+  return s.length === digits ? s : ZEROS[digits - s.length]! + s;
 }
 
 /**
@@ -37,14 +47,14 @@ function counterWords(counter: Counter): [number, number] {
  */
 export class OtpKey {
   readonly algorithm: HashAlgorithm;
-  // SHA-1 fast path: the pad states after the first block.
-  readonly #inner = new Uint32Array(5);
-  readonly #outer = new Uint32Array(5);
-  readonly #state = new Uint32Array(5);
-  readonly #w = new Uint32Array(80);
+  // SHA-1 fast path: the pad states after the first block (int32 words, as sha1Block keeps them).
+  readonly #inner = new Int32Array(5);
+  readonly #outer = new Int32Array(5);
+  readonly #state = new Int32Array(5);
   // SHA-256/512: a keyed noble HMAC to clone.
   readonly #keyed: ReturnType<typeof hmac.create> | undefined;
   readonly #msg = new Uint8Array(8);
+  readonly #view = new DataView(this.#msg.buffer);
 
   constructor(secret: Uint8Array, algorithm: HashAlgorithm = 'SHA1') {
     if (!(secret instanceof Uint8Array)) throw new TypeError('secret must be a Uint8Array');
@@ -54,8 +64,8 @@ export class OtpKey {
       // RFC 2104 §2: keys longer than the block are hashed first, shorter ones zero-padded.
       const block = new Uint8Array(64);
       block.set(secret.length > 64 ? sha1(secret) : secret);
-      this.#padState(block, 0x36, this.#inner);
-      this.#padState(block, 0x5c, this.#outer);
+      padState(block, 0x36, this.#inner);
+      padState(block, 0x5c, this.#outer);
       block.fill(0);
       this.#keyed = undefined;
     } else if (algorithm === 'SHA256') {
@@ -67,62 +77,46 @@ export class OtpKey {
     }
   }
 
-  #padState(block: Uint8Array, pad: number, out: Uint32Array): void {
-    const w = this.#w;
-    for (let i = 0; i < 16; i++) {
-      w[i] = (((block[4 * i]! ^ pad) << 24) | ((block[4 * i + 1]! ^ pad) << 16) | ((block[4 * i + 2]! ^ pad) << 8) | (block[4 * i + 3]! ^ pad)) >>> 0;
-    }
-    out.set(SHA1_IV);
-    sha1Compress(out, w);
-  }
-
   /** The 31-bit dynamically truncated value (RFC 4226 §5.3) for `counter`. */
   truncated(counter: Counter): number {
-    const [hi, lo] = counterWords(counter);
+    let hi: number;
+    let lo: number;
+    if (typeof counter === 'number') {
+      if (!Number.isSafeInteger(counter) || counter < 0) throw badCounter(counter);
+      // `| 0` keeps the low 32 bits (ToInt32 is modulo 2^32) for any safe integer.
+      hi = counter < TWO_32 ? 0 : (counter / TWO_32) | 0;
+      lo = counter | 0;
+    } else {
+      if (typeof counter !== 'bigint' || counter < 0n || counter > MAX_COUNTER) throw badCounter(counter);
+      hi = Number(counter >> 32n) | 0;
+      lo = Number(counter & 0xffffffffn) | 0;
+    }
     if (this.#keyed === undefined) return this.#sha1Truncated(hi, lo);
-    const msg = this.#msg;
-    const view = new DataView(msg.buffer);
-    view.setUint32(0, hi);
-    view.setUint32(4, lo);
-    const mac = this.#keyed.clone().update(msg).digest();
+    this.#view.setInt32(0, hi);
+    this.#view.setInt32(4, lo);
+    const mac = this.#keyed.clone().update(this.#msg).digest();
     return dynamicTruncation(mac);
   }
 
   #sha1Truncated(hi: number, lo: number): number {
-    const w = this.#w;
     const s = this.#state;
     // Inner hash: one block holding the 8-byte counter, the 0x80 pad bit and the bit length
     // of (64-byte ipad block + 8 bytes) = 576.
-    w[0] = hi;
-    w[1] = lo;
-    w[2] = 0x80000000;
-    w.fill(0, 3, 15);
-    w[15] = 576;
-    s.set(this.#inner);
-    sha1Compress(s, w);
+    sha1Block(this.#inner, s, hi, lo, PAD_BIT, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 576);
     // Outer hash: the 20-byte inner digest, padding, length (64 + 20) * 8 = 672.
-    w[0] = s[0]!;
-    w[1] = s[1]!;
-    w[2] = s[2]!;
-    w[3] = s[3]!;
-    w[4] = s[4]!;
-    w[5] = 0x80000000;
-    w.fill(0, 6, 15);
-    w[15] = 672;
-    s.set(this.#outer);
-    sha1Compress(s, w);
+    sha1Block(this.#outer, s, s[0]!, s[1]!, s[2]!, s[3]!, s[4]!, PAD_BIT, 0, 0, 0, 0, 0, 0, 0, 0, 0, 672);
     // RFC 4226 §5.3: offset = low nibble of byte 19; take 4 bytes there, drop the top bit.
     const offset = s[4]! & 0xf;
     const word = offset >>> 2;
-    const shift = (offset & 3) * 8;
+    const shift = (offset & 3) << 3;
     const v = shift === 0 ? s[word]! : (s[word]! << shift) | (s[word + 1]! >>> (32 - shift));
     return v & 0x7fffffff;
   }
 
   /** The HOTP code for `counter`, zero-padded to `digits`. */
   hotp(counter: Counter, digits = 6): string {
-    checkDigits(digits);
-    return String(this.truncated(counter) % POW10[digits]!).padStart(digits, '0');
+    if (digits !== 6) checkDigits(digits);
+    return formatCode(this.truncated(counter) % POW10[digits]!, digits);
   }
 
   /** Zero the prepared states. The key cannot be used afterwards. */
@@ -130,9 +124,20 @@ export class OtpKey {
     this.#inner.fill(0);
     this.#outer.fill(0);
     this.#state.fill(0);
-    this.#w.fill(0);
+    this.#msg.fill(0);
     this.#keyed?.destroy();
   }
+}
+
+/** The SHA-1 state after one block of `key ^ pad` (RFC 2104: ipad 0x36, opad 0x5c). */
+function padState(block: Uint8Array, pad: number, out: Int32Array): void {
+  const w = new Int32Array(16);
+  for (let i = 0; i < 16; i++) {
+    w[i] = ((block[4 * i]! ^ pad) << 24) | ((block[4 * i + 1]! ^ pad) << 16) | ((block[4 * i + 2]! ^ pad) << 8) | (block[4 * i + 3]! ^ pad);
+  }
+  out.set(SHA1_IV.map((x) => x | 0));
+  sha1Block(out, out, w[0]!, w[1]!, w[2]!, w[3]!, w[4]!, w[5]!, w[6]!, w[7]!, w[8]!, w[9]!, w[10]!, w[11]!, w[12]!, w[13]!, w[14]!, w[15]!);
+  w.fill(0);
 }
 
 /** RFC 4226 §5.3 dynamic truncation of a full HMAC value. */
