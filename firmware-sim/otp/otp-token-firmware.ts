@@ -153,6 +153,11 @@ export class OtpTokenFirmware {
     return this.#state.presses;
   }
 
+  /** The seed, for a simulator asked to reveal it (`--reveal`); a real token has no such call. */
+  exportSecret(): Uint8Array {
+    return base32Decode(this.#state.secret);
+  }
+
   get identity(): Identity {
     return { manufacturer: this.profile.manufacturer, model: this.profile.model, serial: this.#state.serial, firmware: this.profile.firmwareVersion };
   }

@@ -23,4 +23,7 @@ export const COMMANDS: Readonly<Record<string, CommandFamily>> = {
     usage: 'tokenrig demo [--json]',
     load: () => import('./commands/demo.js'),
   },
+  code: { summary: 'press a token (serial, UDP, HID or USB) and print its code', usage: 'tokenrig code --device SPEC [--json]', load: () => import('./commands/code.js') },
+  devices: { summary: 'list HID devices and serial ports as device specs', usage: 'tokenrig devices [--json]', load: () => import('./commands/devices.js') },
+  sim: { summary: 'run a simulated device (otp token or fido key) on a pty, TCP or UDP', usage: 'tokenrig sim otp|fido [options]', load: () => import('./commands/sim.js') },
 };
