@@ -1,0 +1,143 @@
+/**
+ * `tokenrig sim fido`: run a simulated FIDO2/U2F authenticator reachable over UDP HID.
+ *
+ *   tokenrig sim fido [--hid udp[:PORT]] [--touch auto|manual|deny] [--state DIR] [--json]
+ *
+ * `--hid udp` alone is the SoloKeys simulation contract (device on 127.0.0.1:8111), so
+ * python-fido2, Solo's test suite or `tokenrig fido` can drive it. With `--json` the first
+ * line is `{"event":"ready","endpoints":{"hid":"udp:127.0.0.1:8111"},...}` and every device
+ * event follows as one JSON line. Manual touch: press Enter. Ctrl-C stops cleanly.
+ */
+import { createInterface } from 'node:readline';
+import { UdpEndpoint } from '../../../firmware-sim/endpoints/udp-endpoint.js';
+import { AutoPresence, DenyPresence, ManualPresence, type UserPresence, createNodeEnvironment } from '../../../firmware-sim/env/index.js';
+import { FidoAuthenticator, type FidoEvent } from '../../../firmware-sim/fido/index.js';
+import { ErrorCode, TokenrigError, badInput } from '../../errors.js';
+import { choiceOpt, flag, parseCommandArgs, stringOpt } from '../args.js';
+import { type CliIo, printJson, printLine } from '../cli-io.js';
+
+const USAGE = `usage: tokenrig sim fido [--hid udp[:PORT]] [--touch auto|manual|deny] [--state DIR] [--json]
+  --hid udp[:PORT]   UDP HID endpoint on 127.0.0.1 (default port 8111, the SoloKeys contract; 0 = any)
+  --touch MODE       auto (default): every touch granted; manual: press Enter; deny: always refused
+  --state DIR        keep credentials, counters, PIN and keys in DIR (default: in memory)
+  --json             JSON lines: a "ready" event, then one line per device event`;
+
+export interface FidoSimulatorOptions {
+  port: number;
+  touch: 'auto' | 'manual' | 'deny';
+  stateDir?: string;
+  onEvent?: (e: FidoEvent) => void;
+}
+
+export interface RunningFidoSimulator {
+  authenticator: FidoAuthenticator;
+  endpoint: UdpEndpoint;
+  presence: UserPresence;
+  close(): Promise<void>;
+}
+
+/** Parse `udp`, `udp:PORT`; anything else is a user error. */
+export function parseHidOption(value: string | undefined): number {
+  if (value === undefined || value === 'udp') return 8111;
+  const m = /^udp:(\d{1,5})$/.exec(value);
+  if (m === null || Number(m[1]) > 65535) throw badInput(`--hid must be udp or udp:PORT (0..65535), got ${JSON.stringify(value)}`);
+  return Number(m[1]);
+}
+
+/** Start the simulator (used by the command and by tests/benchmarks). */
+export async function startFidoSimulator(options: FidoSimulatorOptions): Promise<RunningFidoSimulator> {
+  const presence = options.touch === 'manual' ? new ManualPresence() : options.touch === 'deny' ? new DenyPresence() : new AutoPresence();
+  let env;
+  try {
+    env = createNodeEnvironment({ presence, ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }) });
+  } catch (e) {
+    throw new TokenrigError(ErrorCode.BAD_INPUT, `cannot use state directory ${options.stateDir}: ${(e as Error).message}`);
+  }
+  let authenticator: FidoAuthenticator;
+  try {
+    authenticator = await FidoAuthenticator.create(env);
+  } catch (e) {
+    throw new TokenrigError(ErrorCode.BAD_FILE, `state in ${options.stateDir ?? 'memory'} is unreadable: ${(e as Error).message}`, { cause: e });
+  }
+  authenticator.onEvent = options.onEvent;
+  let endpoint: UdpEndpoint;
+  try {
+    endpoint = await UdpEndpoint.listen(authenticator.hid, { port: options.port, onReboot: () => options.onEvent?.({ event: 'magic_reboot' }) });
+  } catch (e) {
+    throw new TokenrigError(ErrorCode.BAD_INPUT, `cannot listen on UDP 127.0.0.1:${options.port}: ${(e as Error).message}`, { cause: e });
+  }
+  return { authenticator, endpoint, presence, close: () => endpoint.close() };
+}
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const args = parseCommandArgs(argv, { hid: { type: 'string' }, touch: { type: 'string' }, state: { type: 'string' } });
+  if (flag(args, 'help')) {
+    printLine(io, USAGE);
+    return 0;
+  }
+  const json = flag(args, 'json');
+  const port = parseHidOption(stringOpt(args, 'hid'));
+  const touch = choiceOpt(args, 'touch', ['auto', 'manual', 'deny'] as const) ?? 'auto';
+  const stateDir = stringOpt(args, 'state');
+  const show = (e: FidoEvent): void => {
+    if (json) printJson(io, e);
+    else printLine(io, describe(e, touch));
+  };
+  const sim = await startFidoSimulator({ port, touch, ...(stateDir === undefined ? {} : { stateDir }), onEvent: show });
+  const spec = sim.endpoint.spec;
+  const ready = {
+    event: 'ready',
+    endpoints: { hid: spec },
+    touch,
+    state: stateDir ?? null,
+    aaguid: sim.authenticator.profile.aaguid,
+    product: sim.authenticator.profile.product,
+    residentCredentials: sim.authenticator.residentCount,
+  };
+  if (json) printJson(io, ready);
+  else {
+    printLine(io, `FIDO2/U2F simulator listening on ${spec} (touch: ${touch}, state: ${stateDir ?? 'in memory'})`);
+    printLine(io, touch === 'manual' ? 'press Enter to touch the key when asked; Ctrl-C stops' : 'Ctrl-C stops');
+  }
+  let lines: ReturnType<typeof createInterface> | undefined;
+  if (touch === 'manual') {
+    const presence = sim.presence as ManualPresence;
+    lines = createInterface({ input: io.stdin });
+    lines.on('line', () => {
+      const n = presence.press();
+      show({ event: 'button_pressed', granted: n });
+    });
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  lines?.close();
+  await sim.close();
+  if (json) printJson(io, { event: 'stopped' });
+  else printLine(io, 'stopped');
+  return 0;
+}
+
+function describe(e: FidoEvent, touch: string): string {
+  switch (e.event) {
+    case 'touch_requested':
+      return touch === 'manual' ? `touch requested (${String(e.reason)}): press Enter` : `touch requested (${String(e.reason)})`;
+    case 'credential_created':
+      return `credential created for ${String(e.rpId)}${e.resident === true ? ' (resident)' : ''}${e.uv === true ? ' with PIN' : ''}`;
+    case 'assertion':
+      return `assertion signed, counter ${String(e.counter)}`;
+    default: {
+      const { event, ...rest } = e;
+      const fields = Object.entries(rest)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(' ');
+      return fields === '' ? event : `${event} ${fields}`;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Interop: Debian's python3-fido2 (0.9) drives the simulated authenticator over UDP HID, as it
+ * would a SoloKeys simulator, and verifies packed and U2F attestation and every signature
+ * itself. Skipped with a reason locally when python3-fido2 is absent; CI=true makes it fail.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type RunningFidoSimulator, startFidoSimulator } from '../../src/cli/commands/sim-fido.js';
+import { DEBIAN_PYTHON, peers } from '../support/peer.js';
+
+function runPython(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(DEBIAN_PYTHON, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('python3-fido2 peer over UDP HID', () => {
+  let sim: RunningFidoSimulator | undefined;
+  afterEach(async () => {
+    await sim?.close();
+    sim = undefined;
+  });
+
+  it('runs getInfo, makeCredential, getAssertion, U2F and clientPin (protocols 1 and 2) against the simulator', async (ctx) => {
+    peers.pythonFido2.require(ctx);
+    sim = await startFidoSimulator({ port: 0, touch: 'auto' });
+    const r = await runPython(join(import.meta.dirname, 'fido2_udp_peer.py'), [String(sim.endpoint.address.port)]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.ping).toBe(true);
+    expect(out.capabilities & 0x04).toBe(0x04);
+    expect(out.info.versions).toEqual(['U2F_V2', 'FIDO_2_0', 'FIDO_2_1']);
+    expect(out.info.pinUvProtocols).toEqual([2, 1]);
+    expect(out.makeCredential).toMatchObject({ fmt: 'packed', attestationVerified: true, flags: 0x41 });
+    expect(out.getAssertion).toEqual({ verified: true, counters: [1, 2] });
+    expect(out.residentAssertions).toEqual({ count: 2, users: ['rk-1', 'rk-2'] });
+    expect(out.u2f).toEqual({ version: 'U2F_V2', registered: true, checkOnly: '0x6985', authenticated: true, counter: 1 });
+    for (const v of ['1', '2']) {
+      expect(out.clientPin[v]).toEqual({ uvFlag: true, withoutPin: 'PIN_REQUIRED', wrongPin: 'PIN_INVALID', retries: 7 });
+    }
+  });
+});
