@@ -118,3 +118,36 @@ export function latencySummary(fn: () => unknown, samples = 1000): { p50: number
   const l = latency(fn, samples);
   return { p50: percentile(l, 50), p99: percentile(l, 99) };
 }
+
+/** The implementation whose speed the table reports against the fastest other one. */
+const OURS = 'tokenrig';
+
+/** Format ops/sec with thousands separators. */
+function ops(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** Rows per (suite, case), with tokenrig / fastest-peer ratios. */
+export function formatTable(rows: readonly BenchRow[]): string {
+  const lines: string[] = [];
+  const header = ['suite', 'case', 'impl', 'ops/sec', 'vs fastest peer'];
+  const body: string[][] = [];
+  const groups = new Map<string, BenchRow[]>();
+  for (const r of rows) {
+    const k = `${r.suite}\u0000${r.case}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  for (const group of groups.values()) {
+    const peers = group.filter((r) => r.impl !== OURS);
+    const fastestPeer = peers.reduce<BenchRow | undefined>((best, r) => (best === undefined || r.opsPerSec > best.opsPerSec ? r : best), undefined);
+    for (const r of group) {
+      const ratio = r.impl === OURS && fastestPeer !== undefined ? `${(r.opsPerSec / fastestPeer.opsPerSec).toFixed(2)}x ${fastestPeer.impl}` : '';
+      body.push([r.suite, r.case, r.impl, ops(r.opsPerSec), ratio]);
+    }
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  lines.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const b of body) lines.push(line(b));
+  return lines.join('\n');
+}

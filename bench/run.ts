@@ -7,7 +7,7 @@
  * landed yet): 'otp' → bench/otp.ts, 'fleet' → bench/fleet.ts, 'fido' → bench/fido.ts.
  */
 import { existsSync } from 'node:fs';
-import type { BenchRow, SuiteOptions } from './harness.js';
+import { type BenchRow, type SuiteOptions, formatTable } from './harness.js';
 
 interface SuiteModule {
   run(options: SuiteOptions): Promise<BenchRow[]> | BenchRow[];
@@ -18,9 +18,6 @@ const SUITES: readonly { name: string; file: string; load: () => Promise<SuiteMo
   { name: 'fleet', file: 'fleet.ts', load: () => import('./fleet.js' as string) as Promise<SuiteModule> },
   { name: 'fido', file: 'fido.ts', load: () => import('./fido.js' as string) as Promise<SuiteModule> },
 ];
-
-/** The implementation whose speed we report against the fastest other one. */
-const OURS = 'tokenrig';
 
 function parseArgs(argv: string[]): { json: boolean; timeMs: number; names: string[] } {
   let json = false;
@@ -40,36 +37,6 @@ function parseArgs(argv: string[]): { json: boolean; timeMs: number; names: stri
   return { json, timeMs, names };
 }
 
-/** Format ops/sec with thousands separators. */
-function ops(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
-/** Rows per (suite, case), with tokenrig / fastest-peer ratios. */
-export function table(rows: readonly BenchRow[]): string {
-  const lines: string[] = [];
-  const header = ['suite', 'case', 'impl', 'ops/sec', 'vs fastest peer'];
-  const body: string[][] = [];
-  const groups = new Map<string, BenchRow[]>();
-  for (const r of rows) {
-    const k = `${r.suite}\u0000${r.case}`;
-    groups.set(k, [...(groups.get(k) ?? []), r]);
-  }
-  for (const group of groups.values()) {
-    const peers = group.filter((r) => r.impl !== OURS);
-    const fastestPeer = peers.reduce<BenchRow | undefined>((best, r) => (best === undefined || r.opsPerSec > best.opsPerSec ? r : best), undefined);
-    for (const r of group) {
-      const ratio = r.impl === OURS && fastestPeer !== undefined ? `${(r.opsPerSec / fastestPeer.opsPerSec).toFixed(2)}x ${fastestPeer.impl}` : '';
-      body.push([r.suite, r.case, r.impl, ops(r.opsPerSec), ratio]);
-    }
-  }
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  lines.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const b of body) lines.push(line(b));
-  return lines.join('\n');
-}
-
 async function main(): Promise<void> {
   const { json, timeMs, names } = parseArgs(process.argv.slice(2));
   const selected = SUITES.filter((s) => names.length === 0 || names.includes(s.name));
@@ -84,7 +51,7 @@ async function main(): Promise<void> {
     rows.push(...(await mod.run({ timeMs })));
   }
   if (json) process.stdout.write(`${JSON.stringify(rows)}\n`);
-  else console.log(table(rows));
+  else console.log(formatTable(rows));
 }
 
 main().catch((e: unknown) => {

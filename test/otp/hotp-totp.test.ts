@@ -92,6 +92,21 @@ describe('digits 6..10', () => {
     );
   });
 
+  it('format every digit count right for 3000 consecutive counters (many leading zeros)', () => {
+    const secret = new TextEncoder().encode('12345678901234567890');
+    const key = new OtpKey(secret);
+    let leadingZeros = 0;
+    for (let c = 0; c < 3000; c++) {
+      const t = refTruncated(secret, BigInt(c));
+      for (let digits = 6; digits <= 10; digits++) {
+        const code = key.hotp(c, digits);
+        expect(code).toBe((t % 10 ** digits).toString().padStart(digits, '0'));
+        if (code.startsWith('0')) leadingZeros++;
+      }
+    }
+    expect(leadingZeros).toBeGreaterThan(1000);
+  });
+
   it('keep leading zeros (RFC 4226 counter 7 at 8 digits is 04e5b397 → 82162583; 10 digits pads)', () => {
     const key = new OtpKey(new TextEncoder().encode('12345678901234567890'));
     expect(key.hotp(7, 8)).toBe('82162583');
