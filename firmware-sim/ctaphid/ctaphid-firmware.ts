@@ -156,7 +156,9 @@ export class CtapHidFirmware implements SimulatedHidInterface {
         this.#armTimeout(result.cid);
         return;
       case 'error':
-        if (result.code !== CTAPHID_ERR.ERR_CHANNEL_BUSY) this.#clearTimeout();
+        // Only an error that ended the transaction in progress stops its timeout: a stray
+        // report from elsewhere must not leave the assembler busy forever (found by fuzzing).
+        if (this.#assembler.busyCid === undefined) this.#clearTimeout();
         this.#sendError(result.cid, result.code);
         return;
       case 'message':

@@ -69,7 +69,7 @@ describe('CTAPHID device layer', () => {
   });
 
   it('answers CHANNEL_BUSY to another channel mid-message and MSG_TIMEOUT after 500 ms', () => {
-    const { host, timers } = setup();
+    const { host, timers, fw } = setup();
     const a = host.init();
     const b = host.init();
     const packets = splitMessage(a, CTAPHID.PING, new Uint8Array(100));
@@ -81,6 +81,13 @@ describe('CTAPHID device layer', () => {
     timers.advance(1);
     expect(host.last()).toMatchObject({ cid: a, ...err(CTAPHID_ERR.ERR_MSG_TIMEOUT) });
     host.raw(packets[1]!); // stray continuation after the timeout: ignored
+    expect(host.take()).toEqual([]);
+    // Regression (fuzzing): a wrong-length report mid-message must not cancel the timeout.
+    host.raw(packets[0]!);
+    fw.receive(new Uint8Array(10));
+    host.take();
+    timers.advance(500);
+    expect(host.last()).toMatchObject({ cid: a, ...err(CTAPHID_ERR.ERR_MSG_TIMEOUT) });
     expect(host.take()).toEqual([]);
     host.send(b, CTAPHID.PING, [1]);
     expect(host.last()).toMatchObject({ cid: b, cmd: CTAPHID.PING });
