@@ -18,6 +18,15 @@ const PAD_BIT = 0x80000000 | 0;
 const TRIPLES: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 const ZEROS: readonly string[] = Array.from({ length: 11 }, (_, i) => '0'.repeat(i));
 
+/** What OtpKey uses of a noble HMAC instance. */
+interface KeyedHmac {
+  readonly outputLen: number;
+  update(data: Uint8Array): unknown;
+  digestInto(out: Uint8Array): void;
+  _cloneInto(to?: KeyedHmac): KeyedHmac;
+  destroy(): void;
+}
+
 /** A counter as RFC 4226 allows it: an unsigned 64-bit integer. */
 export type Counter = number | bigint;
 
@@ -51,8 +60,10 @@ export class OtpKey {
   readonly #inner = new Int32Array(5);
   readonly #outer = new Int32Array(5);
   readonly #state = new Int32Array(5);
-  // SHA-256/512: a keyed noble HMAC to clone.
-  readonly #keyed: ReturnType<typeof hmac.create> | undefined;
+  // SHA-256/512: a keyed noble HMAC, copied into one reused instance per code (no allocation).
+  readonly #keyed: KeyedHmac | undefined;
+  readonly #work: KeyedHmac | undefined;
+  readonly #mac = new Uint8Array(64);
   readonly #msg = new Uint8Array(8);
   readonly #view = new DataView(this.#msg.buffer);
 
@@ -68,10 +79,11 @@ export class OtpKey {
       padState(block, 0x5c, this.#outer);
       block.fill(0);
       this.#keyed = undefined;
-    } else if (algorithm === 'SHA256') {
-      this.#keyed = hmac.create(sha256, secret);
-    } else if (algorithm === 'SHA512') {
-      this.#keyed = hmac.create(sha512, secret);
+      this.#work = undefined;
+    } else if (algorithm === 'SHA256' || algorithm === 'SHA512') {
+      const keyed: KeyedHmac = hmac.create(algorithm === 'SHA256' ? sha256 : sha512, secret);
+      this.#keyed = keyed;
+      this.#work = keyed._cloneInto();
     } else {
       throw new RangeError(`unknown algorithm ${String(algorithm)}`);
     }
@@ -94,8 +106,11 @@ export class OtpKey {
     if (this.#keyed === undefined) return this.#sha1Truncated(hi, lo);
     this.#view.setInt32(0, hi);
     this.#view.setInt32(4, lo);
-    const mac = this.#keyed.clone().update(this.#msg).digest();
-    return dynamicTruncation(mac);
+    // _cloneInto resets the reused instance to the keyed state (noble's own clone() path).
+    const h = this.#keyed._cloneInto(this.#work);
+    h.update(this.#msg);
+    h.digestInto(this.#mac);
+    return truncateAt(this.#mac, h.outputLen);
   }
 
   #sha1Truncated(hi: number, lo: number): number {
@@ -125,7 +140,9 @@ export class OtpKey {
     this.#outer.fill(0);
     this.#state.fill(0);
     this.#msg.fill(0);
+    this.#mac.fill(0);
     this.#keyed?.destroy();
+    this.#work?.destroy();
   }
 }
 
@@ -142,7 +159,12 @@ function padState(block: Uint8Array, pad: number, out: Int32Array): void {
 
 /** RFC 4226 §5.3 dynamic truncation of a full HMAC value. */
 export function dynamicTruncation(mac: Uint8Array): number {
-  const offset = mac[mac.length - 1]! & 0xf;
+  return truncateAt(mac, mac.length);
+}
+
+/** Dynamic truncation of the HMAC value in `mac[0..length)`. */
+function truncateAt(mac: Uint8Array, length: number): number {
+  const offset = mac[length - 1]! & 0xf;
   return ((mac[offset]! & 0x7f) << 24) | (mac[offset + 1]! << 16) | (mac[offset + 2]! << 8) | mac[offset + 3]!;
 }
 
