@@ -1,0 +1,20 @@
+/**
+ * Seed files (host side): the token-set model, PSKC (RFC 6030), Entra and privacyIDEA CSV,
+ * otpauth:// URIs and QR codes, and the one loader other commands use.
+ */
+export { type SeedProfile, type TokenSeed, BUILTIN_SEED_PROFILES, builtinSeedProfile, checkTokenSeed, describeSeed, generateSeeds } from './token-seed.js';
+export { type PskcKeys, type PskcWriteOptions, PSKC_NS, formatPskc, parsePskc } from './pskc.js';
+export { ENTRA_COLUMNS, formatEntraCsv, formatPrivacyIdeaCsv, parseEntraCsv, parsePrivacyIdeaCsv } from './csv.js';
+export { formatUriList, parseUriList, seedFromUri, seedToUri } from './uri.js';
+export { decodeQrPng, renderQrPng, renderQrTerminal } from './qr.js';
+export {
+  type SeedFormat,
+  SEED_FORMATS,
+  formatSeedFile,
+  loadSeedFile,
+  parseSeedFile,
+  pickSeed,
+  sniffSeedFormat,
+  writeFileAtomic,
+  writeSeedFile,
+} from './seed-file.js';

@@ -1,0 +1,132 @@
+/**
+ * Seed files at the edge: sniff the format from the content, load, format and write them
+ * (atomically, mode 0600: a temporary file in the same directory, fsync, rename).
+ *
+ * @example
+ * ```ts
+ * const seeds = await loadSeedFile('tokens.pskc', { password: 'qwerty' });
+ * await writeSeedFile('tokens.csv', seeds, 'csv-entra');
+ * ```
+ */
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { ErrorCode, TokenrigError, badFile, badInput } from '../errors.js';
+import { formatEntraCsv, formatPrivacyIdeaCsv, parseEntraCsv, parsePrivacyIdeaCsv } from './csv.js';
+import { type PskcKeys, type PskcWriteOptions, formatPskc, parsePskc } from './pskc.js';
+import { decodeQrPng, renderQrPng } from './qr.js';
+import type { TokenSeed } from './token-seed.js';
+import { formatUriList, parseUriList, seedFromUri } from './uri.js';
+
+export const SEED_FORMATS = ['pskc', 'csv-entra', 'csv-privacyidea', 'uri', 'qr'] as const;
+export type SeedFormat = (typeof SEED_FORMATS)[number];
+
+const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** The format of a seed file, from its first bytes (never from its name). */
+export function sniffSeedFormat(data: Uint8Array): SeedFormat {
+  if (PNG_MAGIC.every((b, i) => data[i] === b)) return 'qr';
+  const head = new TextDecoder().decode(data.subarray(0, 4096)).replace(/^\uFEFF/, '').trimStart();
+  if (head.startsWith('<')) return 'pskc';
+  const first = head.split(/\r\n|\r|\n/).find((l) => l.trim() !== '' && !l.trim().startsWith('#')) ?? '';
+  if (/^otpauth:\/\//i.test(first.trim())) return 'uri';
+  if (/secret key/i.test(first) && /serial number/i.test(first)) return 'csv-entra';
+  if (first.includes(',')) return 'csv-privacyidea';
+  throw badFile('seed file: unknown format (expected PSKC XML, Entra or privacyIDEA CSV, otpauth:// URIs or a QR PNG)');
+}
+
+/** Parse seed file content; the format is sniffed unless given. */
+export function parseSeedFile(data: Uint8Array, keys: PskcKeys = {}, format: SeedFormat = sniffSeedFormat(data)): TokenSeed[] {
+  if (format === 'qr') return [seedFromUri(decodeQrPng(data))];
+  const text = new TextDecoder().decode(data);
+  switch (format) {
+    case 'pskc':
+      return parsePskc(text, keys);
+    case 'csv-entra':
+      return parseEntraCsv(text);
+    case 'csv-privacyidea':
+      return parsePrivacyIdeaCsv(text);
+    case 'uri':
+      return parseUriList(text);
+  }
+}
+
+/**
+ * Every seed in the file at `path` (PSKC, CSV, otpauth URIs or a QR PNG, sniffed from the
+ * content). The one loader other commands use for `--seed-file`.
+ *
+ * @example
+ * ```ts
+ * const [seed] = await loadSeedFile('aws-qr.png');
+ * ```
+ */
+export async function loadSeedFile(path: string, keys: PskcKeys = {}): Promise<TokenSeed[]> {
+  let data: Uint8Array;
+  try {
+    data = await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new TokenrigError(code === 'ENOENT' ? ErrorCode.NOT_FOUND : ErrorCode.BAD_FILE, `${path}: ${code === 'ENOENT' ? 'no such file' : 'cannot read it'}`, { cause: e });
+  }
+  try {
+    return parseSeedFile(data, keys);
+  } catch (e) {
+    if (e instanceof TokenrigError) throw new TokenrigError(e.code, `${basename(path)}: ${e.message}`, { cause: e.cause });
+    throw e;
+  }
+}
+
+/** One seed of a file: the only one, or the one with `serial`. */
+export function pickSeed(seeds: readonly TokenSeed[], serial?: string): TokenSeed {
+  if (serial !== undefined) {
+    const s = seeds.find((x) => x.serial === serial);
+    if (s === undefined) throw badInput(`no token with serial ${JSON.stringify(serial)} in the seed file (it has ${seeds.length})`);
+    return s;
+  }
+  if (seeds.length !== 1) throw badInput(`the seed file holds ${seeds.length} tokens: choose one with --serial`);
+  return seeds[0]!;
+}
+
+/** The bytes of `seeds` in `format`. QR holds exactly one token; only PSKC can be encrypted. */
+export async function formatSeedFile(seeds: readonly TokenSeed[], format: SeedFormat, options: PskcWriteOptions = {}): Promise<Uint8Array> {
+  if (seeds.length === 0) throw badInput('no tokens to write');
+  if (format !== 'pskc' && (options.key !== undefined || options.password !== undefined)) throw badInput(`only PSKC files can be encrypted; ${format} would hold the secrets in the clear`);
+  const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+  switch (format) {
+    case 'pskc':
+      return text(formatPskc(seeds, options));
+    case 'csv-entra':
+      return text(formatEntraCsv(seeds));
+    case 'csv-privacyidea':
+      return text(formatPrivacyIdeaCsv(seeds));
+    case 'uri':
+      return text(formatUriList(seeds));
+    case 'qr': {
+      if (seeds.length !== 1) throw badInput(`a QR code holds one token; got ${seeds.length} (use --format uri for many)`);
+      return renderQrPng(formatUriList(seeds).trim());
+    }
+  }
+}
+
+/** Write `data` to `path` atomically with mode 0600: temp file, fsync, rename. */
+export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  let handle;
+  try {
+    handle = await open(tmp, 'wx', 0o600);
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(tmp, path);
+  } catch (e) {
+    await handle?.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw new TokenrigError(ErrorCode.BAD_FILE, `${path}: cannot write it (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
+  }
+}
+
+/** Format and write atomically with mode 0600. */
+export async function writeSeedFile(path: string, seeds: readonly TokenSeed[], format: SeedFormat, options: PskcWriteOptions = {}): Promise<void> {
+  await writeFileAtomic(path, await formatSeedFile(seeds, format, options));
+}
