@@ -1,0 +1,185 @@
+/**
+ * authenticatorClientPIN flows (CTAP 2.1 §6.5.5) for PIN/UV auth protocols 1 and 2, built on
+ * the shared src/protocol/pin-uv-auth-protocol.ts. Randomness (ephemeral keys, IVs) is injected.
+ *
+ * @example
+ * ```ts
+ * const pin = new ClientPin(ctap2, { protocol: 2 });
+ * await pin.setPin('1234');
+ * const token = await pin.getPinUvAuthTokenUsingPinWithPermissions('1234', PERMISSION.mc, 'example.com');
+ * ```
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { ErrorCode, TokenrigError, badInput } from '../errors.js';
+import { decodeEc2CoseKey, encodeEc2CoseKey, COSE_ALG } from '../protocol/cose.js';
+import { type PinUvAuthProtocol, pinUvAuthProtocol } from '../protocol/pin-uv-auth-protocol.js';
+import type { Ctap2 } from './ctap2.js';
+
+/** clientPIN subCommand numbers (§6.5.5). */
+export const CLIENT_PIN_SUBCOMMAND = {
+  getPINRetries: 0x01,
+  getKeyAgreement: 0x02,
+  setPIN: 0x03,
+  changePIN: 0x04,
+  getPinToken: 0x05,
+  getPinUvAuthTokenUsingUvWithPermissions: 0x06,
+  getUVRetries: 0x07,
+  getPinUvAuthTokenUsingPinWithPermissions: 0x09,
+} as const;
+
+/** pinUvAuthToken permissions (§6.5.5.7). */
+export const PERMISSION = { mc: 0x01, ga: 0x02, cm: 0x04, be: 0x08, lbw: 0x10, acfg: 0x20 } as const;
+
+const P = { pinUvAuthProtocol: 0x01, subCommand: 0x02, keyAgreement: 0x03, pinUvAuthParam: 0x04, newPinEnc: 0x05, pinHashEnc: 0x06, permissions: 0x09, rpId: 0x0a } as const;
+const R = { keyAgreement: 0x01, pinUvAuthToken: 0x02, pinRetries: 0x03, powerCycleState: 0x04 } as const;
+
+const defaultRandom = (n: number): Uint8Array => globalThis.crypto.getRandomValues(new Uint8Array(n));
+const utf8 = new TextEncoder();
+
+/** §6.5.1: a PIN is at least 4 code points and at most 63 bytes of UTF-8. */
+export function checkPin(pin: string): Uint8Array {
+  if (typeof pin !== 'string') throw new TypeError('pin must be a string');
+  const bytes = utf8.encode(pin.normalize('NFC'));
+  if ([...pin].length < 4) throw badInput('PIN must be at least 4 characters');
+  if (bytes.length > 63) throw badInput('PIN must be at most 63 bytes of UTF-8');
+  return bytes;
+}
+
+export interface ClientPinOptions {
+  /** 1 or 2; default 2 when the authenticator lists it, else 1. */
+  protocol?: 1 | 2;
+  randomBytes?: (n: number) => Uint8Array;
+}
+
+export class ClientPin {
+  readonly ctap2: Ctap2;
+  readonly protocol: PinUvAuthProtocol;
+  readonly #random: (n: number) => Uint8Array;
+
+  constructor(ctap2: Ctap2, options: ClientPinOptions = {}) {
+    this.ctap2 = ctap2;
+    this.protocol = pinUvAuthProtocol(options.protocol ?? 2);
+    this.#random = options.randomBytes ?? defaultRandom;
+  }
+
+  /** The preferred protocol the authenticator supports (getInfo pinUvAuthProtocols). */
+  static async forAuthenticator(ctap2: Ctap2, options: Omit<ClientPinOptions, 'protocol'> = {}): Promise<ClientPin> {
+    const { pinUvAuthProtocols } = await ctap2.getInfo();
+    const protocol = pinUvAuthProtocols.includes(2) ? 2 : pinUvAuthProtocols.includes(1) ? 1 : undefined;
+    if (protocol === undefined) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'authenticator supports no PIN/UV auth protocol');
+    return new ClientPin(ctap2, { ...options, protocol });
+  }
+
+  #params(sub: number): Map<number, unknown> {
+    return new Map<number, unknown>([[P.pinUvAuthProtocol, this.protocol.version], [P.subCommand, sub]]);
+  }
+
+  /** Remaining PIN attempts and whether a power cycle is needed (§6.5.5.2). */
+  async getRetries(): Promise<{ retries: number; powerCycleState: boolean | undefined }> {
+    const m = await this.ctap2.clientPin(this.#params(CLIENT_PIN_SUBCOMMAND.getPINRetries));
+    const retries = m.get(R.pinRetries);
+    if (typeof retries !== 'number') throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator response: pinRetries missing');
+    const pcs = m.get(R.powerCycleState);
+    return { retries, powerCycleState: typeof pcs === 'boolean' ? pcs : undefined };
+  }
+
+  /** The authenticator's key agreement key (§6.5.5.4). */
+  async getKeyAgreement(): Promise<{ x: Uint8Array; y: Uint8Array }> {
+    const m = await this.ctap2.clientPin(this.#params(CLIENT_PIN_SUBCOMMAND.getKeyAgreement));
+    try {
+      return decodeEc2CoseKey(m.get(R.keyAgreement), COSE_ALG.ECDH_ES_HKDF_256);
+    } catch (e) {
+      throw new TokenrigError(ErrorCode.PROTOCOL, `authenticator response: keyAgreement ${e instanceof Error ? e.message : ''}`, { cause: e });
+    }
+  }
+
+  async #agree(): Promise<{ keyAgreement: Map<number, number | Uint8Array>; shared: Uint8Array }> {
+    const peer = await this.getKeyAgreement();
+    const { platformKey, sharedSecret } = this.protocol.encapsulate(peer, this.#random(32));
+    return { keyAgreement: encodeEc2CoseKey(platformKey), shared: sharedSecret };
+  }
+
+  #iv(): Uint8Array | undefined {
+    return this.protocol.version === 2 ? this.#random(16) : undefined;
+  }
+
+  #newPinEnc(shared: Uint8Array, pin: string): Uint8Array {
+    const padded = new Uint8Array(64); // §6.5.5.5: pad the PIN with zeros to 64 bytes
+    padded.set(checkPin(pin));
+    const enc = this.protocol.encrypt(shared, padded, this.#iv());
+    padded.fill(0);
+    return enc;
+  }
+
+  #pinHashEnc(shared: Uint8Array, pin: string): Uint8Array {
+    const hash = sha256(checkPin(pin)).slice(0, 16); // §6.5.5.7: LEFT(SHA-256(pin), 16)
+    const enc = this.protocol.encrypt(shared, hash, this.#iv());
+    hash.fill(0);
+    return enc;
+  }
+
+  /** Set the first PIN (§6.5.5.5). */
+  async setPin(pin: string): Promise<void> {
+    const { keyAgreement, shared } = await this.#agree();
+    const newPinEnc = this.#newPinEnc(shared, pin);
+    const params = this.#params(CLIENT_PIN_SUBCOMMAND.setPIN);
+    params.set(P.keyAgreement, keyAgreement);
+    params.set(P.pinUvAuthParam, this.protocol.authenticate(shared, newPinEnc));
+    params.set(P.newPinEnc, newPinEnc);
+    shared.fill(0);
+    await this.ctap2.clientPin(params);
+  }
+
+  /** Change the PIN (§6.5.5.6). */
+  async changePin(currentPin: string, newPin: string): Promise<void> {
+    const { keyAgreement, shared } = await this.#agree();
+    const pinHashEnc = this.#pinHashEnc(shared, currentPin);
+    const newPinEnc = this.#newPinEnc(shared, newPin);
+    const message = new Uint8Array(newPinEnc.length + pinHashEnc.length);
+    message.set(newPinEnc);
+    message.set(pinHashEnc, newPinEnc.length);
+    const params = this.#params(CLIENT_PIN_SUBCOMMAND.changePIN);
+    params.set(P.keyAgreement, keyAgreement);
+    params.set(P.pinUvAuthParam, this.protocol.authenticate(shared, message));
+    params.set(P.newPinEnc, newPinEnc);
+    params.set(P.pinHashEnc, pinHashEnc);
+    shared.fill(0);
+    await this.ctap2.clientPin(params);
+  }
+
+  /** getPinToken (§6.5.5.7.1), the CTAP 2.0 way: a token with the default permissions mc and ga. */
+  getPinToken(pin: string): Promise<Uint8Array> {
+    return this.#token(CLIENT_PIN_SUBCOMMAND.getPinToken, pin);
+  }
+
+  /** getPinUvAuthTokenUsingPinWithPermissions (§6.5.5.7.2). */
+  getPinUvAuthTokenUsingPinWithPermissions(pin: string, permissions: number, rpId?: string): Promise<Uint8Array> {
+    return this.#token(CLIENT_PIN_SUBCOMMAND.getPinUvAuthTokenUsingPinWithPermissions, pin, permissions, rpId);
+  }
+
+  async #token(sub: number, pin: string, permissions?: number, rpId?: string): Promise<Uint8Array> {
+    const { keyAgreement, shared } = await this.#agree();
+    const params = this.#params(sub);
+    params.set(P.keyAgreement, keyAgreement);
+    params.set(P.pinHashEnc, this.#pinHashEnc(shared, pin));
+    if (permissions !== undefined) params.set(P.permissions, permissions);
+    if (rpId !== undefined) params.set(P.rpId, rpId);
+    const m = await this.ctap2.clientPin(params);
+    const enc = m.get(R.pinUvAuthToken);
+    if (!(enc instanceof Uint8Array)) throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator response: pinUvAuthToken missing');
+    let token: Uint8Array;
+    try {
+      token = this.protocol.decrypt(shared, enc);
+    } catch (e) {
+      throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator response: pinUvAuthToken has a bad length', { cause: e });
+    } finally {
+      shared.fill(0);
+    }
+    return token;
+  }
+
+  /** pinUvAuthParam over `clientDataHash` for makeCredential/getAssertion (§6.1.2 step 11). */
+  authenticate(token: Uint8Array, clientDataHash: Uint8Array): Uint8Array {
+    return this.protocol.authenticate(token, clientDataHash);
+  }
+}
