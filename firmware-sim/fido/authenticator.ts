@@ -16,15 +16,15 @@ import type { CtapHidContext } from '../ctaphid/index.js';
 import { CtapHidFirmware } from '../ctaphid/index.js';
 import type { DeviceEnvironment } from '../env/index.js';
 import { KEEPALIVE_STATUS } from '../../src/protocol/ctaphid/index.js';
+import { COSE_ALG, decodeEc2CoseKey, encodeEc2CoseKey } from '../../src/protocol/cose.js';
+import { type PinUvAuthProtocol, constantTimeEqual as equalBytes, p256PublicKeyOf, pinUvAuthProtocol } from '../../src/protocol/pin-uv-auth-protocol.js';
 import { buildAttestationCertificate } from './attestation-cert.js';
-import { COSE_ALG_ECDH_ES_HKDF_256, COSE_ALG_ES256, ec2CoseKey, readEc2CoseKey } from './cose-key.js';
 import { CREDENTIAL_ID_LENGTH, unwrapCredential, wrapCredential } from './credential-id.js';
 import { CtapStatusError, S, fail } from './errors.js';
 import { type Es256Key, generateEs256, importEs256, signEs256 } from './es256.js';
 import { type FidoProfile, fidoProfile } from './profile.js';
 import { type Ctap2Request, type CredentialDescriptor, parseCtap2Request } from './requests.js';
 import { type Identity, FidoStateStore, MAX_PIN_RETRIES, type ResidentCredential } from './state.js';
-import { type PinUvAuthProtocol, ecdhX, equalBytes, p256PublicKey, pinProtocol } from './pin-uv-auth.js';
 import { type U2fDevice, handleU2fApdu } from './u2f.js';
 
 /** How long the authenticator waits for a touch before giving up (CTAP 2.1 suggests 30 s). */
@@ -161,7 +161,7 @@ export class FidoAuthenticator {
     for (;;) {
       const d = this.#env.random.bytes(32);
       try {
-        return { d, ...p256PublicKey(d) };
+        return { d, ...p256PublicKeyOf(d) };
       } catch {
         // out-of-range scalar: draw again
       }
@@ -247,7 +247,7 @@ export class FidoAuthenticator {
       [0x06, [2, 1]],
       [0x07, MAX_CREDENTIALS_IN_LIST],
       [0x08, CREDENTIAL_ID_LENGTH],
-      [0x0a, [new Map<string, unknown>([['alg', COSE_ALG_ES256], ['type', 'public-key']])]],
+      [0x0a, [new Map<string, unknown>([['alg', COSE_ALG.ES256], ['type', 'public-key']])]],
       [0x0e, this.profile.firmwareVersion[0] * 10000 + this.profile.firmwareVersion[1] * 100 + this.profile.firmwareVersion[2]],
     ]);
   }
@@ -270,8 +270,7 @@ export class FidoAuthenticator {
     const protocol = pinProtocol(req.pinUvAuthProtocol);
     if (protocol === undefined) throw fail(S.CTAP1_ERR_INVALID_PARAMETER, 'pinUvAuthProtocol');
     if (!pinSet) throw fail(S.CTAP2_ERR_PIN_NOT_SET);
-    const expected = protocol.authenticate(this.#pinToken.token, req.clientDataHash);
-    if (!equalBytes(expected, req.pinUvAuthParam)) throw fail(S.CTAP2_ERR_PIN_AUTH_INVALID);
+    if (!protocol.verify(this.#pinToken.token, req.clientDataHash, req.pinUvAuthParam)) throw fail(S.CTAP2_ERR_PIN_AUTH_INVALID);
     if ((this.#pinToken.permissions & permission) === 0) throw fail(S.CTAP2_ERR_PIN_AUTH_INVALID, 'token lacks the permission');
     if (this.#pinToken.rpId !== undefined && this.#pinToken.rpId !== rpId) throw fail(S.CTAP2_ERR_PIN_AUTH_INVALID, 'token bound to another RP');
     this.#pinToken.rpId ??= rpId;
@@ -289,7 +288,7 @@ export class FidoAuthenticator {
   async #makeCredential(req: Extract<Ctap2Request, { command: 'makeCredential' }>, ctx: CtapHidContext): Promise<Map<CborValue, unknown>> {
     if (req.clientDataHash.length !== 32) throw fail(S.CTAP1_ERR_INVALID_LENGTH, 'clientDataHash');
     const uv = await this.#checkPinAuth(req, req.rp.id, PERMISSION.mc, ctx, true);
-    if (!req.algorithms.some((a) => a.type === 'public-key' && a.alg === COSE_ALG_ES256)) throw fail(S.CTAP2_ERR_UNSUPPORTED_ALGORITHM);
+    if (!req.algorithms.some((a) => a.type === 'public-key' && a.alg === COSE_ALG.ES256)) throw fail(S.CTAP2_ERR_UNSUPPORTED_ALGORITHM);
     this.#checkOptions(req.options, false);
     const rpIdHash = sha256(new TextEncoder().encode(req.rp.id));
     for (const d of req.excludeList) {
@@ -309,7 +308,7 @@ export class FidoAuthenticator {
       if (req.user.displayName !== undefined) cred.displayName = req.user.displayName;
       if (!this.#store.putResident(cred, MAX_RESIDENT_CREDENTIALS)) throw fail(S.CTAP2_ERR_KEY_STORE_FULL);
     }
-    const publicKey = encodeCbor(ec2CoseKey(key.x, key.y, COSE_ALG_ES256));
+    const publicKey = encodeCbor(encodeEc2CoseKey({ x: key.x, y: key.y, alg: COSE_ALG.ES256 }));
     const authData = new Uint8Array(37 + 16 + 2 + id.length + publicKey.length);
     authData.set(rpIdHash);
     authData[32] = FLAG_UP | FLAG_AT | (uv ? FLAG_UV : 0);
@@ -320,7 +319,7 @@ export class FidoAuthenticator {
     authData.set(id, 55);
     authData.set(publicKey, 55 + id.length);
     const signed = concat(authData, req.clientDataHash);
-    const attStmt = new Map<string, unknown>([['alg', COSE_ALG_ES256]]);
+    const attStmt = new Map<string, unknown>([['alg', COSE_ALG.ES256]]);
     if (this.profile.attestation === 'batch') {
       attStmt.set('sig', await signEs256(this.#attestationKey, signed));
       attStmt.set('x5c', [this.#identity.attestationCert]);
@@ -426,7 +425,7 @@ export class FidoAuthenticator {
       case 0x01: // getPINRetries
         return new Map<CborValue, unknown>([[3, this.#store.readPin().retries]]);
       case 0x02: // getKeyAgreement
-        return new Map<CborValue, unknown>([[1, ec2CoseKey(this.#keyAgreement.x, this.#keyAgreement.y, COSE_ALG_ECDH_ES_HKDF_256)]]);
+        return new Map<CborValue, unknown>([[1, encodeEc2CoseKey({ x: this.#keyAgreement.x, y: this.#keyAgreement.y, alg: COSE_ALG.ECDH_ES_HKDF_256 })]]);
       case 0x03:
         return this.#setPin(req, protocol);
       case 0x04:
@@ -447,16 +446,27 @@ export class FidoAuthenticator {
 
   #sharedSecret(req: { keyAgreement?: Map<CborValue, CborValue> }, protocol: PinUvAuthProtocol): Uint8Array {
     if (req.keyAgreement === undefined) throw fail(S.CTAP2_ERR_MISSING_PARAMETER, 'keyAgreement');
-    const peer = readEc2CoseKey(req.keyAgreement);
-    if (peer === undefined) throw fail(S.CTAP1_ERR_INVALID_PARAMETER, 'keyAgreement');
-    const z = ecdhX(this.#keyAgreement.d, peer);
-    if (z === undefined) throw fail(S.CTAP1_ERR_INVALID_PARAMETER, 'keyAgreement is not on P-256');
-    return protocol.kdf(z);
+    try {
+      // The platform's key may omit alg or carry -25 (§6.5.6); x and y must be on P-256.
+      return protocol.ecdh(this.#keyAgreement.d, decodeEc2CoseKey(req.keyAgreement, COSE_ALG.ECDH_ES_HKDF_256));
+    } catch (e) {
+      if (e instanceof RangeError) throw fail(S.CTAP1_ERR_INVALID_PARAMETER, `keyAgreement: ${e.message}`);
+      throw e;
+    }
+  }
+
+  #decrypt(protocol: PinUvAuthProtocol, shared: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined {
+    try {
+      return protocol.decrypt(shared, ciphertext);
+    } catch (e) {
+      if (e instanceof RangeError) return undefined;
+      throw e;
+    }
   }
 
   /** Decrypt newPinEnc and apply the PIN policy (4..63 bytes, §6.5.5.5). */
   #decryptNewPin(shared: Uint8Array, newPinEnc: Uint8Array, protocol: PinUvAuthProtocol): Uint8Array {
-    const padded = protocol.decrypt(shared, newPinEnc);
+    const padded = this.#decrypt(protocol, shared, newPinEnc);
     if (padded === undefined || padded.length !== 64) throw fail(S.CTAP1_ERR_INVALID_PARAMETER, 'newPinEnc');
     const end = padded.indexOf(0);
     const pin = padded.subarray(0, end < 0 ? 64 : end);
@@ -469,7 +479,7 @@ export class FidoAuthenticator {
     if (req.newPinEnc === undefined || req.pinUvAuthParam === undefined) throw fail(S.CTAP2_ERR_MISSING_PARAMETER);
     const shared = this.#sharedSecret(req, protocol);
     if (this.#store.readPin().hash !== undefined) throw fail(S.CTAP2_ERR_NOT_ALLOWED, 'PIN already set');
-    if (!equalBytes(protocol.authenticate(shared, req.newPinEnc), req.pinUvAuthParam)) throw fail(S.CTAP2_ERR_PIN_AUTH_INVALID);
+    if (!protocol.verify(shared, req.newPinEnc, req.pinUvAuthParam)) throw fail(S.CTAP2_ERR_PIN_AUTH_INVALID);
     const pin = this.#decryptNewPin(shared, req.newPinEnc, protocol);
     this.#store.writePin({ hash: sha256(pin).slice(0, 16), retries: MAX_PIN_RETRIES });
     this.#emit({ event: 'pin_set' });
@@ -480,7 +490,7 @@ export class FidoAuthenticator {
     if (req.newPinEnc === undefined || req.pinHashEnc === undefined || req.pinUvAuthParam === undefined) throw fail(S.CTAP2_ERR_MISSING_PARAMETER);
     const shared = this.#sharedSecret(req, protocol);
     if (this.#store.readPin().hash === undefined) throw fail(S.CTAP2_ERR_PIN_NOT_SET);
-    if (!equalBytes(protocol.authenticate(shared, concat(req.newPinEnc, req.pinHashEnc)), req.pinUvAuthParam)) throw fail(S.CTAP2_ERR_PIN_AUTH_INVALID);
+    if (!protocol.verify(shared, concat(req.newPinEnc, req.pinHashEnc), req.pinUvAuthParam)) throw fail(S.CTAP2_ERR_PIN_AUTH_INVALID);
     this.#verifyPinHash(shared, req.pinHashEnc, protocol);
     const pin = this.#decryptNewPin(shared, req.newPinEnc, protocol);
     this.#store.writePin({ hash: sha256(pin).slice(0, 16), retries: MAX_PIN_RETRIES });
@@ -507,7 +517,7 @@ export class FidoAuthenticator {
     if (this.#consecutivePinFailures >= MAX_CONSECUTIVE_PIN_FAILURES) throw fail(S.CTAP2_ERR_PIN_AUTH_BLOCKED);
     // Decrement first, so pulling the plug mid-check still costs a retry.
     this.#store.writePin({ hash: state.hash, retries: state.retries - 1 });
-    const pinHash = protocol.decrypt(shared, pinHashEnc);
+    const pinHash = this.#decrypt(protocol, shared, pinHashEnc);
     if (pinHash === undefined || pinHash.length !== 16 || state.hash === undefined || !equalBytes(pinHash, state.hash)) {
       this.#keyAgreement = this.#newKeyAgreement();
       this.#consecutivePinFailures++;
@@ -552,6 +562,11 @@ export class FidoAuthenticator {
     },
     emit: (e: FidoEvent): void => this.#emit(e),
   };
+}
+
+/** The PIN/UV auth protocol with this number, or undefined for one we do not support. */
+function pinProtocol(version: number): PinUvAuthProtocol | undefined {
+  return version === 1 || version === 2 ? pinUvAuthProtocol(version) : undefined;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -4,6 +4,7 @@
  * U2F registration also answers CTAP2 getAssertion for the same application parameter.
  * APDUs in short or extended length encoding (ISO 7816-4 §5.1) are accepted.
  */
+import { type CommandApdu, SW, U2F_AUTH_P1, U2F_INS, encodeResponseApdu, parseCommandApdu } from '../../src/protocol/u2f-apdu.js';
 import type { CtapHidContext } from '../ctaphid/index.js';
 import { unwrapCredential, wrapCredential } from './credential-id.js';
 import { type Es256Key, generateEs256, importEs256, signEs256, uncompressedPoint } from './es256.js';
@@ -18,53 +19,8 @@ export interface U2fDevice {
   emit(e: { event: string; [k: string]: unknown }): void;
 }
 
-/** ISO 7816 status words U2F uses. */
-export const SW = {
-  NO_ERROR: 0x9000,
-  CONDITIONS_NOT_SATISFIED: 0x6985,
-  WRONG_DATA: 0x6a80,
-  WRONG_LENGTH: 0x6700,
-  CLA_NOT_SUPPORTED: 0x6e00,
-  INS_NOT_SUPPORTED: 0x6d00,
-} as const;
-
-const U2F_INS = { REGISTER: 0x01, AUTHENTICATE: 0x02, VERSION: 0x03 } as const;
-const AUTH_CHECK_ONLY = 0x07;
-const AUTH_ENFORCE = 0x03;
-const AUTH_DONT_ENFORCE = 0x08;
-
-interface Apdu {
-  cla: number;
-  ins: number;
-  p1: number;
-  p2: number;
-  data: Uint8Array;
-}
-
-/** Parse a command APDU; undefined when its length fields do not add up. */
-function parseApdu(b: Uint8Array): Apdu | undefined {
-  if (b.length < 4) return undefined;
-  const head = { cla: b[0]!, ins: b[1]!, p1: b[2]!, p2: b[3]! };
-  if (b.length === 4) return { ...head, data: new Uint8Array(0) };
-  if (b[4] === 0 && b.length >= 7) {
-    // Extended: 00 Lc1 Lc2 data [Le1 Le2], or 00 Le1 Le2 with no data.
-    const lc = (b[5]! << 8) | b[6]!;
-    if (b.length === 7) return { ...head, data: new Uint8Array(0) };
-    if (b.length === 7 + lc || b.length === 9 + lc) return { ...head, data: b.subarray(7, 7 + lc) };
-    return undefined;
-  }
-  const lc = b[4]!;
-  if (b.length === 5) return { ...head, data: new Uint8Array(0) };
-  if (b.length === 5 + lc || b.length === 6 + lc) return { ...head, data: b.subarray(5, 5 + lc) };
-  return undefined;
-}
-
 function sw(code: number, body: Uint8Array = new Uint8Array(0)): Uint8Array {
-  const out = new Uint8Array(body.length + 2);
-  out.set(body);
-  out[body.length] = code >> 8;
-  out[body.length + 1] = code & 0xff;
-  return out;
+  return encodeResponseApdu(body, code);
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
@@ -79,8 +35,16 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 
 /** Serve one U2F request APDU; returns response data ‖ SW1 SW2. */
 export async function handleU2fApdu(device: U2fDevice, message: Uint8Array, ctx: CtapHidContext): Promise<Uint8Array> {
-  const apdu = parseApdu(message);
-  if (apdu === undefined) return sw(SW.WRONG_LENGTH);
+  let apdu: CommandApdu;
+  try {
+    apdu = parseCommandApdu(message);
+  } catch {
+    // python-fido2 and other U2F hosts send commands without data as extended Lc = 0
+    // (`00 03 00 00 00 00 00 [00 00]`), which ISO 7816 forbids but U2F devices accept.
+    const lcZero = (message.length === 7 || message.length === 9) && message.subarray(4).every((b) => b === 0);
+    if (!lcZero) return sw(SW.WRONG_LENGTH);
+    apdu = { cla: message[0]!, ins: message[1]!, p1: message[2]!, p2: message[3]!, data: new Uint8Array(0), le: 65536 };
+  }
   if (apdu.cla !== 0) return sw(SW.CLA_NOT_SUPPORTED);
   switch (apdu.ins) {
     case U2F_INS.VERSION:
@@ -95,7 +59,7 @@ export async function handleU2fApdu(device: U2fDevice, message: Uint8Array, ctx:
   }
 }
 
-async function register(device: U2fDevice, apdu: Apdu, ctx: CtapHidContext): Promise<Uint8Array> {
+async function register(device: U2fDevice, apdu: CommandApdu, ctx: CtapHidContext): Promise<Uint8Array> {
   if (apdu.data.length !== 64) return sw(SW.WRONG_LENGTH);
   const challenge = apdu.data.subarray(0, 32);
   const application = apdu.data.subarray(32, 64);
@@ -109,7 +73,7 @@ async function register(device: U2fDevice, apdu: Apdu, ctx: CtapHidContext): Pro
   return sw(SW.NO_ERROR, concat(Uint8Array.of(0x05), publicKey, Uint8Array.of(handle.length), handle, device.attestationCert(), signature));
 }
 
-async function authenticate(device: U2fDevice, apdu: Apdu, ctx: CtapHidContext): Promise<Uint8Array> {
+async function authenticate(device: U2fDevice, apdu: CommandApdu, ctx: CtapHidContext): Promise<Uint8Array> {
   const d = apdu.data;
   if (d.length < 65 || d.length !== 65 + d[64]!) return sw(SW.WRONG_LENGTH);
   const challenge = d.subarray(0, 32);
@@ -117,10 +81,10 @@ async function authenticate(device: U2fDevice, apdu: Apdu, ctx: CtapHidContext):
   const handle = d.subarray(65);
   const privateKey = unwrapCredential(device.masterKey(), application, handle);
   if (privateKey === undefined) return sw(SW.WRONG_DATA);
-  if (apdu.p1 === AUTH_CHECK_ONLY) return sw(SW.CONDITIONS_NOT_SATISFIED); // "the key handle is ours"
-  if (apdu.p1 !== AUTH_ENFORCE && apdu.p1 !== AUTH_DONT_ENFORCE) return sw(SW.WRONG_DATA);
+  if (apdu.p1 === U2F_AUTH_P1.CHECK_ONLY) return sw(SW.CONDITIONS_NOT_SATISFIED); // "the key handle is ours"
+  if (apdu.p1 !== U2F_AUTH_P1.ENFORCE_USER_PRESENCE_AND_SIGN && apdu.p1 !== U2F_AUTH_P1.DONT_ENFORCE_USER_PRESENCE_AND_SIGN) return sw(SW.WRONG_DATA);
   let flags = 0;
-  if (apdu.p1 === AUTH_ENFORCE) {
+  if (apdu.p1 === U2F_AUTH_P1.ENFORCE_USER_PRESENCE_AND_SIGN) {
     if (!(await device.touch(ctx))) return sw(SW.CONDITIONS_NOT_SATISFIED);
     flags = 0x01;
   }
