@@ -73,6 +73,47 @@ export function measure(fn: () => unknown, options: MeasureOptions = {}): number
   return (ops * 1000) / elapsed;
 }
 
+/**
+ * Operations per second of several implementations of one case, measured in interleaved
+ * rounds (A B C, A B C, ...) and summarised by each one's median round. On a shared machine
+ * the load changes from second to second; interleaving makes every implementation see the
+ * same load, so their ratio is stable even when the absolute numbers are not.
+ */
+export function measureInterleaved(fns: Readonly<Record<string, () => unknown>>, options: MeasureOptions & { rounds?: number } = {}): Record<string, number> {
+  const names = Object.keys(fns);
+  const rounds = options.rounds ?? 7;
+  const timeMs = options.timeMs ?? 700;
+  const warmupMs = options.warmupMs ?? 150;
+  const sizes: Record<string, number> = {};
+  for (const name of names) {
+    const fn = fns[name]!;
+    let n = 1;
+    let spent = 0;
+    for (;;) {
+      const t = batch(fn, n);
+      spent += t;
+      if (t >= 5 || n >= 1 << 30) break;
+      n = t <= 0.25 ? n * 8 : Math.ceil((n * 5) / t);
+    }
+    while (spent < warmupMs) spent += batch(fn, n);
+    sizes[name] = n;
+  }
+  const rates: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const perRound = timeMs / rounds;
+  for (let r = 0; r < rounds; r++) {
+    for (const name of names) {
+      let ops = 0;
+      let elapsed = 0;
+      while (elapsed < perRound) {
+        elapsed += batch(fns[name]!, sizes[name]!);
+        ops += sizes[name]!;
+      }
+      rates[name]!.push((ops * 1000) / elapsed);
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, percentile(rates[n]!, 50)]));
+}
+
 /** Operations per second of an asynchronous `fn` (awaited one at a time). */
 export async function measureAsync(fn: () => Promise<unknown>, options: MeasureOptions = {}): Promise<number> {
   const timeMs = options.timeMs ?? 700;

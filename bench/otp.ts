@@ -2,6 +2,7 @@
  * OTP benchmarks: tokenrig against otpauth, otplib and speakeasy, same secret, same time, in
  * the same run. Cases:
  * - generate: one TOTP code (SHA-1, 6 digits, 30 s) from a prepared generator;
+ * - generate SHA-256 / SHA-512: the same with the RFC 6238 32- and 64-byte seeds;
  * - verify ±1 (valid): a code of the current step, window of one step either side;
  * - verify ±1 (wrong): a code matching no step in the window (every impl scans all of it);
  * - resync 24 h: two consecutive codes of a token 23 h 20 min fast, searched over ±2880 steps.
@@ -13,7 +14,7 @@ import otplib from 'otplib';
 import * as OTPAuth from 'otpauth';
 import speakeasy from 'speakeasy';
 import { Totp, TotpVerifier, createVerifierState, hexEncode } from '../src/otp/index.js';
-import { type BenchRow, type SuiteOptions, measure } from './harness.js';
+import { type BenchRow, type SuiteOptions, measureInterleaved } from './harness.js';
 
 const SECRET = new TextEncoder().encode('12345678901234567890');
 const HEX = hexEncode(SECRET);
@@ -30,8 +31,11 @@ function check(ok: boolean, what: string): void {
 
 export function run(options: SuiteOptions): BenchRow[] {
   const rows: BenchRow[] = [];
-  const add = (caseName: string, impl: Impl, fn: () => unknown): void => {
-    rows.push({ suite: 'otp', case: caseName, impl, opsPerSec: measure(fn, { timeMs: options.timeMs }) });
+  /** Measure every impl of one case, interleaved (see measureInterleaved). */
+  const add = (caseName: string, fns: Record<Impl, () => unknown>): void => {
+    // Each impl gets the per-case time budget.
+    const rates = measureInterleaved(fns, { timeMs: options.timeMs });
+    for (const impl of Object.keys(fns) as Impl[]) rows.push({ suite: 'otp', case: caseName, impl, opsPerSec: rates[impl]! });
   };
 
   const ours = new Totp(SECRET);
@@ -49,10 +53,35 @@ export function run(options: SuiteOptions): BenchRow[] {
 
   // generate
   check(oa.generate({ timestamp: NOW_MS }) === code && ol.generate(HEX) === code && speakeasy.totp({ secret: HEX, encoding: 'hex', time: NOW }) === code, 'generate');
-  add('generate', 'tokenrig', () => ours.generate(NOW));
-  add('generate', 'otpauth', () => oa.generate({ timestamp: NOW_MS }));
-  add('generate', 'otplib', () => ol.generate(HEX));
-  add('generate', 'speakeasy', () => speakeasy.totp({ secret: HEX, encoding: 'hex', time: NOW }));
+  add('generate', {
+    tokenrig: () => ours.generate(NOW),
+    otpauth: () => oa.generate({ timestamp: NOW_MS }),
+    otplib: () => ol.generate(HEX),
+    speakeasy: () => speakeasy.totp({ secret: HEX, encoding: 'hex', time: NOW }),
+  });
+
+  // generate, SHA-256 and SHA-512 (RFC 6238 seeds of the hash's length)
+  for (const [alg, seedText] of [
+    ['SHA256', '12345678901234567890123456789012'],
+    ['SHA512', '1234567890123456789012345678901234567890123456789012345678901234'],
+  ] as const) {
+    const seed = new TextEncoder().encode(seedText);
+    const hex = hexEncode(seed);
+    const lower = alg.toLowerCase() as 'sha256' | 'sha512';
+    const t = new Totp(seed, { algorithm: alg });
+    const o1 = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromHex(hex), algorithm: alg });
+    const o2 = otplib.totp.clone({ encoding: 'hex' as never, epoch: NOW_MS, algorithm: lower as never });
+    const expected = t.generate(NOW);
+    const caseName = `generate ${alg.replace('SHA', 'SHA-')}`;
+    check(o1.generate({ timestamp: NOW_MS }) === expected && o2.generate(hex) === expected && speakeasy.totp({ secret: hex, encoding: 'hex', time: NOW, algorithm: lower }) === expected, caseName);
+    add(caseName, {
+      tokenrig: () => t.generate(NOW),
+      otpauth: () => o1.generate({ timestamp: NOW_MS }),
+      otplib: () => o2.generate(hex),
+      speakeasy: () => speakeasy.totp({ secret: hex, encoding: 'hex', time: NOW, algorithm: lower }),
+    });
+    t.destroy();
+  }
 
   // verify ±1
   const verifier = new TotpVerifier(SECRET, { window: 1, resyncWindow: DAY_STEPS });
@@ -65,10 +94,12 @@ export function run(options: SuiteOptions): BenchRow[] {
     check((oa.validate({ token, timestamp: NOW_MS, window: 1 }) !== null) === expectOk, `otpauth ${name}`);
     check(ol.check(token, HEX) === expectOk, `otplib ${name}`);
     check((speakeasy.totp.verifyDelta(se({ token, window: 1 })) !== undefined) === expectOk, `speakeasy ${name}`);
-    add(name, 'tokenrig', () => verifier.verify(token, enrolled, NOW));
-    add(name, 'otpauth', () => oa.validate({ token, timestamp: NOW_MS, window: 1 }));
-    add(name, 'otplib', () => ol.check(token, HEX));
-    add(name, 'speakeasy', () => speakeasy.totp.verifyDelta(se({ token, window: 1 })));
+    add(name, {
+      tokenrig: () => verifier.verify(token, enrolled, NOW),
+      otpauth: () => oa.validate({ token, timestamp: NOW_MS, window: 1 }),
+      otplib: () => ol.check(token, HEX),
+      speakeasy: () => speakeasy.totp.verifyDelta(se({ token, window: 1 })),
+    });
   }
 
   // resync over a day: find the first code in ±2880 steps, then the second at the next step.
@@ -89,10 +120,12 @@ export function run(options: SuiteOptions): BenchRow[] {
   const r = verifier.resync(resync1, resync2, state, NOW);
   check(r.ok && r.step === step + DRIFT + 1, 'tokenrig resync');
   check(oaResync() && olResync() && seResync(), 'peer resync');
-  add(name, 'tokenrig', () => verifier.resync(resync1, resync2, state, NOW));
-  add(name, 'otpauth', oaResync);
-  add(name, 'otplib', olResync);
-  add(name, 'speakeasy', seResync);
+  add(name, {
+    tokenrig: () => verifier.resync(resync1, resync2, state, NOW),
+    otpauth: oaResync,
+    otplib: olResync,
+    speakeasy: seResync,
+  });
 
   ours.destroy();
   verifier.destroy();
