@@ -58,16 +58,19 @@ export class PtyEndpoint {
       child.once('error', (e) => fail(new Error(`cannot start socat (apt-get install socat): ${e.message}`)));
       child.once('exit', (code) => fail(new Error(`socat exited (${code}) before opening a pty: ${err.trim()}`)));
       child.stderr!.setEncoding('utf8');
-      child.stderr!.on('data', (chunk: string) => {
+      const onStderr = (chunk: string): void => {
         err += chunk;
         const m = /PTY is (\/dev\/\S+)/.exec(err);
-        if (m !== null) {
-          clearTimeout(timer);
-          child.removeAllListeners('exit');
-          child.removeAllListeners('error');
-          resolve(m[1]!);
-        }
-      });
+        if (m === null) return;
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        child.removeAllListeners('error');
+        // Keep draining socat's diagnostics, but look at them no more.
+        child.stderr!.off('data', onStderr);
+        child.stderr!.resume();
+        resolve(m[1]!);
+      };
+      child.stderr!.on('data', onStderr);
     });
     const endpoint = new PtyEndpoint(child, path, options.link, device);
     child.on('error', () => {});

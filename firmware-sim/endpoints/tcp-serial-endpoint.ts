@@ -24,6 +24,7 @@ export class TcpSerialEndpoint {
   readonly #server: Server;
   readonly #device: SimulatedSerialInterface;
   #client: Socket | undefined;
+  readonly #sockets = new Set<Socket>();
   readonly host: string;
 
   private constructor(server: Server, device: SimulatedSerialInterface, host: string) {
@@ -60,7 +61,11 @@ export class TcpSerialEndpoint {
 
   #accept(socket: Socket): void {
     socket.on('error', () => {});
+    this.#sockets.add(socket);
+    socket.on('close', () => this.#sockets.delete(socket));
     if (this.#client !== undefined) {
+      // Read and drop what the refused client sends, so its FIN is seen and the socket ends.
+      socket.resume();
       socket.end(`ERR ${SERIAL_ERR.PORT_BUSY} port busy\r\n`);
       return;
     }
@@ -78,7 +83,8 @@ export class TcpSerialEndpoint {
 
   /** Stop listening and drop the session. */
   async close(): Promise<void> {
-    this.#client?.destroy();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    for (const socket of this.#sockets) socket.destroy();
+    await closed;
   }
 }

@@ -48,6 +48,7 @@ export class SerialOtpTokenDriver implements OtpTokenDriver {
   readonly via = 'serial' as const;
   readonly #t: SerialTransport & { discardInput?(): void };
   readonly #timeoutMs: number;
+  #synced = false;
 
   constructor(transport: SerialTransport, options: DriverOptions = {}) {
     this.#t = transport;
@@ -58,9 +59,29 @@ export class SerialOtpTokenDriver implements OtpTokenDriver {
     return this.#t.spec;
   }
 
+  /**
+   * A port may hold a previous client's half line (a pty does not tell the device that a
+   * client left). Once per session: end any such line, then ask `*IDN?` and skip lines until
+   * its answer, so every later command's first answer line is its own.
+   */
+  async #sync(): Promise<void> {
+    if (this.#synced) return;
+    this.#t.discardInput?.();
+    await this.#t.write('\n*IDN?\n');
+    for (let i = 0; i < 4; i++) {
+      const line = (await this.#t.readLine(this.#timeoutMs)).trim();
+      if (parseIdentity(line) !== undefined) {
+        this.#synced = true;
+        return;
+      }
+    }
+    throw protocolError(this.spec, 'no *IDN? answer: is this an OTP token speaking docs/serial-protocol.md?');
+  }
+
   /** Send one command line, return its answer; throws DEVICE with the ERR code. */
   async command(line: string): Promise<string> {
-    // Answers nobody read (a previous client's, or noise) are stale by now.
+    await this.#sync();
+    // Answers nobody read (noise) are stale by now.
     this.#t.discardInput?.();
     await this.#t.write(`${line}\n`);
     for (;;) {

@@ -79,7 +79,7 @@ export class TcpSerialTransport implements SerialTransport {
 
   async close(): Promise<void> {
     this.#lines.close();
-    if (this.#socket.destroyed) return;
+    if (this.#socket.closed) return;
     await new Promise<void>((resolve) => {
       this.#socket.once('close', () => resolve());
       this.#socket.destroy();
