@@ -1,0 +1,257 @@
+/**
+ * A WebAuthn client (the browser's role, WebAuthn L3 §5.1.3 create / §5.1.4 get) over a
+ * CTAPHID device: JSON options and an origin in, the standard JSON responses out, so any
+ * relying-party library verifies them. CTAP2 when the key speaks it, U2F otherwise (or when
+ * asked), with the attestation rebuilt as `fido-u2f` (WebAuthn §8.6).
+ *
+ * @example
+ * ```ts
+ * const client = new WebAuthnClient(await CtapHidDevice.open(transport));
+ * const reg = await client.create(creationOptionsJSON, 'https://rp.example', { pin: '1234' });
+ * const auth = await client.get(requestOptionsJSON, 'https://rp.example');
+ * ```
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { ErrorCode, TokenrigError, badInput } from '../errors.js';
+import { type CborValue, decodeCbor, encodeCbor } from '../protocol/cbor.js';
+import { COSE_ALG, decodeEc2CoseKey, encodeEc2CoseKey } from '../protocol/cose.js';
+import { Ctap1 } from '../ctap/ctap1.js';
+import { Ctap2, type Ctap2Info, type CredentialDescriptor } from '../ctap/ctap2.js';
+import { ClientPin, PERMISSION } from '../ctap/client-pin.js';
+import type { CallOptions, CtapHidDevice } from '../drivers/ctaphid-device.js';
+import { fromBase64Url, toBase64Url } from './base64url.js';
+import { checkRpId, parseOrigin } from './origin.js';
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialDescriptorJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from './types.js';
+
+export interface WebAuthnClientOptions {
+  /** 'auto' (default): CTAP2 when INIT reports CBOR, else U2F. */
+  protocol?: 'auto' | 'ctap2' | 'u2f';
+  randomBytes?: (n: number) => Uint8Array;
+}
+
+export interface CeremonyOptions {
+  /** The key's PIN; needed when user verification is required and the key has a PIN. */
+  pin?: string;
+  onKeepalive?: CallOptions['onKeepalive'];
+  signal?: AbortSignal;
+}
+
+const utf8 = new TextEncoder();
+const FLAG_UP = 0x01;
+const FLAG_AT = 0x40;
+// DER SubjectPublicKeyInfo header for an uncompressed P-256 key (RFC 5480 §2).
+const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
+
+function clientData(type: 'webauthn.create' | 'webauthn.get', challenge: string, origin: string): Uint8Array {
+  // §5.8.1.2 limited verification algorithm order: type, challenge, origin, crossOrigin.
+  const c = toBase64Url(fromBase64Url(challenge, 'challenge'));
+  return utf8.encode(JSON.stringify({ type, challenge: c, origin, crossOrigin: false }));
+}
+
+function descriptors(list: PublicKeyCredentialDescriptorJSON[] | undefined, what: string): CredentialDescriptor[] {
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) throw badInput(`${what} must be an array`);
+  return list.map((d, i) => ({ type: 'public-key', id: fromBase64Url(d?.id, `${what}[${i}].id`) }));
+}
+
+/** Credential id and COSE public key out of authenticator data with attested credential data (§6.5.1). */
+function attestedCredential(authData: Uint8Array): { id: Uint8Array; x: Uint8Array; y: Uint8Array; alg: number } {
+  if (authData.length < 55 || (authData[32]! & FLAG_AT) === 0) throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator data has no attested credential');
+  const len = (authData[53]! << 8) | authData[54]!;
+  const id = authData.slice(55, 55 + len);
+  const rest = authData.subarray(55 + len);
+  // The COSE key is the last item when no extensions follow (ED flag clear).
+  const key = (authData[32]! & 0x80) === 0 ? decodeCbor(rest) : undefined;
+  if (key === undefined) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'authenticator data with extensions is not supported yet');
+  try {
+    return { id, ...decodeEc2CoseKey(key, COSE_ALG.ES256) };
+  } catch (e) {
+    throw new TokenrigError(ErrorCode.UNSUPPORTED, `credential public key: ${(e as Error).message} (only ES256 is supported)`, { cause: e });
+  }
+}
+
+function needsUv(uv: string | undefined, pin: string | undefined): boolean {
+  return uv === 'required' || (uv === 'preferred' && pin !== undefined);
+}
+
+export class WebAuthnClient {
+  readonly device: CtapHidDevice;
+  readonly #protocol: 'auto' | 'ctap2' | 'u2f';
+  readonly #random: (n: number) => Uint8Array;
+  #info: Ctap2Info | undefined;
+
+  constructor(device: CtapHidDevice, options: WebAuthnClientOptions = {}) {
+    this.device = device;
+    this.#protocol = options.protocol ?? 'auto';
+    this.#random = options.randomBytes ?? ((n) => globalThis.crypto.getRandomValues(new Uint8Array(n)));
+  }
+
+  #useCtap2(): boolean {
+    return this.#protocol === 'ctap2' || (this.#protocol === 'auto' && this.device.info.cbor);
+  }
+
+  async #pinAuth(ctap2: Ctap2, rpId: string, permission: number, uv: string | undefined, pin: string | undefined, cdh: Uint8Array) {
+    this.#info ??= await ctap2.getInfo();
+    if (!needsUv(uv, pin)) return {};
+    if (this.#info.options.clientPin !== true) {
+      if (uv === 'required') throw new TokenrigError(ErrorCode.UNSUPPORTED, 'user verification is required but the key has no PIN set (tokenrig fido pin set)');
+      return {};
+    }
+    if (pin === undefined) throw badInput('user verification is required: give the key PIN (--pin)');
+    const cp = await ClientPin.forAuthenticator(ctap2, { randomBytes: this.#random });
+    const token = await cp.getPinUvAuthTokenUsingPinWithPermissions(pin, permission, rpId);
+    const param = cp.authenticate(token, cdh);
+    token.fill(0);
+    return { pinUvAuthParam: param, pinUvAuthProtocol: cp.protocol.version };
+  }
+
+  /** navigator.credentials.create() for a security key. */
+  async create(options: PublicKeyCredentialCreationOptionsJSON, origin: string, ceremony: CeremonyOptions = {}): Promise<RegistrationResponseJSON> {
+    if (typeof options !== 'object' || options === null) throw badInput('creation options must be a JSON object');
+    if (typeof options.rp !== 'object' || options.rp === null) throw badInput('creation options need rp');
+    if (typeof options.user !== 'object' || options.user === null) throw badInput('creation options need user');
+    const o = parseOrigin(origin);
+    const rpId = checkRpId(options.rp.id, o.host);
+    const userId = fromBase64Url(options.user.id, 'user.id');
+    if (userId.length < 1 || userId.length > 64) throw badInput('user.id must be 1..64 bytes');
+    const params = options.pubKeyCredParams === undefined || options.pubKeyCredParams.length === 0 ? [{ type: 'public-key' as const, alg: COSE_ALG.ES256 }] : options.pubKeyCredParams;
+    const cdj = clientData('webauthn.create', options.challenge, o.origin);
+    const cdh = sha256(cdj);
+    const exclude = descriptors(options.excludeCredentials, 'excludeCredentials');
+    const sel = options.authenticatorSelection ?? {};
+    const call: CallOptions = { ...(ceremony.onKeepalive ? { onKeepalive: ceremony.onKeepalive } : {}), ...(ceremony.signal ? { signal: ceremony.signal } : {}) };
+
+    let fmt: string;
+    let authData: Uint8Array;
+    let attStmt: Map<CborValue, CborValue>;
+    if (this.#useCtap2()) {
+      const ctap2 = new Ctap2(this.device);
+      const pinAuth = await this.#pinAuth(ctap2, rpId, PERMISSION.mc, sel.userVerification, ceremony.pin, cdh);
+      const rk = sel.residentKey === 'required' || sel.requireResidentKey === true || (sel.residentKey === 'preferred' && this.#info?.options.rk === true);
+      const made = await ctap2.makeCredential(
+        {
+          clientDataHash: cdh,
+          rp: { id: rpId, ...(options.rp.name !== undefined ? { name: options.rp.name } : {}) },
+          user: { id: userId, name: options.user.name, displayName: options.user.displayName },
+          pubKeyCredParams: params,
+          excludeList: exclude,
+          ...(rk ? { options: { rk: true } } : {}),
+          ...pinAuth,
+        },
+        call,
+      );
+      ({ fmt, authData, attStmt } = made);
+    } else {
+      if (sel.userVerification === 'required') throw new TokenrigError(ErrorCode.UNSUPPORTED, 'user verification is required but the key speaks only U2F');
+      if (sel.residentKey === 'required' || sel.requireResidentKey === true) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'a resident key is required but the key speaks only U2F');
+      if (!params.some((p) => p.alg === COSE_ALG.ES256)) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'U2F keys only do ES256 (-7), which pubKeyCredParams does not allow');
+      ({ fmt, authData, attStmt } = await this.#u2fRegister(rpId, cdh, exclude));
+    }
+    const cred = attestedCredential(authData);
+    if (options.attestation === undefined || options.attestation === 'none') {
+      // §5.4.7 "none": the client may replace the attestation statement; browsers do.
+      fmt = 'none';
+      attStmt = new Map();
+    }
+    const attestationObject = encodeCbor(new Map<string, unknown>([['fmt', fmt], ['attStmt', attStmt], ['authData', authData]]));
+    const spki = new Uint8Array(P256_SPKI_PREFIX.length + 65);
+    spki.set(P256_SPKI_PREFIX);
+    spki.set([4, ...cred.x, ...cred.y], P256_SPKI_PREFIX.length);
+    const id = toBase64Url(cred.id);
+    return {
+      id,
+      rawId: id,
+      type: 'public-key',
+      response: {
+        clientDataJSON: toBase64Url(cdj),
+        attestationObject: toBase64Url(attestationObject),
+        authenticatorData: toBase64Url(authData),
+        transports: ['usb'],
+        publicKeyAlgorithm: cred.alg,
+        publicKey: toBase64Url(spki),
+      },
+      authenticatorAttachment: 'cross-platform',
+      clientExtensionResults: {},
+    };
+  }
+
+  async #u2fRegister(rpId: string, cdh: Uint8Array, exclude: CredentialDescriptor[]) {
+    const ctap1 = new Ctap1(this.device);
+    const app = sha256(utf8.encode(rpId));
+    for (const d of exclude) {
+      if (d.id.length <= 255 && (await ctap1.knowsKeyHandle(app, d.id))) throw new TokenrigError(ErrorCode.REJECTED, 'the key already holds a credential in excludeCredentials');
+    }
+    const reg = await ctap1.register(cdh, app);
+    // WebAuthn §8.6: authData = rpIdHash ‖ flags(UP|AT) ‖ counter 0 ‖ zero AAGUID ‖ L ‖ keyHandle ‖ COSE key.
+    const cose = encodeCbor(encodeEc2CoseKey({ x: reg.publicKey.slice(1, 33), y: reg.publicKey.slice(33, 65), alg: COSE_ALG.ES256 }));
+    const authData = new Uint8Array(32 + 1 + 4 + 16 + 2 + reg.keyHandle.length + cose.length);
+    authData.set(app);
+    authData[32] = FLAG_UP | FLAG_AT;
+    authData[53] = reg.keyHandle.length >> 8;
+    authData[54] = reg.keyHandle.length & 0xff;
+    authData.set(reg.keyHandle, 55);
+    authData.set(cose, 55 + reg.keyHandle.length);
+    const attStmt = new Map<CborValue, CborValue>([['sig', reg.signature], ['x5c', [reg.certificate]]]);
+    return { fmt: 'fido-u2f', authData, attStmt };
+  }
+
+  /** navigator.credentials.get() for a security key. */
+  async get(options: PublicKeyCredentialRequestOptionsJSON, origin: string, ceremony: CeremonyOptions = {}): Promise<AuthenticationResponseJSON> {
+    if (typeof options !== 'object' || options === null) throw badInput('request options must be a JSON object');
+    const o = parseOrigin(origin);
+    const rpId = checkRpId(options.rpId, o.host);
+    const cdj = clientData('webauthn.get', options.challenge, o.origin);
+    const cdh = sha256(cdj);
+    const allow = descriptors(options.allowCredentials, 'allowCredentials');
+    const call: CallOptions = { ...(ceremony.onKeepalive ? { onKeepalive: ceremony.onKeepalive } : {}), ...(ceremony.signal ? { signal: ceremony.signal } : {}) };
+    let credentialId: Uint8Array;
+    let authData: Uint8Array;
+    let signature: Uint8Array;
+    let userHandle: Uint8Array | undefined;
+    if (this.#useCtap2()) {
+      const ctap2 = new Ctap2(this.device);
+      const pinAuth = await this.#pinAuth(ctap2, rpId, PERMISSION.ga, options.userVerification, ceremony.pin, cdh);
+      const got = await ctap2.getAssertion({ rpId, clientDataHash: cdh, allowList: allow, ...pinAuth }, call);
+      const id = got.credential?.id ?? (allow.length === 1 ? allow[0]!.id : undefined);
+      if (id === undefined) throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator response: getAssertion named no credential');
+      ({ authData, signature } = got);
+      credentialId = id;
+      userHandle = got.user?.id;
+    } else {
+      if (options.userVerification === 'required') throw new TokenrigError(ErrorCode.UNSUPPORTED, 'user verification is required but the key speaks only U2F');
+      if (allow.length === 0) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'U2F keys need allowCredentials (no discoverable credentials)');
+      const ctap1 = new Ctap1(this.device);
+      const app = sha256(utf8.encode(rpId));
+      let known: Uint8Array | undefined;
+      for (const d of allow) if (d.id.length <= 255 && (await ctap1.knowsKeyHandle(app, d.id))) known ??= d.id;
+      if (known === undefined) throw new TokenrigError(ErrorCode.DEVICE, 'the key holds none of allowCredentials');
+      const sig = await ctap1.authenticate(cdh, app, known);
+      // WebAuthn §8.6 / §6.1: authData = rpIdHash ‖ flags ‖ counter.
+      authData = new Uint8Array(37);
+      authData.set(app);
+      authData.set(sig.raw.subarray(0, 5), 32);
+      signature = sig.signature;
+      credentialId = known;
+    }
+    const id = toBase64Url(credentialId);
+    return {
+      id,
+      rawId: id,
+      type: 'public-key',
+      response: {
+        clientDataJSON: toBase64Url(cdj),
+        authenticatorData: toBase64Url(authData),
+        signature: toBase64Url(signature),
+        ...(userHandle !== undefined ? { userHandle: toBase64Url(userHandle) } : {}),
+      },
+      authenticatorAttachment: 'cross-platform',
+      clientExtensionResults: {},
+    };
+  }
+}

@@ -1,0 +1,5 @@
+/** WebAuthn client: JSON options + origin → standard JSON responses over a FIDO key. */
+export { WebAuthnClient, type CeremonyOptions, type WebAuthnClientOptions } from './client.js';
+export { checkRpId, parseOrigin } from './origin.js';
+export { fromBase64Url, toBase64Url } from './base64url.js';
+export type * from './types.js';
