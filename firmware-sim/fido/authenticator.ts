@@ -398,7 +398,7 @@ export class FidoAuthenticator {
     authData.set(next.rpIdHash);
     authData[32] = next.flags;
     new DataView(authData.buffer).setUint32(33, counter);
-    const key = await importEs256(cred.key);
+    const key = await this.#credentialKey(cred.id, cred.key);
     const signature = await signEs256(key, concat(authData, next.clientDataHash));
     const response = new Map<CborValue, unknown>([
       [1, new Map<string, unknown>([['id', cred.id], ['type', 'public-key']])],
@@ -414,6 +414,19 @@ export class FidoAuthenticator {
     }
     this.#emit({ event: 'assertion', counter, resident: cred.resident !== undefined });
     return response;
+  }
+
+  /** Signing keys of recently used credentials, so repeated assertions skip the import. */
+  readonly #keyCache = new Map<string, Es256Key>();
+
+  async #credentialKey(id: Uint8Array, d: Uint8Array): Promise<Es256Key> {
+    const tag = Buffer.from(id).toString('base64');
+    const hit = this.#keyCache.get(tag);
+    if (hit !== undefined) return hit;
+    const key = await importEs256(d);
+    if (this.#keyCache.size >= 256) this.#keyCache.delete(this.#keyCache.keys().next().value as string);
+    this.#keyCache.set(tag, key);
+    return key;
   }
 
   // ---- clientPIN -----------------------------------------------------------------------
@@ -536,6 +549,7 @@ export class FidoAuthenticator {
     if (this.#env.clock.now() - this.#powerUpMs > RESET_WINDOW_MS) throw fail(S.CTAP2_ERR_NOT_ALLOWED, 'reset only within 10 s of power-up');
     await this.#requireTouch(ctx, 'reset');
     this.#store.wipe();
+    this.#keyCache.clear();
     // A new master key makes every earlier non-resident credential ID unusable.
     this.#identity = { ...this.#identity, masterKey: this.#env.random.bytes(32) };
     this.#store.writeIdentity(this.#identity);
