@@ -7,13 +7,11 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { type HashAlgorithm, checkDigits } from './algorithm.js';
-import { SHA1_IV, sha1Block } from './sha1-block.js';
+import { SHA1_IV, sha1Block, sha1HotpInner, sha1HotpOuter } from './sha1-block.js';
 
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10] as const;
 const MAX_COUNTER = (1n << 64n) - 1n;
 const TWO_32 = 0x1_0000_0000;
-/** The first bit of SHA-1 padding (FIPS 180-4 §5.1.1) as an int32 word. */
-const PAD_BIT = 0x80000000 | 0;
 /** '000'..'999': a code is formatted from 3-digit groups, with no padStart. */
 const TRIPLES: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 const ZEROS: readonly string[] = Array.from({ length: 11 }, (_, i) => '0'.repeat(i));
@@ -117,9 +115,9 @@ export class OtpKey {
     const s = this.#state;
     // Inner hash: one block holding the 8-byte counter, the 0x80 pad bit and the bit length
     // of (64-byte ipad block + 8 bytes) = 576.
-    sha1Block(this.#inner, s, hi, lo, PAD_BIT, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 576);
+    sha1HotpInner(this.#inner, s, hi, lo);
     // Outer hash: the 20-byte inner digest, padding, length (64 + 20) * 8 = 672.
-    sha1Block(this.#outer, s, s[0]!, s[1]!, s[2]!, s[3]!, s[4]!, PAD_BIT, 0, 0, 0, 0, 0, 0, 0, 0, 0, 672);
+    sha1HotpOuter(this.#outer, s, s[0]!, s[1]!, s[2]!, s[3]!, s[4]!);
     // RFC 4226 §5.3: offset = low nibble of byte 19; take 4 bytes there, drop the top bit.
     const offset = s[4]! & 0xf;
     const word = offset >>> 2;
