@@ -30,7 +30,8 @@ export function sniffSeedFormat(data: Uint8Array): SeedFormat {
   if (head.startsWith('<')) return 'pskc';
   const first = head.split(/\r\n|\r|\n/).find((l) => l.trim() !== '' && !l.trim().startsWith('#')) ?? '';
   if (/^otpauth:\/\//i.test(first.trim())) return 'uri';
-  if (/secret key/i.test(first) && /serial number/i.test(first)) return 'csv-entra';
+  // Entra's header names its columns; a header missing one is still Entra (and then a clear error).
+  if (/^\s*"?upn"?\s*,/i.test(first) || /serial number|secret key/i.test(first)) return 'csv-entra';
   if (first.includes(',')) return 'csv-privacyidea';
   throw badFile('seed file: unknown format (expected PSKC XML, Entra or privacyIDEA CSV, otpauth:// URIs or a QR PNG)');
 }
