@@ -84,6 +84,16 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     else printLine(io, describe(e, touch));
   };
   const sim = await startFidoSimulator({ port, touch, ...(stateDir === undefined ? {} : { stateDir }), onEvent: show });
+  // Catch Ctrl-C before announcing readiness: a controller may signal as soon as it reads it.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
   const spec = sim.endpoint.spec;
   const ready = {
     event: 'ready',
@@ -108,15 +118,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       show({ event: 'button_pressed', granted: n });
     });
   }
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await stopped;
   lines?.close();
   await sim.close();
   if (json) printJson(io, { event: 'stopped' });

@@ -1,0 +1,88 @@
+/**
+ * `tokenrig sim fido` as a user runs it: a real process, a real UDP socket, JSON lines on
+ * stdout, Ctrl-C (SIGINT) to stop, and a state directory that survives a restart.
+ */
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, describe, expect, it } from 'vitest';
+import { encodeCbor } from '../../src/protocol/cbor.js';
+import { BROADCAST_CID, CTAPHID, CtapHidAssembler, splitMessage } from '../../src/protocol/ctaphid/index.js';
+import { UdpHidTransport } from '../../src/transports/udp-hid-transport.js';
+
+const BIN = resolve(import.meta.dirname, '../../bin/tokenrig.js');
+const stateDir = mkdtempSync(join(tmpdir(), 'tokenrig-fido-'));
+afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+
+function start(args: string[]): { child: ChildProcessWithoutNullStreams; lines: AsyncIterator<string> } {
+  const child = spawn(process.execPath, [BIN, 'sim', 'fido', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  return { child, lines };
+}
+
+async function call(t: UdpHidTransport, cid: number, cmd: number, data: Uint8Array) {
+  for (const p of splitMessage(cid, cmd, data)) await t.write(p);
+  const asm = new CtapHidAssembler();
+  for (;;) {
+    const r = asm.push(await t.read(5000));
+    if (r.kind === 'message' && r.cmd !== CTAPHID.KEEPALIVE) return r;
+  }
+}
+
+async function nextJson(lines: AsyncIterator<string>): Promise<Record<string, unknown>> {
+  const r = await lines.next();
+  if (r.done === true) throw new Error('simulator output ended');
+  return JSON.parse(r.value) as Record<string, unknown>;
+}
+
+describe('tokenrig sim fido', () => {
+  it('prints a ready event, serves CTAP2 over UDP, streams events, stops on SIGINT and keeps its state', async () => {
+    const first = start(['--hid', 'udp:0', '--json', '--state', stateDir]);
+    const ready = await nextJson(first.lines);
+    expect(ready).toMatchObject({ event: 'ready', touch: 'auto', residentCredentials: 0 });
+    const spec = (ready.endpoints as { hid: string }).hid;
+    expect(spec).toMatch(/^udp:127\.0\.0\.1:\d+$/);
+    const t = await UdpHidTransport.open({ port: Number(spec.split(':')[2]) });
+    const init = await call(t, BROADCAST_CID, CTAPHID.INIT, new Uint8Array(8));
+    const cid = new DataView(init.data.buffer).getUint32(8);
+    const mc = encodeCbor(
+      new Map<number, unknown>([
+        [1, new Uint8Array(32)],
+        [2, new Map([['id', 'cli.example']])],
+        [3, new Map<string, unknown>([['id', Uint8Array.of(7)], ['name', 'cli']])],
+        [4, [new Map<string, unknown>([['alg', -7], ['type', 'public-key']])]],
+        [7, new Map([['rk', true]])],
+      ]),
+    );
+    const reply = await call(t, cid, CTAPHID.CBOR, Uint8Array.from([1, ...mc]));
+    expect(reply.data[0]).toBe(0);
+    await t.close();
+    const events: string[] = [];
+    for (;;) {
+      const e = await nextJson(first.lines);
+      events.push(e.event as string);
+      if (e.event === 'credential_created') break;
+    }
+    expect(events).toEqual(['touch_requested', 'touched', 'credential_created']);
+    first.child.kill('SIGINT');
+    expect(await nextJson(first.lines)).toEqual({ event: 'stopped' });
+    expect(await new Promise((r) => first.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(0);
+    for (const f of readdirSync(stateDir)) expect(statSync(join(stateDir, f)).mode & 0o777).toBe(0o600);
+
+    const second = start(['--hid', 'udp:0', '--json', '--state', stateDir]);
+    expect(await nextJson(second.lines)).toMatchObject({ event: 'ready', residentCredentials: 1 });
+    second.child.kill('SIGINT');
+    expect(await new Promise((r) => second.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(0);
+  });
+
+  it('rejects a bad --hid or --touch with one line and exit status 2', () => {
+    for (const args of [['--hid', 'tcp:1'], ['--touch', 'sometimes'], ['--bogus']]) {
+      const r = spawnSync(process.execPath, [BIN, 'sim', 'fido', ...args], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^tokenrig: /);
+    }
+  });
+});
