@@ -12,6 +12,7 @@ import { Ctap1 } from '../../src/ctap/ctap1.js';
 import { Ctap2 } from '../../src/ctap/ctap2.js';
 import { ClientPin, PERMISSION } from '../../src/ctap/client-pin.js';
 import { TokenrigError } from '../../src/errors.js';
+import { failure } from './failure.js';
 import { CTAP2_STATUS } from '../../src/protocol/ctap-status.js';
 import { MemoryHidTransport } from '../../src/transports/memory-hid-transport.js';
 
@@ -61,10 +62,10 @@ describe('CtapHidDevice + Ctap2 against the simulated authenticator', () => {
 
   it('a CTAP2 error keeps its status byte and spec name', async () => {
     const { ctap2 } = await connect();
-    const e = await ctap2.getAssertion({ rpId: 'nobody.example', clientDataHash: cdh }).catch((x: unknown) => x);
+    const e = await failure(ctap2.getAssertion({ rpId: 'nobody.example', clientDataHash: cdh }));
     expect(e).toBeInstanceOf(TokenrigError);
-    expect((e as TokenrigError).wireCode).toBe(CTAP2_STATUS.CTAP2_ERR_NO_CREDENTIALS);
-    expect((e as TokenrigError).message).toMatch(/CTAP2_ERR_NO_CREDENTIALS/);
+    expect(e.wireCode).toBe(CTAP2_STATUS.CTAP2_ERR_NO_CREDENTIALS);
+    expect(e.message).toMatch(/CTAP2_ERR_NO_CREDENTIALS/);
   });
 
   for (const protocol of [1, 2] as const) {
@@ -73,7 +74,7 @@ describe('CtapHidDevice + Ctap2 against the simulated authenticator', () => {
       const pin = new ClientPin(ctap2, { protocol });
       expect((await pin.getRetries()).retries).toBe(8);
       await pin.setPin('1234');
-      const wrong = await pin.getPinToken('9999').catch((x: unknown) => x as TokenrigError);
+      const wrong = await failure(pin.getPinToken('9999'));
       expect(wrong.wireCode).toBe(CTAP2_STATUS.CTAP2_ERR_PIN_INVALID);
       expect((await pin.getRetries()).retries).toBe(7);
       await pin.changePin('1234', 'correct horse');

@@ -13,6 +13,7 @@ import { CtapHidDevice } from '../../src/drivers/ctaphid-device.js';
 import { TokenrigError } from '../../src/errors.js';
 import { MemoryHidTransport } from '../../src/transports/memory-hid-transport.js';
 import { UdpHidTransport } from '../../src/transports/udp-hid-transport.js';
+import { failure } from './failure.js';
 import { WebAuthnClient, type PublicKeyCredentialCreationOptionsJSON, toBase64Url } from '../../src/webauthn/index.js';
 
 const ORIGIN = 'https://login.rp.example';
@@ -104,7 +105,7 @@ describe('WebAuthnClient → @simplewebauthn/server', () => {
       [creation(challenge(1)), 'http://rp.example', /must be https/],
       [creation(challenge(1)), 'not a url', /not a URL/],
     ] as const) {
-      const e = await client.create(opts, origin).catch((x: unknown) => x as TokenrigError);
+      const e = await failure(client.create(opts, origin));
       expect(e).toBeInstanceOf(TokenrigError);
       expect(e.code).toBe('BAD_INPUT');
       expect(e.message).toMatch(re);
@@ -114,9 +115,9 @@ describe('WebAuthnClient → @simplewebauthn/server', () => {
   it('UV required: without a PIN on the key it is UNSUPPORTED; with one, --pin is demanded', async () => {
     const device = await memoryDevice('w6');
     const opts = creation(challenge(1), { authenticatorSelection: { userVerification: 'required' } });
-    expect((await new WebAuthnClient(device).create(opts, ORIGIN).catch((x: unknown) => x as TokenrigError)).code).toBe('UNSUPPORTED');
+    expect((await failure(new WebAuthnClient(device).create(opts, ORIGIN))).code).toBe('UNSUPPORTED');
     await new ClientPin(new Ctap2(device), { protocol: 1 }).setPin('1111');
-    const e = await new WebAuthnClient(device).create(opts, ORIGIN).catch((x: unknown) => x as TokenrigError);
+    const e = await failure(new WebAuthnClient(device).create(opts, ORIGIN));
     expect(e.code).toBe('BAD_INPUT');
     expect(e.message).toMatch(/PIN/);
   });
