@@ -92,11 +92,11 @@ describe('digits 6..10', () => {
     );
   });
 
-  it('format every digit count right for 3000 consecutive counters (many leading zeros)', () => {
+  it('format every digit count right for 1000 consecutive counters (many leading zeros)', () => {
     const secret = new TextEncoder().encode('12345678901234567890');
     const key = new OtpKey(secret);
     let leadingZeros = 0;
-    for (let c = 0; c < 3000; c++) {
+    for (let c = 0; c < 1000; c++) {
       const t = refTruncated(secret, BigInt(c));
       for (let digits = 6; digits <= 10; digits++) {
         const code = key.hotp(c, digits);
@@ -104,7 +104,7 @@ describe('digits 6..10', () => {
         if (code.startsWith('0')) leadingZeros++;
       }
     }
-    expect(leadingZeros).toBeGreaterThan(1000);
+    expect(leadingZeros).toBeGreaterThan(300);
   });
 
   it('keep leading zeros (RFC 4226 counter 7 at 8 digits is 04e5b397 → 82162583; 10 digits pads)', () => {

@@ -14,6 +14,8 @@ import { peers } from '../support/peer.js';
 const run = promisify(execFile);
 const SEED = Number(process.env.OTP_PEER_SEED ?? Date.now() % 2 ** 31);
 const WINDOW = 4; // oathtool prints the code at the given time/counter and the WINDOW after it
+/** A ceiling for hundreds of spawns on a loaded CI machine (not a timing assertion). */
+const SPAWN_TEST_TIMEOUT_MS = 120_000;
 
 /** Run `jobs` with at most `limit` at a time. */
 async function pool<T, R>(items: readonly T[], limit: number, job: (item: T) => Promise<R>): Promise<R[]> {
@@ -74,7 +76,7 @@ describe('oathtool agrees', () => {
       compared += ours.length;
     }
     expect(compared).toBe(300 * (WINDOW + 1));
-  });
+  }, SPAWN_TEST_TIMEOUT_MS);
 
   it('on 100 random HOTP cases (6–8 digits, counters up to 2^64 - 1), 5 counters each', async (ctx) => {
     peers.oathtool.require(ctx);
@@ -88,7 +90,7 @@ describe('oathtool agrees', () => {
       const ours = Array.from({ length: WINDOW + 1 }, (_, i) => key.hotp(c.counter + BigInt(i), c.digits));
       expect(theirs, `seed ${SEED}: oathtool ${args.join(' ')}`).toEqual(ours);
     }
-  });
+  }, SPAWN_TEST_TIMEOUT_MS);
 
   it('at the edges: counter 2^64 - 1, the 2038 and 2106 boundaries, RFC 6238 seeds', async (ctx) => {
     peers.oathtool.require(ctx);
