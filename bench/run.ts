@@ -9,8 +9,18 @@
 import { existsSync } from 'node:fs';
 import { type BenchRow, type SuiteOptions, formatTable } from './harness.js';
 
+type RunSuite = (options: SuiteOptions) => Promise<BenchRow[]> | BenchRow[];
+/** A suite module exports `run` (or a default export that is, or has, `run`). */
 interface SuiteModule {
-  run(options: SuiteOptions): Promise<BenchRow[]> | BenchRow[];
+  run?: RunSuite;
+  default?: RunSuite | { run?: RunSuite };
+}
+
+function runnerOf(mod: SuiteModule): RunSuite | undefined {
+  if (typeof mod.run === 'function') return mod.run;
+  if (typeof mod.default === 'function') return mod.default;
+  if (typeof mod.default?.run === 'function') return mod.default.run;
+  return undefined;
 }
 
 const SUITES: readonly { name: string; file: string; load: () => Promise<SuiteModule> }[] = [
@@ -47,8 +57,12 @@ async function main(): Promise<void> {
       continue;
     }
     if (!json) console.error(`running suite ${suite.name} ...`);
-    const mod = await suite.load();
-    rows.push(...(await mod.run({ timeMs })));
+    const run = runnerOf(await suite.load());
+    if (run === undefined) {
+      console.error(`note: suite ${suite.name} skipped: bench/${suite.file} does not export run(options)`);
+      continue;
+    }
+    rows.push(...(await run({ timeMs })));
   }
   if (json) process.stdout.write(`${JSON.stringify(rows)}\n`);
   else console.log(formatTable(rows));
