@@ -77,6 +77,41 @@ describe('tokenrig sim fido', () => {
     expect(await new Promise((r) => second.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(0);
   });
 
+  it('--touch manual waits for Enter on stdin, with keepalives, then completes', async () => {
+    const sim = start(['--hid', 'udp:0', '--json', '--touch', 'manual']);
+    const ready = await nextJson(sim.lines);
+    const port = Number((ready.endpoints as { hid: string }).hid.split(':')[2]);
+    const t = await UdpHidTransport.open({ port });
+    const init = await call(t, BROADCAST_CID, CTAPHID.INIT, new Uint8Array(8));
+    const cid = new DataView(init.data.buffer).getUint32(8);
+    const mc = encodeCbor(
+      new Map<number, unknown>([
+        [1, new Uint8Array(32)],
+        [2, new Map([['id', 'manual.example']])],
+        [3, new Map<string, unknown>([['id', Uint8Array.of(1)]])],
+        [4, [new Map<string, unknown>([['alg', -7], ['type', 'public-key']])]],
+      ]),
+    );
+    for (const p of splitMessage(cid, CTAPHID.CBOR, Uint8Array.from([1, ...mc]))) await t.write(p);
+    expect(await nextJson(sim.lines)).toMatchObject({ event: 'touch_requested', reason: 'makeCredential' });
+    // The device says UPNEEDED while it waits.
+    const keepalive = await t.read(5000);
+    expect([keepalive[4], keepalive[7]]).toEqual([0x80 | CTAPHID.KEEPALIVE, 2]);
+    sim.child.stdin.write('\n');
+    const asm = new CtapHidAssembler();
+    let status = -1;
+    while (status < 0) {
+      const r = asm.push(await t.read(5000));
+      if (r.kind === 'message' && r.cmd === CTAPHID.CBOR) status = r.data[0]!;
+    }
+    expect(status).toBe(0);
+    expect(await nextJson(sim.lines)).toEqual({ event: 'button_pressed', granted: 1 });
+    expect(await nextJson(sim.lines)).toMatchObject({ event: 'touched' });
+    await t.close();
+    sim.child.kill('SIGINT');
+    expect(await new Promise((r) => sim.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(0);
+  });
+
   it('rejects a bad --hid or --touch with one line and exit status 2', () => {
     for (const args of [['--hid', 'tcp:1'], ['--touch', 'sometimes'], ['--bogus']]) {
       const r = spawnSync(process.execPath, [BIN, 'sim', 'fido', ...args], { encoding: 'utf8', timeout: 20_000 });
