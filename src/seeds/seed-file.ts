@@ -12,16 +12,24 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ErrorCode, TokenrigError, badFile, badInput } from '../errors.js';
+import { base32Encode, parseBase32Secret } from '../otp/index.js';
 import { formatEntraCsv, formatPrivacyIdeaCsv, parseEntraCsv, parsePrivacyIdeaCsv } from './csv.js';
 import { type PskcKeys, type PskcWriteOptions, formatPskc, parsePskc } from './pskc.js';
 import { decodeQrPng, renderQrPng } from './qr.js';
 import type { TokenSeed } from './token-seed.js';
 import { formatUriList, parseUriList, seedFromUri } from './uri.js';
 
-export const SEED_FORMATS = ['pskc', 'csv-entra', 'csv-privacyidea', 'uri', 'qr'] as const;
+/**
+ * `base32` is AWS's `Base32StringSeed` bootstrap file: the secret alone, one TOTP token (SHA-1,
+ * 6 digits, 30 s) whose serial is the file name. `qr` also reads a base64-encoded PNG, the form
+ * AWS's API returns `QRCodePNG` in.
+ */
+export const SEED_FORMATS = ['pskc', 'csv-entra', 'csv-privacyidea', 'uri', 'qr', 'base32'] as const;
 export type SeedFormat = (typeof SEED_FORMATS)[number];
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+/** The PNG magic in base64. */
+const PNG_BASE64 = 'iVBORw0KGgo';
 
 /** The format of a seed file, from its first bytes (never from its name). */
 export function sniffSeedFormat(data: Uint8Array): SeedFormat {
@@ -30,6 +38,8 @@ export function sniffSeedFormat(data: Uint8Array): SeedFormat {
   if (head.startsWith('<')) return 'pskc';
   const first = head.split(/\r\n|\r|\n/).find((l) => l.trim() !== '' && !l.trim().startsWith('#')) ?? '';
   if (/^otpauth:\/\//i.test(first.trim())) return 'uri';
+  if (head.startsWith(PNG_BASE64)) return 'qr';
+  if (/^[A-Z2-7]{16,}=*$/i.test(head.trim())) return 'base32';
   // Entra's header names its columns; a header missing one is still Entra (and then a clear error).
   if (/^\s*"?upn"?\s*,/i.test(first) || /serial number|secret key/i.test(first)) return 'csv-entra';
   if (first.includes(',')) return 'csv-privacyidea';
@@ -37,10 +47,15 @@ export function sniffSeedFormat(data: Uint8Array): SeedFormat {
 }
 
 /** Parse seed file content; the format is sniffed unless given. */
-export function parseSeedFile(data: Uint8Array, keys: PskcKeys = {}, format: SeedFormat = sniffSeedFormat(data)): TokenSeed[] {
-  if (format === 'qr') return [seedFromUri(decodeQrPng(data))];
+export function parseSeedFile(data: Uint8Array, keys: PskcKeys = {}, format: SeedFormat = sniffSeedFormat(data), name = 'token'): TokenSeed[] {
+  if (format === 'qr') {
+    const isPng = PNG_MAGIC.every((b, i) => data[i] === b);
+    return [seedFromUri(decodeQrPng(isPng ? data : new Uint8Array(Buffer.from(new TextDecoder().decode(data).trim(), 'base64'))))];
+  }
   const text = new TextDecoder().decode(data);
   switch (format) {
+    case 'base32':
+      return [{ serial: name, secret: parseBase32Secret(text.trim()), type: 'totp', algorithm: 'SHA1', digits: 6, period: 30 }];
     case 'pskc':
       return parsePskc(text, keys);
     case 'csv-entra':
@@ -70,7 +85,7 @@ export async function loadSeedFile(path: string, keys: PskcKeys = {}): Promise<T
     throw new TokenrigError(code === 'ENOENT' ? ErrorCode.NOT_FOUND : ErrorCode.BAD_FILE, `${path}: ${code === 'ENOENT' ? 'no such file' : 'cannot read it'}`, { cause: e });
   }
   try {
-    return parseSeedFile(data, keys);
+    return parseSeedFile(data, keys, sniffSeedFormat(data), basename(path).replace(/\.[^.]*$/, ''));
   } catch (e) {
     if (e instanceof TokenrigError) throw new TokenrigError(e.code, `${basename(path)}: ${e.message}`, { cause: e.cause });
     throw e;
@@ -102,6 +117,10 @@ export async function formatSeedFile(seeds: readonly TokenSeed[], format: SeedFo
       return text(formatPrivacyIdeaCsv(seeds));
     case 'uri':
       return text(formatUriList(seeds));
+    case 'base32': {
+      if (seeds.length !== 1) throw badInput(`a base32 seed file holds one token; got ${seeds.length}`);
+      return text(`${base32Encode(seeds[0]!.secret, { padding: false })}\n`);
+    }
     case 'qr': {
       if (seeds.length !== 1) throw badInput(`a QR code holds one token; got ${seeds.length} (use --format uri for many)`);
       return renderQrPng(formatUriList(seeds).trim());

@@ -73,6 +73,18 @@ describe('QR codes', () => {
     expect(base32Encode(seed!.secret, { padding: false })).toBe('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP');
   });
 
+  it("AWS's bootstrap files import: QRCodePNG as base64 text, and a bare Base32StringSeed", async () => {
+    const png = await renderQrPng(AWS_URI);
+    const b64 = new TextEncoder().encode(`${Buffer.from(png).toString('base64')}\n`);
+    expect(sniffSeedFormat(b64)).toBe('qr');
+    expect(parseSeedFile(b64)[0]).toMatchObject({ issuer: 'Amazon Web Services', account: 'alice@123456789012' });
+    const seedText = new TextEncoder().encode('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n');
+    expect(sniffSeedFormat(seedText)).toBe('base32');
+    const [s] = parseSeedFile(seedText, {}, 'base32', 'bob-mfa');
+    expect(s).toMatchObject({ serial: 'bob-mfa', type: 'totp', algorithm: 'SHA1', digits: 6, period: 30 });
+    expect(base32Encode(s!.secret)).toBe('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP');
+  });
+
   it('a PNG without a QR code, or not a PNG, is BAD_FILE', () => {
     const blank = new PNG({ width: 64, height: 64 });
     blank.data.fill(255);

@@ -38,7 +38,8 @@ const USAGE = `usage:
                           | --uri otpauth://... | --state DIR | --seed-file FILE [--serial SN])
   tokenrig seed import   FILE [--password P | --key HEX] [--reveal] [--json]
 
-  formats: pskc, csv-entra, csv-privacyidea, uri, qr (a PNG), qr-terminal (stdout, needs --reveal)
+  formats: pskc, csv-entra, csv-privacyidea, uri, qr (a PNG), base32 (AWS Base32StringSeed),
+           qr-terminal (stdout, needs --reveal)
   profiles: ${[...Object.keys(DEVICE_PROFILES), ...Object.keys(BUILTIN_SEED_PROFILES)].join(', ')} (default aws-totp)
   Only PSKC can be encrypted: --key HEX is a pre-shared AES-128 key (32 hex digits),
   --password derives one with PBKDF2 (RFC 6030 §6.2). Files are written with mode 0600.
