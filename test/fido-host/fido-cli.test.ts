@@ -1,0 +1,107 @@
+/**
+ * `tokenrig fido` as child processes against `tokenrig sim fido --hid udp:0 --json`, a second
+ * child process: the CLI's real wiring, UDP sockets and exit codes. Plus a real-key test
+ * that runs only when TOKENRIG_FIDO_DEVICE names a device.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = join(import.meta.dirname, '../../bin/tokenrig.js');
+const ORIGIN = 'https://rp.example';
+const dir = mkdtempSync(join(tmpdir(), 'tokenrig-fido-cli-'));
+let sim: ChildProcess;
+let spec = '';
+
+function tokenrig(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('node', [BIN, ...args], { env: { ...process.env, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  sim = spawn('node', [BIN, 'sim', 'fido', '--hid', 'udp:0', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: sim.stdout! });
+  const ready = await new Promise<{ endpoints: { hid: string } }>((resolve, reject) => {
+    lines.once('line', (l) => resolve(JSON.parse(l) as { endpoints: { hid: string } }));
+    sim.once('exit', (c) => reject(new Error(`simulator exited with ${c}`)));
+  });
+  spec = ready.endpoints.hid;
+}, 30_000);
+
+afterAll(() => {
+  sim.kill('SIGTERM');
+});
+
+const challenge = (n: number) => Buffer.alloc(32, n).toString('base64url');
+
+describe('tokenrig fido (child processes)', () => {
+  it('info --json prints getInfo', async () => {
+    const r = await tokenrig(['fido', 'info', '--device', spec, '--json']);
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(info.versions).toContain('FIDO_2_1');
+    expect(info.aaguid).toBe('746f6b656e7269672d73696d2d666964');
+    expect(info.pinUvAuthProtocols).toEqual([2, 1]);
+  });
+
+  it('register then authenticate, with a PIN, verified by @simplewebauthn/server', async () => {
+    expect((await tokenrig(['fido', 'pin', 'set', '--pin', '2468', '--device', spec])).stdout).toBe('PIN set\n');
+    const create = join(dir, 'create.json');
+    writeFileSync(create, JSON.stringify({ publicKey: { rp: { name: 'RP', id: 'rp.example' }, user: { id: 'AQID', name: 'a', displayName: 'A' }, challenge: challenge(1), pubKeyCredParams: [{ type: 'public-key', alg: -7 }], attestation: 'direct', authenticatorSelection: { userVerification: 'required' } } }));
+    const noPin = await tokenrig(['fido', 'register', '--device', spec, '--options', create, '--origin', ORIGIN]);
+    expect(noPin.code).toBe(2);
+    expect(noPin.stderr).toMatch(/PIN/);
+    const reg = await tokenrig(['fido', 'register', '--device', spec, '--options', create, '--origin', ORIGIN], { TOKENRIG_FIDO_PIN: '2468' });
+    expect(reg.code).toBe(0);
+    const v = await verifyRegistrationResponse({ response: JSON.parse(reg.stdout) as never, expectedChallenge: challenge(1), expectedOrigin: ORIGIN, expectedRPID: 'rp.example' });
+    expect(v.verified).toBe(true);
+    const get = join(dir, 'get.json');
+    writeFileSync(get, JSON.stringify({ challenge: challenge(2), rpId: 'rp.example', allowCredentials: [{ id: JSON.parse(reg.stdout).id, type: 'public-key' }], userVerification: 'required' }));
+    const auth = await tokenrig(['fido', 'authenticate', '--device', spec, '--options', get, '--origin', ORIGIN, '--pin', '2468']);
+    expect(auth.code).toBe(0);
+    const a = await verifyAuthenticationResponse({ response: JSON.parse(auth.stdout) as never, expectedChallenge: challenge(2), expectedOrigin: ORIGIN, expectedRPID: 'rp.example', credential: v.registrationInfo!.credential });
+    expect(a.verified).toBe(true);
+    const wrong = await tokenrig(['fido', 'pin', 'change', '--pin', '0000', '--new-pin', '1357', '--device', spec]);
+    expect(wrong.code).toBe(5);
+    expect(wrong.stderr).toMatch(/CTAP2_ERR_PIN_INVALID/);
+  });
+
+  it('gives one-line errors for a missing file, bad JSON, a bad origin and an unknown command', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{ nope');
+    for (const [args, code, re] of [
+      [['fido', 'register', '--device', spec, '--options', join(dir, 'missing.json'), '--origin', ORIGIN], 2, /cannot read --options .*no such file/],
+      [['fido', 'register', '--device', spec, '--options', bad, '--origin', ORIGIN], 3, /not valid JSON/],
+      [['fido', 'authenticate', '--device', spec, '--options', bad, '--origin', 'ftp://rp.example'], 2, /must be https/],
+      [['fido', 'frobnicate', '--device', spec], 2, /unknown fido command/],
+      [['fido', 'reset', '--device', spec], 2, /--yes/],
+    ] as const) {
+      const r = await tokenrig([...args]);
+      expect(r.code, r.stderr).toBe(code);
+      expect(r.stderr).toMatch(re);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+});
+
+describe('real FIDO key', () => {
+  it('info from the key named by TOKENRIG_FIDO_DEVICE', async (ctx) => {
+    const device = process.env.TOKENRIG_FIDO_DEVICE;
+    if (device === undefined || device === '') {
+      console.log('skipped: set TOKENRIG_FIDO_DEVICE=hid:/dev/hidrawN (or hid:VID:PID) to run against a real key');
+      ctx.skip();
+      return;
+    }
+    const r = await tokenrig(['fido', 'info', '--device', device, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const info = JSON.parse(r.stdout) as { versions?: string[]; u2fVersion?: string };
+    expect(info.versions ?? [info.u2fVersion]).toEqual(expect.arrayContaining([expect.stringMatching(/U2F_V2|FIDO_2/)]));
+  });
+});
