@@ -56,6 +56,14 @@ export function base32Decode(text: string): Uint8Array {
   const body = firstPad === -1 ? cleaned : cleaned.slice(0, firstPad);
   if (firstPad !== -1 && !/^=+$/.test(cleaned.slice(firstPad))) throw badInput('base32: padding "=" may only appear at the end');
   if (body.length === 0) throw badInput('base32: the secret is empty');
+  // A wrong character says more than a wrong length: check characters first.
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    if (c >= 128 || LOOKUP[c]! < 0) {
+      const hint = '018'.includes(body[i]!) ? ' (base32 has no 0, 1 or 8; did you mean O, I/L or B?)' : '';
+      throw badInput(`base32: invalid character ${JSON.stringify(body[i])} at position ${i + 1}${hint}`);
+    }
+  }
   // 5 bits a character: lengths 1, 3 and 6 (mod 8) cannot end on a byte boundary.
   if ([1, 3, 6].includes(body.length % 8)) throw badInput(`base32: a length of ${body.length} characters is not possible (truncated secret?)`);
   const out = new Uint8Array(Math.floor((body.length * 5) / 8));
@@ -63,12 +71,7 @@ export function base32Decode(text: string): Uint8Array {
   let bits = 0;
   let j = 0;
   for (let i = 0; i < body.length; i++) {
-    const c = body.charCodeAt(i);
-    const v = c < 128 ? LOOKUP[c]! : -1;
-    if (v < 0) {
-      const hint = '018'.includes(body[i]!) ? ' (base32 has no 0, 1 or 8; did you mean O, I/L or B?)' : '';
-      throw badInput(`base32: invalid character ${JSON.stringify(body[i])} at position ${i + 1}${hint}`);
-    }
+    const v = LOOKUP[body.charCodeAt(i)]!;
     buffer = ((buffer << 5) | v) & 0xfff;
     bits += 5;
     if (bits >= 8) {

@@ -215,3 +215,12 @@ describe('HotpVerifier', () => {
     expect(v.verify(key.hotp(42), rs.state)).toMatchObject({ ok: true, step: 42 });
   });
 });
+
+describe('base32 errors name the real problem', () => {
+  it('reports a bad character before an impossible length', async () => {
+    const { base32Decode } = await import('../../src/otp/index.js');
+    // 9 characters is an impossible length, but the 1 is what the user must fix.
+    expect(() => base32Decode('JBSWY3DP1')).toThrow(/invalid character "1" at position 9/);
+    expect(() => base32Decode('JBSWY3DPE')).toThrow(/length of 9/);
+  });
+});
