@@ -3,14 +3,15 @@
  * machine over the injected DeviceEnvironment.
  *
  * - The token keeps its own time: a crystal (`DriftingClock`) with an offset and a rate error
- *   over the environment's clock, so "runs 2 minutes fast" is one call. Everything the token
- *   times (TOTP steps, how long the display stays lit, battery life) runs on that crystal.
+ *   over the environment's clock, so "runs 2 minutes fast" is one call. TOTP steps and how
+ *   long the display stays lit run on that crystal.
  * - A press shows the code for the profile's display time; otherwise the display is blank.
  * - HOTP: the counter is persisted *before* the code is shown, so a crash never shows a code
  *   twice and the counter never goes back (RFC 4226 §7.2 relies on a monotonic counter).
  * - Identity (serial, seed) and counter persist in `env.storage` (atomic, 0600 files).
- * - Faults: a dead battery (by injection or when the profile's battery life is over) and end
- *   of life refuse presses; a low battery still works.
+ * - Faults: a dead battery (by injection or when the profile's battery life is over, counted
+ *   on the environment's clock, since setting the token's clock does not age it) and end of
+ *   life refuse presses; a low battery still works.
  *
  * @example
  * ```ts
@@ -41,7 +42,7 @@ export interface OtpTokenState {
   secret: string;
   /** HOTP: the counter the next press uses. TOTP: unused (0). */
   counter: number;
-  /** Crystal time when the token was made; battery life counts from here. */
+  /** Environment time when the token was made; battery life counts from here (setting the token's clock does not age it). */
   manufacturedMs: number;
   presses: number;
 }
@@ -131,7 +132,7 @@ export class OtpTokenFirmware {
         serial,
         secret: base32Encode(secret),
         counter: profile.otp.kind === 'hotp' ? profile.otp.initialCounter : 0,
-        manufacturedMs: crystal.now(),
+        manufacturedMs: env.clock.now(),
         presses: 0,
       };
       writeJson(env.storage, OTP_TOKEN_STATE_KEY, state);
@@ -165,7 +166,7 @@ export class OtpTokenFirmware {
   /** The fault in effect: injected, or a battery past the profile's life. */
   get fault(): TokenFault {
     if (this.#fault !== 'none') return this.#fault;
-    const ageDays = (this.crystal.now() - this.#state.manufacturedMs) / 86_400_000;
+    const ageDays = (this.#env.clock.now() - this.#state.manufacturedMs) / 86_400_000;
     return ageDays > this.profile.batteryLifeDays ? 'battery-dead' : 'none';
   }
 
