@@ -14,6 +14,7 @@ export {
   loadSeedFile,
   parseSeedFile,
   pickSeed,
+  readSeedFile,
   sniffSeedFormat,
   writeFileAtomic,
   writeSeedFile,

@@ -77,6 +77,11 @@ export function parseSeedFile(data: Uint8Array, keys: PskcKeys = {}, format: See
  * ```
  */
 export async function loadSeedFile(path: string, keys: PskcKeys = {}): Promise<TokenSeed[]> {
+  return (await readSeedFile(path, keys)).seeds;
+}
+
+/** Like `loadSeedFile`, and says which format the file was. */
+export async function readSeedFile(path: string, keys: PskcKeys = {}): Promise<{ format: SeedFormat; seeds: TokenSeed[] }> {
   let data: Uint8Array;
   try {
     data = await readFile(path);
@@ -85,7 +90,8 @@ export async function loadSeedFile(path: string, keys: PskcKeys = {}): Promise<T
     throw new TokenrigError(code === 'ENOENT' ? ErrorCode.NOT_FOUND : ErrorCode.BAD_FILE, `${path}: ${code === 'ENOENT' ? 'no such file' : 'cannot read it'}`, { cause: e });
   }
   try {
-    return parseSeedFile(data, keys, sniffSeedFormat(data), basename(path).replace(/\.[^.]*$/, ''));
+    const format = sniffSeedFormat(data);
+    return { format, seeds: parseSeedFile(data, keys, format, basename(path).replace(/\.[^.]*$/, '')) };
   } catch (e) {
     if (e instanceof TokenrigError) throw new TokenrigError(e.code, `${basename(path)}: ${e.message}`, { cause: e.cause });
     throw e;

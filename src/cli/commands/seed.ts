@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEVICE_PROFILES, type DeviceProfile } from '../../../devices/index.js';
 import { OTP_TOKEN_STATE_KEY, type OtpTokenState } from '../../../firmware-sim/otp/index.js';
-import { TokenrigError, badFile, badInput } from '../../errors.js';
+import { badFile, badInput } from '../../errors.js';
 import { base32Encode, hexDecode, parseBase32Secret } from '../../otp/index.js';
 import {
   BUILTIN_SEED_PROFILES,
@@ -19,10 +19,10 @@ import {
   formatSeedFile,
   generateSeeds,
   loadSeedFile,
+  readSeedFile,
   renderQrTerminal,
   seedFromUri,
   seedToUri,
-  sniffSeedFormat,
   writeFileAtomic,
 } from '../../seeds/index.js';
 import { type OptionSpec, type ParsedArgs, choiceOpt, flag, intOpt, parseCommandArgs, requireOpt, stringOpt } from '../args.js';
@@ -203,15 +203,8 @@ async function importSeeds(argv: string[], io: CliIo): Promise<number> {
   if (flag(args, 'help')) return printLine(io, USAGE), 0;
   if (args.positionals.length !== 1) throw badInput('usage: tokenrig seed import FILE [--password P | --key HEX] [--reveal] [--json]');
   const file = args.positionals[0]!;
-  const seeds = await loadSeedFile(file, keyOptions(args));
+  const { format, seeds } = await readSeedFile(file, keyOptions(args));
   const reveal = flag(args, 'reveal');
-  let format: string;
-  try {
-    format = sniffSeedFormat(readFileSync(file));
-  } catch (e) {
-    if (e instanceof TokenrigError) throw e;
-    format = 'unknown';
-  }
   const tokens = describeAll(seeds, reveal);
   if (flag(args, 'json')) {
     printJson(io, { file, format, count: seeds.length, tokens });
