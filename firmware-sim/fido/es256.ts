@@ -10,7 +10,7 @@
  * which is the same kind of randomness and skips re-deriving the public point from an
  * imported scalar (the slowest step); a seeded source keeps every key reproducible.
  */
-import { type KeyObject, createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
+import { type KeyObject, createPrivateKey, generateKeyPair, generateKeyPairSync, sign } from 'node:crypto';
 import { CryptoRandom } from '../env/random.js';
 import { ecdsaDerSignature } from './der.js';
 
@@ -68,6 +68,41 @@ export async function generateEs256(random: { bytes(n: number): Uint8Array }): P
   for (;;) {
     const d = random.bytes(32);
     if (isValidScalar(d)) return importEs256(d);
+  }
+}
+
+/**
+ * New credential keys, generated ahead of need on the thread pool when the random source is
+ * the system CSPRNG, so makeCredential costs one signature on the device's thread, not a key
+ * generation too. With any other source it generates on demand from that source.
+ */
+export class Es256KeySource {
+  readonly #random: { bytes(n: number): Uint8Array };
+  readonly #pool: KeyObject[] = [];
+  readonly #target: number;
+  #inFlight = 0;
+
+  constructor(random: { bytes(n: number): Uint8Array }, poolSize = 32) {
+    this.#random = random;
+    this.#target = random instanceof CryptoRandom ? poolSize : 0;
+  }
+
+  /** A fresh key; never the same twice. */
+  async next(): Promise<Es256Key> {
+    const pooled = this.#pool.shift();
+    this.#refill();
+    if (pooled !== undefined) return fromKeyObject(pooled);
+    return generateEs256(this.#random);
+  }
+
+  #refill(): void {
+    while (this.#pool.length + this.#inFlight < this.#target) {
+      this.#inFlight++;
+      generateKeyPair('ec', { namedCurve: 'P-256' }, (err, _pub, priv) => {
+        this.#inFlight--;
+        if (err === null) this.#pool.push(priv);
+      });
+    }
   }
 }
 
