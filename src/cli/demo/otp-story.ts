@@ -19,6 +19,7 @@ import { createNodeEnvironment } from '../../../firmware-sim/env/index.js';
 import { OtpSerialInterface, OtpTokenFirmware, createOtpVendorHid } from '../../../firmware-sim/otp/index.js';
 import { ManualClock } from '../../clock/index.js';
 import { SerialOtpTokenDriver, openOtpTokenDriver } from '../../drivers/otp-token-driver.js';
+import { openSerialTransport } from '../../transports/device-spec.js';
 import { base32Decode } from '../../otp/index.js';
 import type { DemoOutput } from './demo-output.js';
 import { type CodeSource, runVerifierStory } from './verifier-story.js';
@@ -53,7 +54,7 @@ export async function runOtpStory(out: DemoOutput): Promise<void> {
     out.line(`  simulated ${AWS_TOTP_PROFILE.model} ${token.serial}: serial port ${serialSpec}, HID ${udp.spec}`);
     out.event({ event: 'token-ready', serial: token.serial, endpoints: { serial: serialSpec, hid: udp.spec } });
 
-    const serial = await openOtpTokenDriver(serialSpec);
+    const serial = new SerialOtpTokenDriver(await openSerialTransport(serialSpec));
     closers.unshift(() => serial.close());
     const hid = await openOtpTokenDriver(udp.spec);
     closers.unshift(() => hid.close());
@@ -85,7 +86,7 @@ export async function runOtpStory(out: DemoOutput): Promise<void> {
       },
       advance: async (s) => clock.advance(s * 1000),
       // The crystal jumps ahead through the simulator's serial command, as a rig would do it.
-      drift: async (s) => void (await (serial as SerialOtpTokenDriver).command(`SIM:ADV ${s}`)),
+      drift: async (s) => void (await serial.command(`SIM:ADV ${s}`)),
       now: () => clock.now() / 1000,
     };
     await runVerifierStory(out, secret, token.serial, source);
