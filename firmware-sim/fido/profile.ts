@@ -33,3 +33,22 @@ export function fidoProfile(overrides: Partial<FidoProfile> = {}): FidoProfile {
   if (p.attestation !== 'batch' && p.attestation !== 'self') throw new RangeError("attestation must be 'batch' or 'self'");
   return p;
 }
+
+/**
+ * The FIDO side of a composite device profile from devices/ (e.g. `composite-key`): its USB
+ * identity, with the default AAGUID unless given. RangeError when the profile has no FIDO
+ * interface.
+ *
+ * @example
+ * ```ts
+ * const authenticator = await FidoAuthenticator.create(env, fidoProfileFromDevice(deviceProfile('composite-key')));
+ * ```
+ */
+export function fidoProfileFromDevice(
+  device: { name: string; usb: { vendorId: number; productId: number; manufacturer: string; product: string }; interfaces: readonly { kind: string }[] },
+  overrides: Partial<FidoProfile> = {},
+): FidoProfile {
+  if (!device.interfaces.some((i) => i.kind === 'fido')) throw new RangeError(`device profile ${device.name} has no FIDO interface`);
+  const { vendorId, productId, manufacturer, product } = device.usb;
+  return fidoProfile({ vendorId, productId, manufacturer, product, ...overrides });
+}

@@ -273,3 +273,15 @@ describe('FIDO authenticator over CTAPHID (memory)', () => {
     expect(ok(await u2f([1, 3, 0, 0]))).toBe('6e00');
   });
 });
+
+describe('FIDO profile', () => {
+  it('takes the USB identity of a composite device profile and refuses one without FIDO', async () => {
+    const { COMPOSITE_KEY_PROFILE, DEVICE_PROFILES } = await import('../../devices/index.js');
+    const { fidoProfileFromDevice } = await import('../../firmware-sim/fido/index.js');
+    const p = fidoProfileFromDevice(COMPOSITE_KEY_PROFILE);
+    expect(p).toMatchObject({ vendorId: 0x1050, productId: 0x0407, product: COMPOSITE_KEY_PROFILE.usb.product, attestation: 'batch' });
+    const otpOnly = Object.values(DEVICE_PROFILES).find((d) => !d.interfaces.some((i) => i.kind === 'fido'));
+    if (otpOnly !== undefined) expect(() => fidoProfileFromDevice(otpOnly)).toThrow(RangeError);
+    expect(() => fidoProfileFromDevice(COMPOSITE_KEY_PROFILE, { aaguid: 'xyz' })).toThrow(RangeError);
+  });
+});
