@@ -112,6 +112,16 @@ describe('tokenrig sim fido', () => {
     expect(await new Promise((r) => sim.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(0);
   });
 
+  it('without --json shows a human status display', async () => {
+    const sim = start(['--hid', 'udp:0', '--touch', 'deny']);
+    const first = await sim.lines.next();
+    expect(first.value).toMatch(/^FIDO2\/U2F simulator listening on udp:127\.0\.0\.1:\d+ \(touch: deny, state: in memory\)$/);
+    expect((await sim.lines.next()).value).toBe('Ctrl-C stops');
+    sim.child.kill('SIGINT');
+    expect((await sim.lines.next()).value).toBe('stopped');
+    expect(await new Promise((r) => sim.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(0);
+  });
+
   it('rejects a bad --hid or --touch with one line and exit status 2', () => {
     for (const args of [['--hid', 'tcp:1'], ['--touch', 'sometimes'], ['--bogus']]) {
       const r = spawnSync(process.execPath, [BIN, 'sim', 'fido', ...args], { encoding: 'utf8', timeout: 20_000 });
