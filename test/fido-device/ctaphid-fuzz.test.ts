@@ -75,3 +75,38 @@ describe('CTAPHID fuzz', () => {
     expect((decodeCbor(reply.data.subarray(1)) as Map<number, unknown>).get(1)).toEqual(['U2F_V2', 'FIDO_2_0', 'FIDO_2_1']);
   }, 30_000);
 });
+
+describe('CTAP2 request fuzz', () => {
+  it('answers every mutated CTAP2 request with a status byte, never an internal error', async () => {
+    const { env, clock } = createTestEnvironment({ startMs: Date.UTC(2026, 0, 1) });
+    const timers = new ManualTimers(clock);
+    const fido = await FidoAuthenticator.create({ ...env, timers });
+    const host = new TestHidHost(fido.hid);
+    const cid = host.init();
+    const cdh = new Uint8Array(32);
+    const seeds = [
+      Uint8Array.from([1, ...encodeCbor(new Map<number, unknown>([[1, cdh], [2, new Map([['id', 'a.example']])], [3, new Map<string, unknown>([['id', Uint8Array.of(1)], ['name', 'n']])], [4, [new Map<string, unknown>([['alg', -7], ['type', 'public-key']])]], [7, new Map([['rk', true]])]]))]),
+      Uint8Array.from([2, ...encodeCbor(new Map<number, unknown>([[1, 'a.example'], [2, cdh], [3, [new Map<string, unknown>([['id', new Uint8Array(61)], ['type', 'public-key']])]], [5, new Map([['up', false]])]]))]),
+      Uint8Array.from([6, ...encodeCbor(new Map<number, unknown>([[1, 2], [2, 3], [3, new Map<number, unknown>([[1, 2], [3, -25], [-1, 1], [-2, new Uint8Array(32)], [-3, new Uint8Array(32)]])], [4, new Uint8Array(32)], [5, new Uint8Array(80)]]))]),
+      Uint8Array.from([6, ...encodeCbor(new Map<number, unknown>([[1, 1], [2, 9], [6, new Uint8Array(16)], [9, 3], [10, 'a.example']]))]),
+      Uint8Array.of(4),
+      Uint8Array.of(8),
+    ];
+    const rnd = new SeededRandom('ctap2-fuzz');
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < 3000; i++) {
+      const r = rnd.bytes(16);
+      const msg = seeds[r[0]! % seeds.length]!.slice();
+      for (let k = 0; k < 1 + (r[1]! % 3); k++) msg[(r[2 + k]! * 7 + r[8 + k]!) % msg.length] = r[5 + k]!;
+      host.send(cid, CTAPHID.CBOR, msg);
+      await host.waitFor(CTAPHID.CBOR);
+      const reply = host.take().find((m) => m.cmd === CTAPHID.CBOR || m.cmd === CTAPHID.ERROR)!;
+      expect(reply.cmd).toBe(CTAPHID.CBOR);
+      statuses.set(reply.data[0]!, (statuses.get(reply.data[0]!) ?? 0) + 1);
+    }
+    expect(statuses.get(0x7f)).toBeUndefined(); // CTAP1_ERR_OTHER: an exception escaped a handler
+    expect(statuses.get(0x00)).toBeGreaterThan(0);
+    expect(statuses.get(0x12)).toBeGreaterThan(0); // INVALID_CBOR
+    expect(statuses.size).toBeGreaterThan(5);
+  }, 30_000);
+});
