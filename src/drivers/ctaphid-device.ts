@@ -193,6 +193,8 @@ export class CtapHidDevice {
       void Promise.all(splitMessage(cid, CTAPHID.CANCEL, new Uint8Array(0)).map((p) => this.transport.write(p))).catch(() => {});
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    // Aborted while the request was being written: the listener came too late, cancel now.
+    if (options.signal?.aborted === true) onAbort();
     try {
       for (;;) {
         const left = deadline - this.#options.now();

@@ -5,7 +5,7 @@
 import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
-import { createTestEnvironment } from '../../firmware-sim/env/index.js';
+import { ManualPresence, createTestEnvironment } from '../../firmware-sim/env/index.js';
 import { FidoAuthenticator } from '../../firmware-sim/fido/index.js';
 import { CtapHidDevice } from '../../src/drivers/ctaphid-device.js';
 import { Ctap1 } from '../../src/ctap/ctap1.js';
@@ -19,8 +19,8 @@ import { MemoryHidTransport } from '../../src/transports/memory-hid-transport.js
 const utf8 = new TextEncoder();
 let seedCounter = 0;
 
-async function connect() {
-  const { env } = createTestEnvironment({ startMs: Date.UTC(2026, 0, 1), seed: `host-${seedCounter++}` });
+async function connect(presence?: ManualPresence) {
+  const { env } = createTestEnvironment({ startMs: Date.UTC(2026, 0, 1), seed: `host-${seedCounter++}`, ...(presence ? { presence } : {}) });
   const fido = await FidoAuthenticator.create(env);
   const device = await CtapHidDevice.open(MemoryHidTransport.connect(fido.hid), { randomBytes: (n) => new Uint8Array(n).fill(0x5a) });
   return { fido, device, ctap2: new Ctap2(device), ctap1: new Ctap1(device) };
@@ -84,6 +84,36 @@ describe('CtapHidDevice + Ctap2 against the simulated authenticator', () => {
       expect((await pin.getRetries()).retries).toBe(8);
     });
   }
+});
+
+describe('Ctap2 resident credentials, selection, reset, cancel', () => {
+  it('getAssertion without allowList finds resident credentials; getNextAssertion walks them', async () => {
+    const { ctap2 } = await connect();
+    for (const id of [1, 2]) await ctap2.makeCredential({ ...mcParams, user: { id: Uint8Array.of(id), name: `u${id}` }, options: { rk: true } });
+    const first = await ctap2.getAssertion({ rpId: 'example.com', clientDataHash: cdh });
+    expect(first.numberOfCredentials).toBe(2);
+    const second = await ctap2.getNextAssertion();
+    expect(new Set([first.user?.id[0], second.user?.id[0]])).toEqual(new Set([1, 2]));
+    expect((await failure(ctap2.getNextAssertion())).wireCode).toBe(CTAP2_STATUS.CTAP2_ERR_NOT_ALLOWED);
+  });
+
+  it('selection succeeds on touch; reset erases credentials', async () => {
+    const { ctap2 } = await connect();
+    await ctap2.selection();
+    await ctap2.makeCredential({ ...mcParams, options: { rk: true } });
+    await ctap2.reset();
+    expect((await failure(ctap2.getAssertion({ rpId: 'example.com', clientDataHash: cdh }))).wireCode).toBe(CTAP2_STATUS.CTAP2_ERR_NO_CREDENTIALS);
+  });
+
+  it('aborting while the key waits for a touch sends CANCEL; the key answers KEEPALIVE_CANCEL', async () => {
+    const presence = new ManualPresence();
+    const { ctap2 } = await connect(presence);
+    const ac = new AbortController();
+    presence.onWaiting = () => ac.abort();
+    const e = await failure(ctap2.makeCredential(mcParams, { signal: ac.signal }));
+    expect(e.wireCode).toBe(CTAP2_STATUS.CTAP2_ERR_KEEPALIVE_CANCEL);
+    expect(e.message).toMatch(/CTAP2_ERR_KEEPALIVE_CANCEL/);
+  });
 });
 
 describe('Ctap1 (U2F) against the simulated authenticator', () => {
