@@ -47,7 +47,11 @@ interface PinToken {
   token: Uint8Array;
   permissions: number;
   rpId: string | undefined;
+  /** CTAP 2.1 §6.5.2.1: a token lives at most 10 minutes (the usage timer's maximum). */
+  expiresMs: number;
 }
+
+const PIN_TOKEN_LIFETIME_MS = 10 * 60_000;
 
 interface NextAssertions {
   credentials: { id: Uint8Array; key: Uint8Array; resident: ResidentCredential | undefined }[];
@@ -91,7 +95,7 @@ export class FidoAuthenticator {
     this.#aaguid = new Uint8Array(Buffer.from(profile.aaguid, 'hex'));
     this.#keys = new Es256KeySource(env.random);
     this.#keyAgreement = this.#newKeyAgreement();
-    this.#pinToken = { token: env.random.bytes(32), permissions: 0, rpId: undefined };
+    this.#pinToken = { token: env.random.bytes(32), permissions: 0, rpId: undefined, expiresMs: 0 };
     this.#powerUpMs = env.clock.now();
     this.hid = new CtapHidFirmware(
       env,
@@ -153,7 +157,7 @@ export class FidoAuthenticator {
   #powerUp(): void {
     this.#powerUpMs = this.#env.clock.now();
     this.#keyAgreement = this.#newKeyAgreement();
-    this.#pinToken = { token: this.#env.random.bytes(32), permissions: 0, rpId: undefined };
+    this.#pinToken = { token: this.#env.random.bytes(32), permissions: 0, rpId: undefined, expiresMs: 0 };
     this.#consecutivePinFailures = 0;
     this.#next = undefined;
     this.#emit({ event: 'power_cycle' });
@@ -274,6 +278,7 @@ export class FidoAuthenticator {
     if (!pinSet) throw fail(S.CTAP2_ERR_PIN_NOT_SET);
     if (!protocol.verify(this.#pinToken.token, req.clientDataHash, req.pinUvAuthParam)) throw fail(S.CTAP2_ERR_PIN_AUTH_INVALID);
     if ((this.#pinToken.permissions & permission) === 0) throw fail(S.CTAP2_ERR_PIN_AUTH_INVALID, 'token lacks the permission');
+    if (this.#env.clock.now() > this.#pinToken.expiresMs) throw fail(S.CTAP2_ERR_PIN_AUTH_INVALID, 'token expired');
     if (this.#pinToken.rpId !== undefined && this.#pinToken.rpId !== rpId) throw fail(S.CTAP2_ERR_PIN_AUTH_INVALID, 'token bound to another RP');
     this.#pinToken.rpId ??= rpId;
     return true;
@@ -509,7 +514,7 @@ export class FidoAuthenticator {
     this.#verifyPinHash(shared, req.pinHashEnc, protocol);
     const pin = this.#decryptNewPin(shared, req.newPinEnc, protocol);
     this.#store.writePin({ hash: sha256(pin).slice(0, 16), retries: MAX_PIN_RETRIES });
-    this.#pinToken = { token: this.#env.random.bytes(32), permissions: 0, rpId: undefined };
+    this.#pinToken = { token: this.#env.random.bytes(32), permissions: 0, rpId: undefined, expiresMs: 0 };
     this.#emit({ event: 'pin_changed' });
     return undefined;
   }
@@ -520,7 +525,7 @@ export class FidoAuthenticator {
     if (this.#store.readPin().hash === undefined) throw fail(S.CTAP2_ERR_PIN_NOT_SET);
     this.#verifyPinHash(shared, req.pinHashEnc, protocol);
     // A fresh token each time invalidates every earlier one (§6.5.5.7).
-    this.#pinToken = { token: this.#env.random.bytes(32), permissions, rpId };
+    this.#pinToken = { token: this.#env.random.bytes(32), permissions, rpId, expiresMs: this.#env.clock.now() + PIN_TOKEN_LIFETIME_MS };
     this.#emit({ event: 'pin_token_issued', permissions, rpId });
     return new Map<CborValue, unknown>([[2, protocol.encrypt(shared, this.#pinToken.token, this.#env.random.bytes(16))]]);
   }
@@ -555,7 +560,7 @@ export class FidoAuthenticator {
     // A new master key makes every earlier non-resident credential ID unusable.
     this.#identity = { ...this.#identity, masterKey: this.#env.random.bytes(32) };
     this.#store.writeIdentity(this.#identity);
-    this.#pinToken = { token: this.#env.random.bytes(32), permissions: 0, rpId: undefined };
+    this.#pinToken = { token: this.#env.random.bytes(32), permissions: 0, rpId: undefined, expiresMs: 0 };
     this.#consecutivePinFailures = 0;
     this.#keyAgreement = this.#newKeyAgreement();
     this.#next = undefined;

@@ -179,7 +179,7 @@ describe('FIDO authenticator over CTAPHID (memory)', () => {
 
   for (const protocol of [PIN_PROTOCOL_ONE, PIN_PROTOCOL_TWO]) {
     it(`clientPIN protocol ${protocol.version}: set, token with permissions, makeCredential with pinUvAuthParam, retries and blocking`, async () => {
-      const { cbor, fido, reconnect } = await setup();
+      const { cbor, fido, reconnect, clock } = await setup();
       const hostKey = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
       const hostPub = p256PublicKey(hostKey);
       const shared = async (): Promise<Uint8Array> => {
@@ -213,6 +213,11 @@ describe('FIDO authenticator over CTAPHID (memory)', () => {
       expect((await cbor(0x01, mc([[8, new Uint8Array(protocol.version === 1 ? 16 : 32)], [9, protocol.version]]))).status).toBe(S.CTAP2_ERR_PIN_AUTH_INVALID);
       // The token has only mc permission: getAssertion with it is refused.
       expect((await cbor(0x02, ga([[6, protocol.authenticate(token, cdh)], [7, protocol.version]]))).status).toBe(S.CTAP2_ERR_PIN_AUTH_INVALID);
+      // Still valid just before 10 minutes, expired after.
+      clock.advance(10 * 60_000 - 1);
+      expect((await cbor(0x01, mc([[8, protocol.authenticate(token, cdh)], [9, protocol.version]]))).status).toBe(0);
+      clock.advance(2);
+      expect((await cbor(0x01, mc([[8, protocol.authenticate(token, cdh)], [9, protocol.version]]))).status).toBe(S.CTAP2_ERR_PIN_AUTH_INVALID);
       // Three wrong PINs: PIN_INVALID, PIN_INVALID, PIN_AUTH_BLOCKED, then blocked until power cycle.
       const wrong = async (): Promise<number> => {
         const kk = await shared();
