@@ -189,3 +189,46 @@ describe('vendor HID and keyboard interfaces', () => {
     expect(keyboardReportsFor('1230')[6]![2]).toBe(0x27);
   });
 });
+
+describe('the host driver against a misbehaving device', () => {
+  it('skips junk reports (short, stray continuations, other channels) and finds its answer', async () => {
+    const { env } = createTestEnvironment({ startMs: T0 });
+    const token = OtpTokenFirmware.open(env, AWS_TOTP_PROFILE, { secret: SECRET, serial: 'GAKT12345678' });
+    const real = createOtpVendorHid(env, token);
+    // A device that sends noise before every real answer.
+    const noisy = {
+      attach(send: (r: Uint8Array) => void): void {
+        real.attach((r) => {
+          send(new Uint8Array(10));
+          send(Uint8Array.from({ length: 64 }, (_, i) => (i === 4 ? 0x05 : 0xab)));
+          const other = r.slice();
+          other[0] ^= 0xff;
+          send(other);
+          send(r);
+        });
+      },
+      receive: (r: Uint8Array) => real.receive(r),
+    };
+    const driver = new HidOtpTokenDriver(MemoryHidTransport.connect(noisy));
+    expect(await driver.press()).toBe(totp(SECRET, T0 / 1000));
+    await driver.close();
+  });
+
+  it('a silent device times out; a transport closed mid-command rejects with CLOSED', async () => {
+    const silent = { attach: (): void => {}, receive: (): void => {} };
+    const hid = new HidOtpTokenDriver(MemoryHidTransport.connect(silent), { timeoutMs: 50 });
+    await expect(hid.press()).rejects.toMatchObject({ code: 'TIMEOUT' });
+    const serial = new SerialOtpTokenDriver(MemorySerialTransport.connect(silent), { timeoutMs: 5000 });
+    const pending = serial.press().catch((e: TokenrigError) => e.code);
+    await new Promise((r) => setImmediate(r));
+    await serial.close();
+    expect(await pending).toBe('CLOSED');
+  });
+
+  it('a keyboard that types a non-digit or a half report is a PROTOCOL error', async () => {
+    const letters = [Uint8Array.of(0, 0, 0x04, 0, 0, 0, 0, 0)];
+    await expect(new KeyboardCodeReader({ read: async () => letters.shift()! }).readCode(100)).rejects.toMatchObject({ code: 'PROTOCOL' });
+    const half = [Uint8Array.of(0, 0, 0x1e)];
+    await expect(new KeyboardCodeReader({ read: async () => half.shift()! }).readCode(100)).rejects.toMatchObject({ code: 'PROTOCOL' });
+  });
+});
