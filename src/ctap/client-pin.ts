@@ -120,6 +120,7 @@ export class ClientPin {
 
   /** Set the first PIN (§6.5.5.5). */
   async setPin(pin: string): Promise<void> {
+    checkPin(pin); // before any I/O: a bad PIN never reaches the key
     const { keyAgreement, shared } = await this.#agree();
     const newPinEnc = this.#newPinEnc(shared, pin);
     const params = this.#params(CLIENT_PIN_SUBCOMMAND.setPIN);
@@ -132,6 +133,8 @@ export class ClientPin {
 
   /** Change the PIN (§6.5.5.6). */
   async changePin(currentPin: string, newPin: string): Promise<void> {
+    checkPin(currentPin);
+    checkPin(newPin);
     const { keyAgreement, shared } = await this.#agree();
     const pinHashEnc = this.#pinHashEnc(shared, currentPin);
     const newPinEnc = this.#newPinEnc(shared, newPin);
@@ -158,6 +161,7 @@ export class ClientPin {
   }
 
   async #token(sub: number, pin: string, permissions?: number, rpId?: string): Promise<Uint8Array> {
+    checkPin(pin);
     const { keyAgreement, shared } = await this.#agree();
     const params = this.#params(sub);
     params.set(P.keyAgreement, keyAgreement);

@@ -67,7 +67,8 @@ export class CtapHidDevice {
   readonly transport: HidTransport;
   readonly #options: Required<CtapHidDeviceOptions>;
   #info: CtapHidDeviceInfo | undefined;
-  #busy = false;
+  /** CTAPHID is one transaction at a time per channel: calls queue behind this. */
+  #tail: Promise<unknown> = Promise.resolve();
 
   private constructor(transport: HidTransport, options: CtapHidDeviceOptions) {
     this.transport = transport;
@@ -150,10 +151,12 @@ export class CtapHidDevice {
     options: CallOptions,
     accept: (m: { cmd: number; data: Uint8Array }) => boolean = () => true,
   ): Promise<Uint8Array> {
-    if (this.#busy) throw new TokenrigError(ErrorCode.PROTOCOL, 'CtapHidDevice.call while another call runs: CTAPHID is one transaction at a time');
-    if (options.signal?.aborted) throw new TokenrigError(ErrorCode.REJECTED, 'call aborted before it started');
-    this.#busy = true;
+    const previous = this.#tail;
+    let release!: () => void;
+    this.#tail = new Promise<void>((r) => (release = r));
+    await previous;
     try {
+      if (options.signal?.aborted) throw new TokenrigError(ErrorCode.REJECTED, 'call aborted before it started');
       const { now, sleep } = this.#options;
       const deadline = now() + (options.timeoutMs ?? this.#options.timeoutMs);
       let backoff = this.#options.busyBackoffMs;
@@ -173,7 +176,7 @@ export class CtapHidDevice {
         return reply.data;
       }
     } finally {
-      this.#busy = false;
+      release();
     }
   }
 

@@ -82,6 +82,9 @@ describe('CtapHidDevice + Ctap2 against the simulated authenticator', () => {
       const made = await ctap2.makeCredential({ ...mcParams, pinUvAuthParam: pin.authenticate(token, cdh), pinUvAuthProtocol: protocol });
       expect(made.authData[32]! & 0x04).toBe(0x04); // UV flag
       expect((await pin.getRetries()).retries).toBe(8);
+      // §6.5.1 PIN policy is checked before anything is sent.
+      expect((await failure(pin.changePin('correct horse', 'abc'))).message).toMatch(/at least 4/);
+      expect((await failure(pin.changePin('correct horse', 'x'.repeat(64)))).message).toMatch(/at most 63 bytes/);
     });
   }
 });

@@ -116,6 +116,27 @@ describe('CtapHidDevice', () => {
   });
 });
 
+describe('CtapHidDevice call ordering', () => {
+  it('queues concurrent calls: one transaction at a time, each gets its own reply', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const t = new ScriptedTransport(
+      handshake((req) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        queueMicrotask(() => inFlight--);
+        return [{ cid: CID, cmd: req.cmd, data: req.data }];
+      }),
+    );
+    const d = await CtapHidDevice.open(t, opts);
+    const ac = new AbortController();
+    ac.abort();
+    const results = await Promise.allSettled([d.ping(Uint8Array.of(1)), d.call(CTAPHID.PING, Uint8Array.of(9), { signal: ac.signal }), d.ping(Uint8Array.of(2)), d.ping(Uint8Array.of(3))]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? [...r.value] : 'rejected'))).toEqual([[1], 'rejected', [2], [3]]);
+    expect(maxInFlight).toBe(1);
+  });
+});
+
 describe('Ctap2 strictness', () => {
   it('rejects non-canonical CBOR from the authenticator with PROTOCOL', async () => {
     // {1: ["FIDO_2_0"], 3: h''} with the map length in a non-shortest form (0xb8 0x02).

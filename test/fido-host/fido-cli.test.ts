@@ -51,6 +51,12 @@ describe('tokenrig fido (child processes)', () => {
     expect(info.pinUvAuthProtocols).toEqual([2, 1]);
   });
 
+  it('info --protocol u2f speaks U2F', async () => {
+    const r = await tokenrig(['fido', 'info', '--device', spec, '--protocol', 'u2f', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ u2fVersion: 'U2F_V2', ctaphid: { cbor: true, msg: true } });
+  });
+
   it('register then authenticate, with a PIN, verified by @simplewebauthn/server', async () => {
     expect((await tokenrig(['fido', 'pin', 'set', '--pin', '2468', '--device', spec])).stdout).toBe('PIN set\n');
     const create = join(dir, 'create.json');
