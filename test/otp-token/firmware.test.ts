@@ -202,7 +202,7 @@ describe('the host driver against a misbehaving device', () => {
           send(new Uint8Array(10));
           send(Uint8Array.from({ length: 64 }, (_, i) => (i === 4 ? 0x05 : 0xab)));
           const other = r.slice();
-          other[0] ^= 0xff;
+          other[0] = other[0]! ^ 0xff;
           send(other);
           send(r);
         });
