@@ -14,8 +14,8 @@
  * ```
  */
 import { ErrorCode, TokenrigError } from '../errors.js';
+import { CtapHidDevice } from './ctaphid-device.js';
 import { type RandomBytes, cryptoRandomBytes } from '../otp/secret.js';
-import { BROADCAST_CID, CTAPHID, CtapHidAssembler, ctapHidErrorName, splitMessage } from '../protocol/ctaphid/index.js';
 import { DISPLAY_BLANK, type Identity, OTP_HID_CMD, OTP_HID_STATUS, otpHidStatusName, parseIdentity, parseSerialAnswer } from '../protocol/otp/index.js';
 import { isHidSpec, openHidTransport, openSerialTransport, parseDeviceSpec } from '../transports/device-spec.js';
 import type { HidTransport } from '../transports/hid-transport.js';
@@ -117,15 +117,15 @@ export class SerialOtpTokenDriver implements OtpTokenDriver {
 }
 
 /**
- * The vendor-HID driver: CTAPHID INIT for a channel, then vendor commands 0x40..0x42. A small
- * CTAPHID client of its own (INIT, one call, KEEPALIVE skipped, ERROR carried with its code).
+ * The vendor-HID driver: a CtapHidDevice (INIT, framing, KEEPALIVE, busy retry) carries the
+ * token's vendor commands 0x40..0x42; the channel is allocated on first use.
  */
 export class HidOtpTokenDriver implements OtpTokenDriver {
   readonly via = 'vendor-hid' as const;
   readonly #t: HidTransport;
   readonly #timeoutMs: number;
   readonly #random: RandomBytes;
-  #cid: number | undefined;
+  #device: Promise<CtapHidDevice> | undefined;
 
   constructor(transport: HidTransport, options: DriverOptions & { random?: RandomBytes } = {}) {
     this.#t = transport;
@@ -137,36 +137,16 @@ export class HidOtpTokenDriver implements OtpTokenDriver {
     return this.#t.spec;
   }
 
-  async #channel(): Promise<number> {
-    if (this.#cid !== undefined) return this.#cid;
-    const nonce = this.#random(8);
-    const reply = await this.#transact(BROADCAST_CID, CTAPHID.INIT, nonce, (data) => data.length >= 12 && nonce.every((b, i) => data[i] === b));
-    // CTAP 2.1 §11.2.9.1.3: nonce(8) ‖ CID(4) ‖ versions and capabilities.
-    this.#cid = ((reply[8]! << 24) | (reply[9]! << 16) | (reply[10]! << 8) | reply[11]!) >>> 0;
-    return this.#cid;
-  }
-
-  async #transact(cid: number, cmd: number, data: Uint8Array, accept: (data: Uint8Array) => boolean = () => true): Promise<Uint8Array> {
-    for (const packet of splitMessage(cid, cmd, data)) await this.#t.write(packet);
-    const assembler = new CtapHidAssembler();
-    const deadline = Date.now() + this.#timeoutMs;
-    for (;;) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new TokenrigError(ErrorCode.TIMEOUT, `${this.spec}: no answer to CTAPHID command 0x${cmd.toString(16)} within ${this.#timeoutMs} ms`);
-      const result = assembler.push(await this.#t.read(left));
-      if (result.kind !== 'message' || result.cid !== cid) continue;
-      if (result.cmd === CTAPHID.KEEPALIVE) continue;
-      if (result.cmd === CTAPHID.ERROR) {
-        const code = result.data[0] ?? 0;
-        throw new TokenrigError(ErrorCode.DEVICE, `${this.spec}: CTAPHID error ${ctapHidErrorName(code)}`, { wireCode: code });
-      }
-      if (result.cmd === cmd && accept(result.data)) return result.data;
-    }
-  }
-
   async #vendor(cmd: number): Promise<{ status: number; text: string }> {
-    const cid = await this.#channel();
-    const data = await this.#transact(cid, cmd, new Uint8Array(0));
+    this.#device ??= CtapHidDevice.open(this.#t, { timeoutMs: this.#timeoutMs, randomBytes: this.#random });
+    let device: CtapHidDevice;
+    try {
+      device = await this.#device;
+    } catch (e) {
+      this.#device = undefined;
+      throw e;
+    }
+    const data = await device.call(cmd, new Uint8Array(0));
     if (data.length === 0) throw protocolError(this.spec, `empty answer to vendor command 0x${cmd.toString(16)}`);
     return { status: data[0]!, text: String.fromCharCode(...data.subarray(1)) };
   }
