@@ -5,7 +5,7 @@
 import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
-import { ManualPresence, createTestEnvironment } from '../../firmware-sim/env/index.js';
+import { ManualPresence, ScriptedPresence, type UserPresence, createTestEnvironment } from '../../firmware-sim/env/index.js';
 import { FidoAuthenticator } from '../../firmware-sim/fido/index.js';
 import { CtapHidDevice } from '../../src/drivers/ctaphid-device.js';
 import { Ctap1 } from '../../src/ctap/ctap1.js';
@@ -19,7 +19,7 @@ import { MemoryHidTransport } from '../../src/transports/memory-hid-transport.js
 const utf8 = new TextEncoder();
 let seedCounter = 0;
 
-async function connect(presence?: ManualPresence) {
+async function connect(presence?: UserPresence) {
   const { env } = createTestEnvironment({ startMs: Date.UTC(2026, 0, 1), seed: `host-${seedCounter++}`, ...(presence ? { presence } : {}) });
   const fido = await FidoAuthenticator.create(env);
   const device = await CtapHidDevice.open(MemoryHidTransport.connect(fido.hid), { randomBytes: (n) => new Uint8Array(n).fill(0x5a) });
@@ -134,5 +134,22 @@ describe('Ctap1 (U2F) against the simulated authenticator', () => {
     expect(sig.userPresence & 1).toBe(1);
     const signed = Uint8Array.from([...app, ...sig.raw.subarray(0, 5), ...chal]);
     expect(p256.verify(sig.signature, sha256(signed), reg.publicKey, { prehash: false, format: 'der' })).toBe(true);
+  });
+
+  it('register polls while the key answers CONDITIONS_NOT_SATISFIED (not touched yet)', async () => {
+    const { device } = await connect(new ScriptedPresence([false, false], true));
+    const pauses: number[] = [];
+    const ctap1 = new Ctap1(device, { pollMs: 5, sleep: async (ms) => void pauses.push(ms) });
+    const reg = await ctap1.register(sha256(utf8.encode('c')), sha256(utf8.encode('a')));
+    expect(reg.keyHandle.length).toBeGreaterThan(0);
+    expect(pauses).toEqual([5, 5]);
+  });
+
+  it('gives up with TIMEOUT when nobody touches the key', async () => {
+    const { device } = await connect(new ScriptedPresence([], false));
+    let t = 0;
+    const ctap1 = new Ctap1(device, { touchTimeoutMs: 50, pollMs: 10, now: () => t, sleep: async (ms) => void (t += ms) });
+    const e = await failure(ctap1.register(sha256(utf8.encode('c')), sha256(utf8.encode('a'))));
+    expect(e.code).toBe('TIMEOUT');
   });
 });
