@@ -4,7 +4,7 @@
  * by Debian's python3 + pyserial (an independent client), clean shutdown on SIGTERM.
  */
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -196,8 +196,51 @@ print(ask(b'PRESS\\n'))
     expect(badProfile.stderr).toMatch(/aws-totp/);
     const badPort = await tokenrig(['sim', 'otp', '--serial-port', 'com1']);
     expect(badPort.code).toBe(2);
+    const dir = mkdtempSync(join(tmpdir(), 'tokenrig-profile-'));
+    try {
+      writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...JSON.parse(readFileSync(resolve(import.meta.dirname, '../../devices/profiles/aws-totp.json'), 'utf8')), displayTimeMs: 5 }));
+      const badFile = await tokenrig(['sim', 'otp', '--profile-file', join(dir, 'bad.json')]);
+      expect(badFile.code).toBe(2);
+      expect(badFile.stderr).toMatch(/displayTimeMs/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     const devices = await tokenrig(['devices', '--json']);
     expect(devices.code).toBe(0);
     expect(JSON.parse(devices.stdout)).toHaveProperty('devices');
+  });
+
+  it('without --json on a terminal: a live view with the LCD; Space presses, q quits cleanly', async () => {
+    // A real terminal from python's pty module: the view needs a TTY on stdin and stdout.
+    const script = `
+import os, pty, sys, select, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], sys.argv[2], 'sim', 'otp', '--hid', 'udp:0', '--secret', sys.argv[3]])
+out = b''
+def until(marker, seconds=15):
+    global out
+    end = time.time() + seconds
+    while marker not in out and time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            try:
+                out += os.read(fd, 4096)
+            except OSError:
+                break
+    return marker in out
+ok = until(b'[space/enter] press')
+os.write(fd, b' ')
+ok = ok and until(b'shown ')
+os.write(fd, b'q')
+ok = ok and until(b'stopped')
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode('utf8', 'replace'))
+print('\\nRESULT', ok, os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1)
+`;
+    const r = await run(DEBIAN_PYTHON, ['-c', script, process.execPath, BIN, SECRET], { timeout: 40_000 });
+    expect(r.stdout).toMatch(/RESULT True 0\s*$/);
+    expect(r.stdout).toContain(' _ '); // seven-segment digits
+    expect(r.stdout).toMatch(/next step in +\d+ s/);
   });
 });

@@ -1,4 +1,6 @@
 /** The OTP token firmware and its serial and vendor HID interfaces, in process (manual clock). */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AWS_TOTP_PROFILE, COMPOSITE_KEY_PROFILE, DEVICE_PROFILES, HOTP_PROFILE, TOTP60_PROFILE, deviceProfile, validateDeviceProfile } from '../../devices/index.js';
 import { MemoryStorage, createTestEnvironment, readJson } from '../../firmware-sim/env/index.js';
@@ -33,6 +35,13 @@ describe('device profiles', () => {
     expect(AWS_TOTP_PROFILE.otp).toEqual({ kind: 'totp', algorithm: 'SHA1', digits: 6, period: 30 });
     expect(TOTP60_PROFILE.otp).toMatchObject({ period: 60 });
     expect(COMPOSITE_KEY_PROFILE.usb).toMatchObject({ vendorId: 0x1050, productId: 0x0407 });
+  });
+
+  it('devices/profiles/*.json are the built-in profiles, and validate', () => {
+    for (const p of Object.values(DEVICE_PROFILES)) {
+      const file = JSON.parse(readFileSync(resolve(import.meta.dirname, `../../devices/profiles/${p.name}.json`), 'utf8')) as unknown;
+      expect(validateDeviceProfile(file)).toEqual(p);
+    }
   });
 
   it('names the offending field', () => {

@@ -6,18 +6,36 @@
  * Without --json, on a terminal, a live view: the LCD, the step countdown, Space/Enter presses
  * the button, q or Ctrl-C quits.
  */
-import { DEVICE_PROFILES, deviceProfile } from '../../../devices/index.js';
+import { readFileSync } from 'node:fs';
+import { DEVICE_PROFILES, type DeviceProfile, deviceProfile, validateDeviceProfile } from '../../../devices/index.js';
 import { PtyEndpoint } from '../../../firmware-sim/endpoints/pty-endpoint.js';
 import { TcpSerialEndpoint } from '../../../firmware-sim/endpoints/tcp-serial-endpoint.js';
 import { UdpEndpoint } from '../../../firmware-sim/endpoints/udp-endpoint.js';
 import { type DeviceLogger, createNodeEnvironment } from '../../../firmware-sim/env/index.js';
 import { OtpSerialInterface, OtpTokenFirmware, createOtpVendorHid } from '../../../firmware-sim/otp/index.js';
-import { badInput } from '../../errors.js';
+import { badFile, badInput } from '../../errors.js';
 import { base32Encode, formatOtpAuthUri, parseBase32Secret } from '../../otp/index.js';
 import { flag, numberOpt, parseCommandArgs, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
 
-const USAGE = `usage: tokenrig sim otp [--profile NAME] [--secret B32] [--serial SN] [--serial-port pty|tcp:PORT]
+/** A device profile from a JSON file, validated (the error names the field). */
+function loadProfileFile(path: string): DeviceProfile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw badInput(`cannot read --profile-file ${path}: ${(e as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw badFile(`--profile-file ${path} is not JSON: ${(e as Error).message}`, e);
+  }
+  return validateDeviceProfile(value);
+}
+
+const USAGE = `usage: tokenrig sim otp [--profile NAME | --profile-file JSON] [--secret B32] [--serial SN] [--serial-port pty|tcp:PORT]
                         [--hid udp[:PORT]] [--state DIR] [--offset SECONDS] [--drift PPM] [--link PATH]
                         [--json] [--reveal]
   profiles: ${Object.keys(DEVICE_PROFILES).join(', ')} (default aws-totp)
@@ -44,6 +62,7 @@ function parsePortSpec(value: string, option: string, prefix: string): number {
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommandArgs(argv, {
     profile: { type: 'string' },
+    'profile-file': { type: 'string' },
     secret: { type: 'string' },
     serial: { type: 'string' },
     'serial-port': { type: 'string' },
@@ -56,7 +75,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   });
   if (flag(args, 'help')) return printLine(io, USAGE), 0;
   const json = flag(args, 'json');
-  const profile = deviceProfile(stringOpt(args, 'profile') ?? 'aws-totp');
+  const profileFile = stringOpt(args, 'profile-file');
+  if (profileFile !== undefined && stringOpt(args, 'profile') !== undefined) throw badInput('give --profile or --profile-file, not both');
+  const profile = profileFile === undefined ? deviceProfile(stringOpt(args, 'profile') ?? 'aws-totp') : loadProfileFile(profileFile);
   const secretText = stringOpt(args, 'secret');
   const secret = secretText === undefined ? undefined : parseBase32Secret(secretText);
   const serialPort = stringOpt(args, 'serial-port');
