@@ -1,7 +1,27 @@
 /**
- * tokenrig's public API. The OTP core and clocks are here; the host side (transports,
- * drivers, CTAP, WebAuthn) and the device side (firmware-sim) have their own entry points.
+ * tokenrig's public API: the OTP core and clocks (pure), and the host side — transports,
+ * device specs, the OTP token driver, CTAPHID, CTAP1/2, ClientPIN and the WebAuthn client.
+ * The device side (simulated tokens and authenticators) is `firmware-sim/`.
+ *
+ * @example
+ * ```ts
+ * import { openOtpTokenDriver } from 'tokenrig';
+ * const token = await openOtpTokenDriver('serial:/dev/pts/3');
+ * console.log(await token.press()); // the six digits the token shows
+ * ```
  */
 export * from './errors.js';
 export * from './clock/index.js';
 export * from './otp/index.js';
+export { type HidTransport, HID_REPORT_SIZE } from './transports/hid-transport.js';
+export type { SerialTransport } from './transports/serial-transport.js';
+export { type DeviceSpec, parseDeviceSpec, openHidTransport, openSerialTransport } from './transports/device-spec.js';
+export { type DiscoveredDevice, discoverDevices } from './transports/discovery.js';
+export { MemoryHidTransport } from './transports/memory-hid-transport.js';
+export { UdpHidTransport, SOLOKEYS_DEVICE_PORT, SOLOKEYS_HOST_PORT } from './transports/udp-hid-transport.js';
+export { type OtpTokenDriver, SerialOtpTokenDriver, HidOtpTokenDriver, KeyboardCodeReader, openOtpTokenDriver } from './drivers/otp-token-driver.js';
+export { CtapHidDevice } from './drivers/ctaphid-device.js';
+export { Ctap1 } from './ctap/ctap1.js';
+export { Ctap2 } from './ctap/ctap2.js';
+export { ClientPin } from './ctap/client-pin.js';
+export * from './webauthn/index.js';

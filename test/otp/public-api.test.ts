@@ -14,3 +14,11 @@ describe('the public API', () => {
     expect(api.ErrorCode.BAD_INPUT).toBe('BAD_INPUT');
   });
 });
+
+describe('the host API from the entry point', () => {
+  it('parses device specs and exposes the FIDO client classes', () => {
+    expect(api.parseDeviceSpec('udp:127.0.0.1:8111')).toMatchObject({ kind: 'udp' });
+    expect(() => api.parseDeviceSpec('bogus')).toThrow(api.TokenrigError);
+    for (const k of [api.CtapHidDevice, api.Ctap1, api.Ctap2, api.ClientPin, api.WebAuthnClient, api.openOtpTokenDriver]) expect(typeof k).toBe('function');
+  });
+});
