@@ -78,6 +78,18 @@ describe('OtpTokenFirmware', () => {
     expect(token.display()).toBeUndefined();
   });
 
+  it('a 60-second token changes its code every 60 s', () => {
+    const { env, clock } = createTestEnvironment({ startMs: 1_700_000_080_000 });
+    const token = OtpTokenFirmware.open(env, TOTP60_PROFILE, { secret: SECRET, serial: 'FT0000000001' });
+    const first = token.press().code;
+    expect(first).toBe(totp(SECRET, 1_700_000_080, { period: 60 }));
+    expect(token.secondsToNextStep()).toBe(20);
+    clock.advance(19_000);
+    expect(token.press().code).toBe(first);
+    clock.advance(1_000);
+    expect(token.press().code).toBe(totp(SECRET, 1_700_000_100, { period: 60 }));
+  });
+
   it('keeps its own crystal: offset and ppm', () => {
     const { env, clock } = createTestEnvironment({ startMs: T0 });
     const token = OtpTokenFirmware.open(env, AWS_TOTP_PROFILE, { secret: SECRET, serial: 'GAKT00000001', offsetMs: 120_000 });
