@@ -82,7 +82,8 @@ export async function discoverDevices(): Promise<Discovery> {
     }
   } catch (e) {
     // serialport's Linux lister runs udevadm, absent in many containers.
-    notes.push(`serial ports: ${(e as Error).message}`);
+    const message = (e as Error).message;
+    notes.push(`serial ports: ${message}${/udevadm/.test(message) ? ' (serialport lists ports through udevadm; install udev, or name the port: serial:/dev/ttyACM0)' : ''}`);
   }
   return { devices, notes };
 }

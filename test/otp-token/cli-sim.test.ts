@@ -162,8 +162,10 @@ print(ask(b'PRESS\\n'))
     try {
       const codes: string[] = [];
       for (let round = 0; round < 2; round++) {
-        const sim = await startSim(['--profile', 'hotp', '--serial-port', 'tcp:0', '--state', dir, ...(round === 0 ? ['--secret', SECRET, '--serial', 'EVT000000007'] : [])]);
+        const sim = await startSim(['--profile', 'hotp', '--serial-port', 'tcp:0', '--state', dir, ...(round === 0 ? ['--secret', SECRET, '--serial', 'EVT000000007'] : ['--reveal'])]);
         expect(sim.ready.serial).toBe('EVT000000007');
+        // The seed is printed only when asked for (--reveal), and then as stored.
+        expect(sim.ready.secret).toBe(round === 0 ? undefined : SECRET);
         expect(sim.ready.endpoints.serial).toMatch(/^tcp:127\.0\.0\.1:\d+$/);
         for (let i = 0; i < 2; i++) {
           const r = await tokenrig(['code', '--device', sim.ready.endpoints.serial!]);
