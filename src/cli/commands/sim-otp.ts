@@ -13,7 +13,7 @@ import { TcpSerialEndpoint } from '../../../firmware-sim/endpoints/tcp-serial-en
 import { UdpEndpoint } from '../../../firmware-sim/endpoints/udp-endpoint.js';
 import { type DeviceLogger, createNodeEnvironment } from '../../../firmware-sim/env/index.js';
 import { OtpSerialInterface, OtpTokenFirmware, createOtpVendorHid } from '../../../firmware-sim/otp/index.js';
-import { badFile, badInput } from '../../errors.js';
+import { ErrorCode, TokenrigError, badFile, badInput } from '../../errors.js';
 import { base32Encode, formatOtpAuthUri, parseBase32Secret } from '../../otp/index.js';
 import { flag, numberOpt, parseCommandArgs, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
@@ -191,7 +191,7 @@ async function openEndpoints(
     }
   } catch (e) {
     await result.close();
-    throw badInput(`cannot open the simulator's endpoints: ${(e as Error).message}`);
+    throw new TokenrigError(ErrorCode.NOT_FOUND, `cannot open the simulator's endpoints: ${(e as Error).message}`, { cause: e });
   }
   return result;
 }
