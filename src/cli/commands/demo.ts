@@ -1,27 +1,29 @@
 /**
  * `tokenrig demo` (`npm start`): the whole mission on embedded defaults, ending by itself.
+ * 1. A simulated AWS-style hardware TOTP token on a real pty and a UDP HID endpoint; the
+ *    host driver reads its codes; a strict verifier enrolls, signs in, refuses a replay and
+ *    resyncs after a 10-minute drift.
+ * 2. A simulated FIDO2 key on UDP; the WebAuthn client registers and signs in.
  */
-import { base32Decode } from '../../otp/index.js';
 import { flag, parseCommandArgs } from '../args.js';
 import { type CliIo, printLine } from '../cli-io.js';
 import { demoOutput } from '../demo/demo-output.js';
-import { inProcessToken, runVerifierStory } from '../demo/verifier-story.js';
-
-/** The demo's embedded token: an AWS-style hardware token's serial and a fixed seed. */
-export const DEMO_SERIAL = 'GAKT00000001';
-export const DEMO_SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
-/** 2026-11-23T12:00:00Z, fixed so every run shows the same codes. */
-export const DEMO_START = 1_795_435_200;
+import { runFidoStory } from '../demo/fido-story.js';
+import { runOtpStory } from '../demo/otp-story.js';
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommandArgs(argv, {});
   if (flag(args, 'help')) return printLine(io, 'usage: tokenrig demo [--json]'), 0;
   const out = demoOutput(io, flag(args, 'json'));
-  out.line('tokenrig demo: a simulated hardware TOTP token, enrolled and resynced by a strict verifier');
+  out.line('tokenrig demo');
   out.line('');
-  await runVerifierStory(out, base32Decode(DEMO_SECRET), DEMO_SERIAL, inProcessToken(base32Decode(DEMO_SECRET), DEMO_START));
+  out.line('1. A hardware TOTP token, read over serial and HID, enrolled and resynced by a strict verifier');
+  await runOtpStory(out);
   out.line('');
-  out.line('demo finished');
+  out.line('2. A FIDO2 security key, registered and used through the WebAuthn client');
+  await runFidoStory(out);
+  out.line('');
+  out.line('demo finished: every step above ran over real sockets and a real pty, and ended by itself');
   out.event({ event: 'done', ok: true });
   return 0;
 }

@@ -3,8 +3,7 @@
  * semantics) enrolls a token by two consecutive codes, signs in, refuses a replay, and
  * resyncs after the token drifts 10 minutes.
  */
-import { DriftingClock, ManualClock } from '../../clock/index.js';
-import { Totp, TotpVerifier, base32Encode, createVerifierState } from '../../otp/index.js';
+import { TotpVerifier, createVerifierState } from '../../otp/index.js';
 import type { DemoOutput } from './demo-output.js';
 
 export interface CodeSource {
@@ -20,24 +19,10 @@ export interface CodeSource {
   now(): number;
 }
 
-/** A token on a crystal over a manual clock, in process: the story's fallback source. */
-export function inProcessToken(secret: Uint8Array, startSeconds: number): CodeSource {
-  const base = new ManualClock(startSeconds * 1000);
-  const crystal = new DriftingClock(base);
-  const totp = new Totp(secret);
-  return {
-    via: 'an in-process token',
-    press: async () => totp.generate(crystal.now() / 1000),
-    advance: async (s) => base.advance(s * 1000),
-    drift: async (s) => crystal.shift(s * 1000),
-    now: () => base.now() / 1000,
-  };
-}
-
 /** Run enrollment, sign-in, replay and resync against `token`; throws if any step misbehaves. */
 export async function runVerifierStory(out: DemoOutput, secret: Uint8Array, serial: string, token: CodeSource): Promise<void> {
   const verifier = new TotpVerifier(secret);
-  out.line(`  service: enroll hardware token ${serial} (seed ${base32Encode(secret).slice(0, 4)}… hidden) with two consecutive codes`);
+  out.line(`  service: enroll hardware token ${serial} by serial number and two consecutive codes (the seed is never printed)`);
   const c1 = await token.press();
   out.line(`    code 1 read via ${token.via}: ${c1}`);
   await token.advance(30);
