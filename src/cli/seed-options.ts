@@ -9,7 +9,7 @@
  */
 import { badInput } from '../errors.js';
 import { hexDecode } from '../otp/index.js';
-import { type TokenSeed, loadSeedFile, pickSeed, seedToUri } from '../seeds/index.js';
+import type { TokenSeed } from '../seeds/index.js';
 import { type OptionSpec, type ParsedArgs, stringOpt } from './args.js';
 
 /** The options to merge into a command's option spec (`serial` may already be there). */
@@ -42,6 +42,8 @@ export async function seedFromOptions(args: ParsedArgs): Promise<TokenSeed | und
       throw badInput('--key must be hex (32 hex digits for AES-128)');
     }
   }
+  // Loaded only when asked for: the seed formats pull in XML and PNG code `otp code` rarely needs.
+  const { loadSeedFile, pickSeed } = await import('../seeds/index.js');
   const seeds = await loadSeedFile(path, { ...(password === undefined ? {} : { password }), ...(key === undefined ? {} : { key }) });
   return pickSeed(seeds, stringOpt(args, 'serial'));
 }
@@ -54,5 +56,6 @@ export async function seedOptionsAsUri(args: ParsedArgs): Promise<void> {
   const seed = await seedFromOptions(args);
   if (seed === undefined) return;
   if (stringOpt(args, 'uri') !== undefined || stringOpt(args, 'secret') !== undefined) throw badInput('give --seed-file/--qr, --uri or --secret, only one');
+  const { seedToUri } = await import('../seeds/index.js');
   args.values.uri = seedToUri(seed);
 }

@@ -20,6 +20,7 @@ import {
 } from '../../otp/index.js';
 import { type OptionSpec, type ParsedArgs, choiceOpt, flag, intOpt, parseCommandArgs, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
+import { SEED_FILE_OPTIONS, seedOptionsAsUri } from '../seed-options.js';
 
 const USAGE = `usage:
   tokenrig otp code   (--secret B32 | --uri otpauth://...) [--time UNIX|ISO] [--algorithm SHA1|SHA256|SHA512]
@@ -30,9 +31,12 @@ const USAGE = `usage:
   verify with one code checks it within --window steps (default 1) and prints the drift;
   with two consecutive codes it searches --window steps (default 3000) for the pair.
   With --state FILE it keeps a verifier's state like a service does: the first two codes
-  enroll, later single codes sign in (replays refused), later pairs resync.`;
+  enroll, later single codes sign in (replays refused), later pairs resync.
+  Instead of --secret/--uri: --seed-file FILE [--password P | --key HEX] [--serial SN]
+  (PSKC, CSV, otpauth URIs; docs/seed-files.md) or --qr FILE.png (an enrollment QR code).`;
 
 const PARAMS = {
+  ...SEED_FILE_OPTIONS,
   secret: { type: 'string' },
   uri: { type: 'string' },
   time: { type: 'string' },
@@ -97,6 +101,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 async function code(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommandArgs(argv, { ...PARAMS, counter: { type: 'string' } });
   if (flag(args, 'help')) return printLine(io, USAGE), 0;
+  await seedOptionsAsUri(args);
   const p = otpParameters(args);
   const counterText = stringOpt(args, 'counter');
   if (counterText !== undefined) {
@@ -145,6 +150,7 @@ async function verify(argv: string[], io: CliIo): Promise<number> {
   if (flag(args, 'help')) return printLine(io, USAGE), 0;
   const codes = args.positionals;
   if (codes.length < 1 || codes.length > 2) throw badInput('give one code, or two consecutive codes');
+  await seedOptionsAsUri(args);
   const p = otpParameters(args);
   if (p.type !== 'totp') throw badInput('otp verify checks TOTP codes; this URI is hotp');
   for (const c of codes) if (!new RegExp(`^\\d{${p.digits}}$`).test(c)) throw badInput(`the code ${JSON.stringify(c)} is not ${p.digits} digits`);

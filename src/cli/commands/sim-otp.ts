@@ -17,6 +17,7 @@ import { ErrorCode, TokenrigError, badFile, badInput } from '../../errors.js';
 import { base32Encode, formatOtpAuthUri, parseBase32Secret } from '../../otp/index.js';
 import { flag, numberOpt, parseCommandArgs, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
+import { SEED_FILE_OPTIONS, seedFromOptions } from '../seed-options.js';
 
 /** A device profile from a JSON file, validated (the error names the field). */
 function loadProfileFile(path: string): DeviceProfile {
@@ -43,6 +44,8 @@ const USAGE = `usage: tokenrig sim otp [--profile NAME | --profile-file JSON] [-
   --serial-port tcp:PORT  a serial session over TCP on 127.0.0.1:PORT (0 = any free port)
   --hid udp[:PORT]        the vendor HID interface over UDP on 127.0.0.1 (default port 8111; 0 = any)
   --state DIR             persist the token (seed, serial, HOTP counter) in DIR, files mode 0600
+  --seed-file FILE        take secret and serial from a seed file (PSKC, CSV, URIs, QR PNG) instead of
+                          --secret; [--password P | --key HEX] decrypt it, --serial picks one of many
   with neither --serial-port nor --hid, a pty is opened`;
 
 interface Endpoints {
@@ -61,6 +64,7 @@ function parsePortSpec(value: string, option: string, prefix: string): number {
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommandArgs(argv, {
+    ...SEED_FILE_OPTIONS,
     profile: { type: 'string' },
     'profile-file': { type: 'string' },
     secret: { type: 'string' },
@@ -79,7 +83,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (profileFile !== undefined && stringOpt(args, 'profile') !== undefined) throw badInput('give --profile or --profile-file, not both');
   const profile = profileFile === undefined ? deviceProfile(stringOpt(args, 'profile') ?? 'aws-totp') : loadProfileFile(profileFile);
   const secretText = stringOpt(args, 'secret');
-  const secret = secretText === undefined ? undefined : parseBase32Secret(secretText);
+  const fromFile = await seedFromOptions(args);
+  if (fromFile !== undefined && secretText !== undefined) throw badInput('give --secret or --seed-file, not both');
+  const secret = fromFile?.secret ?? (secretText === undefined ? undefined : parseBase32Secret(secretText));
   const serialPort = stringOpt(args, 'serial-port');
   const hid = stringOpt(args, 'hid');
   const tcpPort = serialPort === undefined || serialPort === 'pty' ? undefined : parsePortSpec(serialPort, 'serial-port', 'tcp');
@@ -102,7 +108,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const env = createNodeEnvironment({ stateDir: stringOpt(args, 'state'), log: logger });
   const token = OtpTokenFirmware.open(env, profile, {
     secret,
-    serial: stringOpt(args, 'serial'),
+    serial: fromFile?.serial ?? stringOpt(args, 'serial'),
     offsetMs: (numberOpt(args, 'offset', -1e9, 1e9) ?? 0) * 1000,
     ppm: numberOpt(args, 'drift', -999_999, 999_999) ?? 0,
   });
