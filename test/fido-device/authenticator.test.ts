@@ -3,7 +3,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { createTestEnvironment, DenyPresence, ManualPresence, MemoryStorage, ScriptedPresence, type UserPresence } from '../../firmware-sim/env/index.js';
 import { FidoAuthenticator } from '../../firmware-sim/fido/index.js';
-import { PIN_PROTOCOL_ONE, PIN_PROTOCOL_TWO, type PinUvAuthProtocol, ecdhX, p256PublicKey } from '../../firmware-sim/fido/pin-uv-auth.js';
+import { PIN_PROTOCOL_ONE, PIN_PROTOCOL_TWO, type PinUvAuthProtocol, ecdhX, p256PublicKey } from '../support/pin-uv-auth-reference.js';
 import { decodeCbor, encodeCbor } from '../../src/protocol/cbor.js';
 import { CTAPHID, KEEPALIVE_STATUS } from '../../src/protocol/ctaphid/index.js';
 import { CTAP2_STATUS as S } from '../../src/protocol/ctap-status.js';

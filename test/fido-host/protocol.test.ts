@@ -1,7 +1,7 @@
 import { createCipheriv, createECDH, createHash, createHmac, hkdfSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PIN_PROTOCOL_ONE, PIN_PROTOCOL_TWO } from '../../firmware-sim/fido/pin-uv-auth.js';
+import { PIN_PROTOCOL_ONE, PIN_PROTOCOL_TWO } from '../support/pin-uv-auth-reference.js';
 import { decodeCbor, encodeCbor } from '../../src/protocol/cbor.js';
 import { COSE_ALG, decodeEc2CoseKey, encodeEc2CoseKey } from '../../src/protocol/cose.js';
 import { PIN_UV_AUTH_PROTOCOL_ONE, PIN_UV_AUTH_PROTOCOL_TWO, p256PublicKeyOf, p256ScalarFromSeed, pinUvAuthProtocol } from '../../src/protocol/pin-uv-auth-protocol.js';

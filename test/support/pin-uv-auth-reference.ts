@@ -1,9 +1,9 @@
 /**
- * The authenticator's half of PIN/UV auth protocols 1 and 2 (CTAP 2.1 §6.5.6, §6.5.7):
- * ECDH on P-256 with the platform's key, the KDF, AES-256-CBC and HMAC-SHA-256.
+ * A second, separately written PIN/UV auth protocols 1 and 2 (CTAP 2.1 §6.5.6, §6.5.7):
+ * ECDH on P-256, the KDF, AES-256-CBC and HMAC-SHA-256. Test code only.
  *
- * The authenticator itself now uses the shared src/protocol/pin-uv-auth-protocol.ts. This
- * separately written version stays as an independent reference the tests play the platform
+ * The authenticator and the host both use the shared src/protocol/pin-uv-auth-protocol.ts.
+ * This version is an independent reference the tests play the other side of the wire
  * with (test/fido-device/authenticator.test.ts, test/fido-host/protocol.test.ts), so a bug in
  * the shared module cannot hide by being on both sides of the wire.
  */
