@@ -9,8 +9,7 @@
  * await t.write('PRESS\n'); await t.readLine(1000);
  * ```
  */
-import { ErrorCode, TokenrigError } from '../errors.js';
-import { LineQueue, toBytes } from './line-queue.js';
+import { LineQueue, SerialWriter } from './line-queue.js';
 import type { SerialTransport } from './serial-transport.js';
 
 /** The shape of firmware-sim's SimulatedSerialInterface. */
@@ -24,12 +23,13 @@ export class MemorySerialTransport implements SerialTransport {
   readonly spec: string;
   readonly #device: SerialInterfaceLike;
   readonly #lines: LineQueue;
-  #writing: Promise<void> = Promise.resolve();
+  readonly #writer: SerialWriter;
 
   private constructor(device: SerialInterfaceLike, spec: string) {
     this.#device = device;
     this.spec = spec;
     this.#lines = new LineQueue(`serial transport ${spec}`);
+    this.#writer = new SerialWriter(this.#lines, spec, (bytes) => device.receive(bytes));
   }
 
   static connect(device: SerialInterfaceLike, spec = 'memory:'): MemorySerialTransport {
@@ -39,19 +39,7 @@ export class MemorySerialTransport implements SerialTransport {
   }
 
   write(data: string | Uint8Array): Promise<void> {
-    if (this.#lines.closed) return Promise.reject(new TokenrigError(ErrorCode.CLOSED, `serial transport ${this.spec} is closed`));
-    let bytes: Uint8Array;
-    try {
-      bytes = toBytes(data).slice();
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    const done = this.#writing.then(() => {
-      if (this.#lines.closed) throw new TokenrigError(ErrorCode.CLOSED, `serial transport ${this.spec} is closed`);
-      this.#device.receive(bytes);
-    });
-    this.#writing = done.catch(() => {});
-    return done;
+    return this.#writer.write(data);
   }
 
   readLine(timeoutMs?: number): Promise<string> {

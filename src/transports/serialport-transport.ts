@@ -10,7 +10,7 @@
  */
 import { SerialPort } from 'serialport';
 import { ErrorCode, TokenrigError } from '../errors.js';
-import { LineQueue, toBytes } from './line-queue.js';
+import { LineQueue, SerialWriter } from './line-queue.js';
 import type { SerialTransport } from './serial-transport.js';
 
 export interface SerialPortTransportOptions {
@@ -22,12 +22,21 @@ export class SerialPortTransport implements SerialTransport {
   readonly spec: string;
   readonly #port: SerialPort;
   readonly #lines: LineQueue;
-  #writing: Promise<void> = Promise.resolve();
+  readonly #writer: SerialWriter;
 
   private constructor(port: SerialPort, path: string) {
     this.#port = port;
     this.spec = `serial:${path}`;
     this.#lines = new LineQueue(`serial transport ${this.spec}`);
+    this.#writer = new SerialWriter(this.#lines, this.spec, (bytes) =>
+      new Promise<void>((resolve, reject) => {
+        const failed = (e: Error): void => reject(new TokenrigError(ErrorCode.NOT_FOUND, `write to ${this.spec} failed: ${e.message}`, { cause: e }));
+        port.write(Buffer.from(bytes), (e) => {
+          if (e) return failed(e);
+          port.drain((e2) => (e2 ? failed(e2) : resolve()));
+        });
+      }),
+    );
   }
 
   /** Open `path`; rejects with NOT_FOUND when it cannot be opened. */
@@ -45,25 +54,7 @@ export class SerialPortTransport implements SerialTransport {
   }
 
   write(data: string | Uint8Array): Promise<void> {
-    if (this.#lines.closed) return Promise.reject(new TokenrigError(ErrorCode.CLOSED, `serial transport ${this.spec} is closed`));
-    let bytes: Uint8Array;
-    try {
-      bytes = toBytes(data);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    const done = this.#writing.then(
-      () =>
-        new Promise<void>((resolve, reject) => {
-          if (this.#lines.closed) return reject(new TokenrigError(ErrorCode.CLOSED, `serial transport ${this.spec} is closed`));
-          this.#port.write(Buffer.from(bytes), (e) => {
-            if (e) return reject(new TokenrigError(ErrorCode.NOT_FOUND, `write to ${this.spec} failed: ${e.message}`, { cause: e }));
-            this.#port.drain((e2) => (e2 ? reject(new TokenrigError(ErrorCode.NOT_FOUND, `write to ${this.spec} failed: ${e2.message}`, { cause: e2 })) : resolve()));
-          });
-        }),
-    );
-    this.#writing = done.catch(() => {});
-    return done;
+    return this.#writer.write(data);
   }
 
   readLine(timeoutMs?: number): Promise<string> {

@@ -9,19 +9,24 @@
  */
 import { type Socket, connect } from 'node:net';
 import { ErrorCode, TokenrigError } from '../errors.js';
-import { LineQueue, toBytes } from './line-queue.js';
+import { LineQueue, SerialWriter } from './line-queue.js';
 import type { SerialTransport } from './serial-transport.js';
 
 export class TcpSerialTransport implements SerialTransport {
   readonly spec: string;
   readonly #socket: Socket;
   readonly #lines: LineQueue;
-  #writing: Promise<void> = Promise.resolve();
+  readonly #writer: SerialWriter;
 
   private constructor(socket: Socket, host: string, port: number) {
     this.#socket = socket;
     this.spec = `tcp:${host}:${port}`;
     this.#lines = new LineQueue(`serial transport ${this.spec}`);
+    this.#writer = new SerialWriter(this.#lines, this.spec, (bytes) =>
+      new Promise<void>((resolve, reject) =>
+        socket.write(bytes, (e) => (e ? reject(new TokenrigError(ErrorCode.CLOSED, `write to ${this.spec} failed: ${e.message}`, { cause: e })) : resolve())),
+      ),
+    );
   }
 
   /** Connect; rejects with NOT_FOUND when nothing listens, TIMEOUT after `timeoutMs`. */
@@ -51,22 +56,7 @@ export class TcpSerialTransport implements SerialTransport {
   }
 
   write(data: string | Uint8Array): Promise<void> {
-    if (this.#lines.closed) return Promise.reject(new TokenrigError(ErrorCode.CLOSED, `serial transport ${this.spec} is closed`));
-    let bytes: Uint8Array;
-    try {
-      bytes = toBytes(data);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    const done = this.#writing.then(
-      () =>
-        new Promise<void>((resolve, reject) => {
-          if (this.#lines.closed) return reject(new TokenrigError(ErrorCode.CLOSED, `serial transport ${this.spec} is closed`));
-          this.#socket.write(bytes, (e) => (e ? reject(new TokenrigError(ErrorCode.CLOSED, `write to ${this.spec} failed: ${e.message}`, { cause: e })) : resolve()));
-        }),
-    );
-    this.#writing = done.catch(() => {});
-    return done;
+    return this.#writer.write(data);
   }
 
   readLine(timeoutMs?: number): Promise<string> {
