@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeCbor } from '../../src/protocol/cbor.js';
+import { decodeCbor, encodeCbor } from '../../src/protocol/cbor.js';
 import { BROADCAST_CID, CTAPHID, CtapHidAssembler, splitMessage } from '../../src/protocol/ctaphid/index.js';
 import { UdpHidTransport } from '../../src/transports/udp-hid-transport.js';
 
@@ -120,6 +120,32 @@ describe('tokenrig sim fido', () => {
     sim.child.kill('SIGINT');
     expect((await sim.lines.next()).value).toBe('stopped');
     expect(await new Promise((r) => sim.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(0);
+  });
+
+  it('--profile composite-key takes the FIDO identity of that device profile', async () => {
+    const sim = start(['--hid', 'udp:0', '--json', '--profile', 'composite-key']);
+    const ready = await nextJson(sim.lines);
+    expect(ready).toMatchObject({ event: 'ready', profile: 'composite-key', product: 'Simulated Key 5 OTP+FIDO' });
+    const t = await UdpHidTransport.open({ port: Number((ready.endpoints as { hid: string }).hid.split(':')[2]) });
+    const init = await call(t, BROADCAST_CID, CTAPHID.INIT, new Uint8Array(8));
+    const cid = new DataView(init.data.buffer).getUint32(8);
+    const info = await call(t, cid, CTAPHID.CBOR, Uint8Array.of(0x04));
+    expect(info.data[0]).toBe(0);
+    const aaguid = (decodeCbor(info.data.subarray(1)) as Map<number, Uint8Array>).get(3)!;
+    // The composite key names no AAGUID of its own, so getInfo reports the profile's (default) one.
+    expect(Buffer.from(aaguid).toString('hex')).toBe(ready.aaguid);
+    await t.close();
+    sim.child.kill('SIGINT');
+    expect(await new Promise((r) => sim.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(0);
+  });
+
+  it('rejects an unknown or non-FIDO --profile with one line naming the valid ones', () => {
+    for (const name of ['nonesuch', 'hotp']) {
+      const r = spawnSync(process.execPath, [BIN, 'sim', 'fido', '--profile', name], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^tokenrig: .*composite-key/);
+    }
   });
 
   it('rejects a bad --hid or --touch with one line and exit status 2', () => {

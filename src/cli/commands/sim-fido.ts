@@ -1,7 +1,7 @@
 /**
  * `tokenrig sim fido`: run a simulated FIDO2/U2F authenticator reachable over UDP HID.
  *
- *   tokenrig sim fido [--hid udp[:PORT]] [--touch auto|manual|deny] [--state DIR] [--json]
+ *   tokenrig sim fido [--hid udp[:PORT]] [--profile NAME] [--touch auto|manual|deny] [--state DIR] [--json]
  *
  * `--hid udp` alone is the SoloKeys simulation contract (device on 127.0.0.1:8111), so
  * python-fido2, Solo's test suite or `tokenrig fido` can drive it. With `--json` the first
@@ -11,13 +11,16 @@
 import { createInterface } from 'node:readline';
 import { UdpEndpoint } from '../../../firmware-sim/endpoints/udp-endpoint.js';
 import { AutoPresence, DenyPresence, ManualPresence, type UserPresence, createNodeEnvironment } from '../../../firmware-sim/env/index.js';
-import { FidoAuthenticator, type FidoEvent } from '../../../firmware-sim/fido/index.js';
+import { FidoAuthenticator, type FidoEvent, type FidoProfile, fidoProfileFromDevice } from '../../../firmware-sim/fido/index.js';
+import { DEVICE_PROFILES } from '../../../devices/index.js';
 import { ErrorCode, TokenrigError, badInput } from '../../errors.js';
 import { choiceOpt, flag, parseCommandArgs, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
 
-const USAGE = `usage: tokenrig sim fido [--hid udp[:PORT]] [--touch auto|manual|deny] [--state DIR] [--json]
+const USAGE = `usage: tokenrig sim fido [--hid udp[:PORT]] [--profile NAME] [--touch auto|manual|deny] [--state DIR] [--json]
   --hid udp[:PORT]   UDP HID endpoint on 127.0.0.1 (default port 8111, the SoloKeys contract; 0 = any)
+  --profile NAME     be a device from devices/ that has a FIDO interface (${fidoDeviceNames().join(', ')});
+                     default: the tokenrig FIDO2 simulator identity
   --touch MODE       auto (default): every touch granted; manual: press Enter; deny: always refused
   --state DIR        keep credentials, counters, PIN and keys in DIR (default: in memory)
   --json             JSON lines: a "ready" event, then one line per device event`;
@@ -26,6 +29,8 @@ export interface FidoSimulatorOptions {
   port: number;
   touch: 'auto' | 'manual' | 'deny';
   stateDir?: string;
+  /** The authenticator's identity (see `fidoProfileForDevice`); the default profile when omitted. */
+  profile?: Partial<FidoProfile>;
   onEvent?: (e: FidoEvent) => void;
 }
 
@@ -44,6 +49,22 @@ export function parseHidOption(value: string | undefined): number {
   return Number(m[1]);
 }
 
+/** Names of the built-in device profiles that have a FIDO interface. */
+export function fidoDeviceNames(): string[] {
+  return Object.values(DEVICE_PROFILES)
+    .filter((d) => d.interfaces.some((i) => i.kind === 'fido'))
+    .map((d) => d.name);
+}
+
+/** The FIDO profile of a built-in device by name; BAD_INPUT listing the valid names otherwise. */
+export function fidoProfileForDevice(name: string): FidoProfile {
+  const device = Object.hasOwn(DEVICE_PROFILES, name) ? DEVICE_PROFILES[name] : undefined;
+  if (device === undefined || !fidoDeviceNames().includes(name)) {
+    throw badInput(`--profile ${JSON.stringify(name)} is not a device with a FIDO interface: use one of ${fidoDeviceNames().join(', ')}`);
+  }
+  return fidoProfileFromDevice(device);
+}
+
 /** Start the simulator (used by the command and by tests/benchmarks). */
 export async function startFidoSimulator(options: FidoSimulatorOptions): Promise<RunningFidoSimulator> {
   const presence = options.touch === 'manual' ? new ManualPresence() : options.touch === 'deny' ? new DenyPresence() : new AutoPresence();
@@ -55,7 +76,7 @@ export async function startFidoSimulator(options: FidoSimulatorOptions): Promise
   }
   let authenticator: FidoAuthenticator;
   try {
-    authenticator = await FidoAuthenticator.create(env);
+    authenticator = await FidoAuthenticator.create(env, options.profile);
   } catch (e) {
     throw new TokenrigError(ErrorCode.BAD_FILE, `state in ${options.stateDir ?? 'memory'} is unreadable: ${(e as Error).message}`, { cause: e });
   }
@@ -70,7 +91,7 @@ export async function startFidoSimulator(options: FidoSimulatorOptions): Promise
 }
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, { hid: { type: 'string' }, touch: { type: 'string' }, state: { type: 'string' } });
+  const args = parseCommandArgs(argv, { hid: { type: 'string' }, profile: { type: 'string' }, touch: { type: 'string' }, state: { type: 'string' } });
   if (flag(args, 'help')) {
     printLine(io, USAGE);
     return 0;
@@ -79,11 +100,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const port = parseHidOption(stringOpt(args, 'hid'));
   const touch = choiceOpt(args, 'touch', ['auto', 'manual', 'deny'] as const) ?? 'auto';
   const stateDir = stringOpt(args, 'state');
+  const profileName = stringOpt(args, 'profile');
+  const profile = profileName === undefined ? undefined : fidoProfileForDevice(profileName);
   const show = (e: FidoEvent): void => {
     if (json) printJson(io, e);
     else printLine(io, describe(e, touch));
   };
-  const sim = await startFidoSimulator({ port, touch, ...(stateDir === undefined ? {} : { stateDir }), onEvent: show });
+  const sim = await startFidoSimulator({ port, touch, ...(stateDir === undefined ? {} : { stateDir }), ...(profile === undefined ? {} : { profile }), onEvent: show });
   // Catch Ctrl-C before announcing readiness: a controller may signal as soon as it reads it.
   const stopped = new Promise<void>((resolve) => {
     const stop = (): void => {
@@ -99,6 +122,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     event: 'ready',
     endpoints: { hid: spec },
     touch,
+    profile: profileName ?? 'default',
     state: stateDir ?? null,
     aaguid: sim.authenticator.profile.aaguid,
     product: sim.authenticator.profile.product,
@@ -106,7 +130,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   };
   if (json) printJson(io, ready);
   else {
-    printLine(io, `FIDO2/U2F simulator listening on ${spec} (touch: ${touch}, state: ${stateDir ?? 'in memory'})`);
+    printLine(io, `FIDO2/U2F simulator listening on ${spec} (${profileName === undefined ? '' : `profile: ${profileName}, `}touch: ${touch}, state: ${stateDir ?? 'in memory'})`);
     printLine(io, touch === 'manual' ? 'press Enter to touch the key when asked; Ctrl-C stops' : 'Ctrl-C stops');
   }
   let lines: ReturnType<typeof createInterface> | undefined;
