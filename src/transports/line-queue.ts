@@ -5,6 +5,7 @@
  * `CLOSED`. A line longer than `maxLine` is cut there, so a noisy device cannot grow memory.
  */
 import { ErrorCode, TokenrigError } from '../errors.js';
+import { OrderedWriter } from './ordered-writer.js';
 
 interface PendingLine {
   resolve: (line: string) => void;
@@ -100,25 +101,20 @@ export function toBytes(data: string | Uint8Array): Uint8Array {
 }
 
 /**
- * The serial contract's write side, shared by every serial transport: bytes go out in order,
- * each write starts only after the previous one settled (writes never overlap), and nothing
- * is written once the transport's line queue is closed.
+ * The serial contract's write side, shared by every serial transport: bytes go out in order
+ * through an OrderedWriter (never overlapping, nothing once the line queue is closed).
  */
 export class SerialWriter {
-  readonly #lines: LineQueue;
-  readonly #spec: string;
+  readonly #writer: OrderedWriter;
   readonly #sink: (bytes: Uint8Array) => Promise<void> | void;
-  #tail: Promise<void> = Promise.resolve();
 
   /** `sink` sends one chunk and settles when the OS (or the twin) has taken it. */
   constructor(lines: LineQueue, spec: string, sink: (bytes: Uint8Array) => Promise<void> | void) {
-    this.#lines = lines;
-    this.#spec = spec;
+    this.#writer = new OrderedWriter(() => lines.closed, () => new TokenrigError(ErrorCode.CLOSED, `serial transport ${spec} is closed`));
     this.#sink = sink;
   }
 
   write(data: string | Uint8Array): Promise<void> {
-    if (this.#lines.closed) return Promise.reject(this.#closed());
     let bytes: Uint8Array;
     try {
       // A copy: the caller may reuse its buffer before the write runs.
@@ -126,15 +122,6 @@ export class SerialWriter {
     } catch (e) {
       return Promise.reject(e);
     }
-    const done = this.#tail.then(() => {
-      if (this.#lines.closed) throw this.#closed();
-      return this.#sink(bytes);
-    });
-    this.#tail = done.catch(() => {});
-    return done;
-  }
-
-  #closed(): TokenrigError {
-    return new TokenrigError(ErrorCode.CLOSED, `serial transport ${this.#spec} is closed`);
+    return this.#writer.run(() => this.#sink(bytes));
   }
 }

@@ -11,6 +11,7 @@
  */
 import { type HidTransport, HID_REPORT_SIZE } from './hid-transport.js';
 import { ReportQueue, checkReport, closedError } from './report-queue.js';
+import { OrderedWriter } from './ordered-writer.js';
 
 /** What the memory twin needs of a device: the shape of firmware-sim's SimulatedHidInterface. */
 export interface HidInterfaceLike {
@@ -22,7 +23,10 @@ export class MemoryHidTransport implements HidTransport {
   readonly spec: string;
   readonly #device: HidInterfaceLike;
   readonly #queue: ReportQueue;
-  #writing: Promise<void> = Promise.resolve();
+  readonly #writer = new OrderedWriter(
+    () => this.#queue.closed,
+    () => closedError(`HID transport ${this.spec}`),
+  );
 
   private constructor(device: HidInterfaceLike, spec: string) {
     this.#device = device;
@@ -50,12 +54,9 @@ export class MemoryHidTransport implements HidTransport {
     const copy = report.slice();
     // Deliver asynchronously and in order, as a real bus would: a write never runs inside
     // the caller's stack, and writes never overlap.
-    const done = this.#writing.then(() => {
-      if (this.#queue.closed) throw closedError(`HID transport ${this.spec}`);
+    return this.#writer.run(() => {
       this.#device.receive(copy);
     });
-    this.#writing = done.catch(() => {});
-    return done;
   }
 
   read(timeoutMs?: number): Promise<Uint8Array> {

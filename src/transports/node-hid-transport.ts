@@ -13,6 +13,7 @@
 import { ErrorCode, TokenrigError } from '../errors.js';
 import { type HidTransport, HID_REPORT_SIZE } from './hid-transport.js';
 import { ReportQueue, checkReport, closedError } from './report-queue.js';
+import { OrderedWriter } from './ordered-writer.js';
 
 /** The bytes hidapi's write takes for one report: report ID 0, then the report. */
 export function withReportId(report: Uint8Array): Buffer {
@@ -39,7 +40,10 @@ export class NodeHidTransport implements HidTransport {
   readonly spec: string;
   readonly #device: HidAsyncLike;
   readonly #queue: ReportQueue;
-  #writing: Promise<void> = Promise.resolve();
+  readonly #writer = new OrderedWriter(
+    () => this.#queue.closed,
+    () => closedError(`HID transport ${this.spec}`),
+  );
 
   private constructor(device: HidAsyncLike, spec: string) {
     this.#device = device;
@@ -74,16 +78,13 @@ export class NodeHidTransport implements HidTransport {
       return Promise.reject(e);
     }
     const bytes = withReportId(report);
-    const done = this.#writing.then(async () => {
-      if (this.#queue.closed) throw closedError(`HID transport ${this.spec}`);
+    return this.#writer.run(async () => {
       try {
         await this.#device.write(bytes);
       } catch (e) {
         throw new TokenrigError(ErrorCode.NOT_FOUND, `write to ${this.spec} failed: ${(e as Error).message}`, { cause: e });
       }
     });
-    this.#writing = done.catch(() => {});
-    return done;
   }
 
   read(timeoutMs?: number): Promise<Uint8Array> {

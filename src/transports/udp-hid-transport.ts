@@ -13,6 +13,7 @@ import { type Socket, createSocket } from 'node:dgram';
 import { ErrorCode, TokenrigError } from '../errors.js';
 import { type HidTransport, HID_REPORT_SIZE } from './hid-transport.js';
 import { ReportQueue, checkReport, closedError } from './report-queue.js';
+import { OrderedWriter } from './ordered-writer.js';
 
 export interface UdpHidTransportOptions {
   /** Device address; default 127.0.0.1. */
@@ -34,7 +35,10 @@ export class UdpHidTransport implements HidTransport {
   readonly #host: string;
   readonly #port: number;
   readonly #queue: ReportQueue;
-  #writing: Promise<void> = Promise.resolve();
+  readonly #writer = new OrderedWriter(
+    () => this.#queue.closed,
+    () => closedError(`HID transport ${this.spec}`),
+  );
 
   private constructor(socket: Socket, host: string, port: number) {
     this.#socket = socket;
@@ -87,15 +91,12 @@ export class UdpHidTransport implements HidTransport {
       return Promise.reject(e);
     }
     const copy = report.slice();
-    const done = this.#writing.then(
+    return this.#writer.run(
       () =>
         new Promise<void>((resolve, reject) => {
-          if (this.#queue.closed) return reject(closedError(`HID transport ${this.spec}`));
           this.#socket.send(copy, this.#port, this.#host, (e) => (e ? reject(new TokenrigError(ErrorCode.NOT_FOUND, `UDP send to ${this.spec} failed: ${e.message}`, { cause: e })) : resolve()));
         }),
     );
-    this.#writing = done.catch(() => {});
-    return done;
   }
 
   read(timeoutMs?: number): Promise<Uint8Array> {

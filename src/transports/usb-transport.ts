@@ -13,6 +13,7 @@ import { ErrorCode, TokenrigError } from '../errors.js';
 import { type HidTransport, HID_REPORT_SIZE } from './hid-transport.js';
 import { hex4 } from './node-hid-transport.js';
 import { ReportQueue, checkReport, closedError } from './report-queue.js';
+import { OrderedWriter } from './ordered-writer.js';
 
 interface InEp {
   direction: 'in';
@@ -38,7 +39,10 @@ export class UsbTransport implements HidTransport {
   readonly #queue: ReportQueue;
   readonly #out: OutEp;
   readonly #release: () => Promise<void>;
-  #writing: Promise<void> = Promise.resolve();
+  readonly #writer = new OrderedWriter(
+    () => this.#queue.closed,
+    () => closedError(`USB transport ${this.spec}`),
+  );
 
   private constructor(spec: string, outEp: OutEp, release: () => Promise<void>) {
     this.spec = spec;
@@ -104,15 +108,12 @@ export class UsbTransport implements HidTransport {
       return Promise.reject(e);
     }
     const data = Buffer.from(report);
-    const done = this.#writing.then(
+    return this.#writer.run(
       () =>
         new Promise<void>((resolve, reject) => {
-          if (this.#queue.closed) return reject(closedError(`USB transport ${this.spec}`));
           this.#out.transfer(data, (e) => (e ? reject(new TokenrigError(ErrorCode.NOT_FOUND, `USB write to ${this.spec} failed: ${e.message}`, { cause: e })) : resolve()));
         }),
     );
-    this.#writing = done.catch(() => {});
-    return done;
   }
 
   read(timeoutMs?: number): Promise<Uint8Array> {
