@@ -1,7 +1,6 @@
 /** CSV layouts (Entra, privacyIDEA) and otpauth URI lists: round trips and line-numbered errors. */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { TokenrigError } from '../../src/errors.js';
 import { Totp, base32Encode, hexEncode } from '../../src/otp/index.js';
 import {
   type TokenSeed,
@@ -18,23 +17,11 @@ import {
   sniffSeedFormat,
 } from '../../src/seeds/index.js';
 import { peers } from '../support/peer.js';
+import { errorOf, seededRandom } from '../support/seed-test-helpers.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-function errorOf(f: () => unknown): TokenrigError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof TokenrigError) return e;
-    throw e;
-  }
-  throw new Error('expected a TokenrigError');
-}
 
-function seededRandom(seed = 7): (n: number) => Uint8Array {
-  let x = seed;
-  return (n) => Uint8Array.from({ length: n }, () => ((x = (x * 1103515245 + 12345) >>> 0), x >>> 24));
-}
 
 const ENTRA = `upn,serial number,secret key,time interval,manufacturer,model
 Helga@contoso.com,1234567,2234567abcdef2234567abcdef,60,Contoso,HardwareKey
@@ -53,7 +40,7 @@ describe('Microsoft Entra CSV', () => {
   });
 
   it('round-trips generated tokens, and the sniffer recognises it', () => {
-    const seeds = generateSeeds(5, builtinSeedProfile('aws-hardware'), seededRandom());
+    const seeds = generateSeeds(5, builtinSeedProfile('aws-hardware'), seededRandom(7));
     const csv = formatEntraCsv(seeds);
     expect(csv.split('\n')[0]).toBe('upn,serial number,secret key,time interval,manufacturer,model');
     expect(sniffSeedFormat(enc(csv))).toBe('csv-entra');
@@ -72,7 +59,7 @@ describe('Microsoft Entra CSV', () => {
   });
 
   it('refuses to write tokens Entra cannot hold', () => {
-    const [h] = generateSeeds(1, builtinSeedProfile('hotp'), seededRandom());
+    const [h] = generateSeeds(1, builtinSeedProfile('hotp'), seededRandom(7));
     expect(errorOf(() => formatEntraCsv([h!])).code).toBe('BAD_INPUT');
   });
 });
@@ -90,7 +77,7 @@ describe('privacyIDEA OATH CSV', () => {
   });
 
   it('round-trips every profile; the sniffer recognises it', () => {
-    const seeds = ['aws-hardware', 'feitian-c200', 'hotp'].flatMap((p) => generateSeeds(3, builtinSeedProfile(p), seededRandom()));
+    const seeds = ['aws-hardware', 'feitian-c200', 'hotp'].flatMap((p) => generateSeeds(3, builtinSeedProfile(p), seededRandom(7)));
     seeds[0]!.algorithm = 'SHA512';
     const csv = formatPrivacyIdeaCsv(seeds);
     expect(sniffSeedFormat(enc(csv))).toBe('csv-privacyidea');
@@ -113,7 +100,7 @@ describe('otpauth URI lists', () => {
   });
 
   it('round-trips generated tokens; codes agree with oathtool', (ctx) => {
-    const seeds: TokenSeed[] = generateSeeds(3, builtinSeedProfile('feitian-c200'), seededRandom()).map((s) => ({ ...s, account: s.serial }));
+    const seeds: TokenSeed[] = generateSeeds(3, builtinSeedProfile('feitian-c200'), seededRandom(7)).map((s) => ({ ...s, account: s.serial }));
     const text = formatUriList(seeds);
     expect(sniffSeedFormat(enc(text))).toBe('uri');
     const back = parseUriList(text);
@@ -141,7 +128,7 @@ describe('generated seeds', () => {
       expect(s.secret).toHaveLength(20);
       expect(s).toMatchObject({ type: 'totp', algorithm: 'SHA1', digits: 6, period: 30 });
     }
-    expect(generateSeeds(2, builtinSeedProfile('hotp'), seededRandom())[0]).toMatchObject({ type: 'hotp', counter: 0n, serial: expect.stringMatching(/^EVT\d{9}$/) });
+    expect(generateSeeds(2, builtinSeedProfile('hotp'), seededRandom(7))[0]).toMatchObject({ type: 'hotp', counter: 0n, serial: expect.stringMatching(/^EVT\d{9}$/) });
     expect(() => generateSeeds(0, builtinSeedProfile('hotp'))).toThrow(RangeError);
   });
 });

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TokenrigError } from '../../src/errors.js';
 import { OtpKey, hexEncode } from '../../src/otp/index.js';
 import { type TokenSeed, formatPskc, parsePskc } from '../../src/seeds/index.js';
 import { peers } from '../support/peer.js';
+import { errorOf, seededRandom } from '../support/seed-test-helpers.js';
 
 const FIXTURES = resolve(import.meta.dirname, 'fixtures');
 const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
@@ -20,21 +20,7 @@ const RFC_SECRET = '3132333435363738393031323334353637383930'; // "1234567890123
 const PSK = Uint8Array.from(Buffer.from('12345678901234567890123456789012', 'hex'));
 const tmp = mkdtempSync(join(tmpdir(), 'tokenrig-pskc-'));
 
-function errorOf(f: () => unknown): TokenrigError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof TokenrigError) return e;
-    throw e;
-  }
-  throw new Error('expected a TokenrigError');
-}
 
-/** A deterministic random source, so written files are reproducible. */
-function seededRandom(seed = 1): (n: number) => Uint8Array {
-  let x = seed;
-  return (n) => Uint8Array.from({ length: n }, () => ((x = (x * 1103515245 + 12345) >>> 0), x >>> 24));
-}
 
 const SEEDS: TokenSeed[] = [
   { serial: 'GAKT00000001', secret: Uint8Array.from(Buffer.from(RFC_SECRET, 'hex')), type: 'totp', algorithm: 'SHA1', digits: 6, period: 30, issuer: 'ACME & Co', account: 'alice@example.com', manufacturer: 'Tokenrig', model: 'OTP 110 (sim)' },
@@ -116,7 +102,7 @@ describe('writing PSKC', () => {
 
   for (const v of variants) {
     it(`${v.name}: round-trips every field of many keys`, () => {
-      const xml = formatPskc(SEEDS, { ...v.write, random: seededRandom() });
+      const xml = formatPskc(SEEDS, { ...v.write, random: seededRandom(1) });
       expect(parsePskc(xml, v.read)).toEqual(SEEDS);
       if (v.name !== 'plain') for (const s of SEEDS) expect(xml).not.toContain(Buffer.from(s.secret).toString('base64'));
     });
@@ -124,7 +110,7 @@ describe('writing PSKC', () => {
     it(`${v.name}: pskctool validates the file against the PSKC schema`, (ctx) => {
       peers.pskctool.require(ctx);
       const file = join(tmp, `${v.name.replace(/ /g, '-')}.pskcxml`);
-      writeFileSync(file, formatPskc(SEEDS, { ...v.write, random: seededRandom() }));
+      writeFileSync(file, formatPskc(SEEDS, { ...v.write, random: seededRandom(1) }));
       const r = spawnSync('pskctool', ['-q', '--validate', file], { encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
     });
