@@ -32,6 +32,7 @@ export interface Es256Key {
   /** The public point, x and y, 32 bytes each. */
   readonly x: Uint8Array;
   readonly y: Uint8Array;
+  /** The OpenSSL key object, imported on first use. */
   readonly signingKey: KeyObject;
 }
 
@@ -40,24 +41,51 @@ function b64u(s: string | undefined): Uint8Array {
   return new Uint8Array(Buffer.from(s, 'base64url'));
 }
 
+const b64 = (v: Uint8Array): string => Buffer.from(v.buffer, v.byteOffset, v.length).toString('base64url');
+
+/**
+ * A key whose OpenSSL object is made only when something signs with it. A new credential's
+ * key is never used to sign under batch attestation, and the JWK import is the single most
+ * expensive step of a makeCredential (≈130 µs, more than the signature).
+ */
+class LazyEs256Key implements Es256Key {
+  readonly d: Uint8Array;
+  readonly x: Uint8Array;
+  readonly y: Uint8Array;
+  #signingKey: KeyObject | undefined;
+
+  constructor(d: Uint8Array, x: Uint8Array, y: Uint8Array, signingKey?: KeyObject) {
+    this.d = d;
+    this.x = x;
+    this.y = y;
+    this.#signingKey = signingKey;
+  }
+
+  get signingKey(): KeyObject {
+    this.#signingKey ??= createPrivateKey({ key: { kty: 'EC', crv: 'P-256', d: b64(this.d), x: b64(this.x), y: b64(this.y) }, format: 'jwk' });
+    return this.#signingKey;
+  }
+}
+
 function fromKeyObject(signingKey: KeyObject): Es256Key {
   const jwk = signingKey.export({ format: 'jwk' });
-  return { d: b64u(jwk.d), x: b64u(jwk.x), y: b64u(jwk.y), signingKey };
+  return new LazyEs256Key(b64u(jwk.d), b64u(jwk.x), b64u(jwk.y), signingKey);
 }
+
+/**
+ * One ECDH object derives every public point: setting a new private key replaces the old
+ * one, and constructing the object costs as much as the derivation itself.
+ */
+const DERIVER = createECDH('prime256v1');
 
 /** Import a private scalar (RangeError unless 1 ≤ d < n); ECDH derives the public point. */
 export async function importEs256(d: Uint8Array): Promise<Es256Key> {
   if (!isValidScalar(d)) throw new RangeError('d must be a valid P-256 private scalar');
-  // Derive the public point with ECDH and import a full JWK: about 5x faster than importing
-  // PKCS#8 (OpenSSL's decoder then derives the point itself) and exporting it again.
-  const ecdh = createECDH('prime256v1');
-  ecdh.setPrivateKey(d);
-  const point = ecdh.getPublicKey(); // uncompressed: 0x04 || x || y
-  const x = new Uint8Array(point.subarray(1, 33));
-  const y = new Uint8Array(point.subarray(33, 65));
-  const b64 = (v: Uint8Array): string => Buffer.from(v.buffer, v.byteOffset, v.length).toString('base64url');
-  const signingKey = createPrivateKey({ key: { kty: 'EC', crv: 'P-256', d: b64(d), x: b64(x), y: b64(y) }, format: 'jwk' });
-  return { d: new Uint8Array(d), x, y, signingKey };
+  // Derive the public point with ECDH; the signing key is imported later, from a full JWK
+  // (about 5x faster than importing PKCS#8, whose decoder derives the point once more).
+  DERIVER.setPrivateKey(d);
+  const point = DERIVER.getPublicKey(); // uncompressed: 0x04 || x || y
+  return new LazyEs256Key(new Uint8Array(d), new Uint8Array(point.subarray(1, 33)), new Uint8Array(point.subarray(33, 65)));
 }
 
 export async function generateEs256(random: { bytes(n: number): Uint8Array }): Promise<Es256Key> {

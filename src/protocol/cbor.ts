@@ -1,11 +1,12 @@
 /**
  * CTAP2 canonical CBOR (CTAP 2.1 §8 "Message Encoding", "CTAP2 canonical CBOR encoding form"),
- * on top of cborg: integers and lengths in their shortest form, no indefinite lengths, map
- * keys sorted by major type, then length, then bytes (RFC 7049 §3.9 "length-first"), no
- * duplicate keys, no tags. Maps decode to `Map` because CTAP2 keys are integers.
+ * integers and lengths in their shortest form, no indefinite lengths, map keys sorted by
+ * major type, then length, then bytes (RFC 7049 §3.9 "length-first"), no duplicate keys, no
+ * tags, no floating point. Maps decode to `Map` because CTAP2 keys are integers.
  *
- * Decoding is strict: the input is decoded, re-encoded and compared byte for byte, which
- * rejects every non-canonical form cborg would otherwise accept.
+ * Decoding uses cborg in its strict mode; the value is then re-encoded and compared byte for
+ * byte, which rejects every non-canonical form a decoder alone would accept. Encoding uses
+ * our own canonical encoder (./cbor-encode.ts), held byte-equal to cborg's by a property test.
  *
  * @example
  * ```ts
@@ -13,7 +14,8 @@
  * const back = decodeCbor(bytes) as Map<number, unknown>;
  * ```
  */
-import { decode, encode } from 'cborg';
+import { decode } from 'cborg';
+import { encodeCanonical } from './cbor-encode.js';
 
 /** A CTAP2 CBOR value as decoded: maps become `Map`. */
 export type CborValue = number | bigint | string | boolean | null | Uint8Array | CborValue[] | Map<CborValue, CborValue>;
@@ -34,12 +36,9 @@ const DECODE_OPTIONS = {
   tags: [],
 } as const;
 
-/**
- * Encode a value in CTAP2 canonical form. `Map` and plain objects become CBOR maps; cborg's
- * default map sorter is already length-first (major type, then length, then bytes).
- */
+/** Encode a value in CTAP2 canonical form. `Map` and plain objects become CBOR maps. */
 export function encodeCbor(value: unknown): Uint8Array {
-  return encode(value);
+  return encodeCanonical(value);
 }
 
 /** Decode one canonical CBOR item filling all of `bytes`; throws `CborError` otherwise. */
@@ -53,7 +52,7 @@ export function decodeCbor(bytes: Uint8Array): CborValue {
   }
   let again: Uint8Array;
   try {
-    again = encode(value);
+    again = encodeCanonical(value);
   } catch (e) {
     throw new CborError('CBOR value cannot be re-encoded canonically', { cause: e });
   }
