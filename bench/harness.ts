@@ -134,6 +134,36 @@ export async function measureAsync(fn: () => Promise<unknown>, options: MeasureO
   return (ops * 1000) / elapsed;
 }
 
+/**
+ * `measureInterleaved` for asynchronous functions (each awaited one at a time): every
+ * implementation is warmed up, then they take turns for `rounds` rounds and each is
+ * summarised by its median round, so a ratio between them holds on a noisy machine.
+ */
+export async function measureAsyncInterleaved(
+  fns: Readonly<Record<string, () => Promise<unknown>>>,
+  options: MeasureOptions & { rounds?: number } = {},
+): Promise<Record<string, number>> {
+  const names = Object.keys(fns);
+  const rounds = options.rounds ?? 7;
+  const perRound = (options.timeMs ?? 700) / rounds;
+  const run = async (fn: () => Promise<unknown>, ms: number): Promise<number> => {
+    let ops = 0;
+    const start = performance.now();
+    let now = start;
+    // At least one call, so a slow implementation still yields a rate.
+    do {
+      sink = await fn();
+      ops++;
+      now = performance.now();
+    } while (now - start < ms);
+    return (ops * 1000) / (now - start);
+  };
+  for (const name of names) await run(fns[name]!, options.warmupMs ?? 150);
+  const rates: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < rounds; r++) for (const name of names) rates[name]!.push(await run(fns[name]!, perRound));
+  return Object.fromEntries(names.map((n) => [n, percentile(rates[n]!, 50)]));
+}
+
 /** Single-call latencies in milliseconds, `samples` of them after `warmup` calls. */
 export function latency(fn: () => unknown, samples = 1000, warmup = 100): number[] {
   for (let i = 0; i < warmup; i++) sink = fn();

@@ -13,6 +13,8 @@ export interface DeviceStorage {
   write(key: string, value: Uint8Array): void;
   /** Remove a key (no error if absent). */
   remove(key: string): void;
+  /** The keys present that start with `prefix`, in no particular order. */
+  keys(prefix?: string): string[];
 }
 
 const KEY = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -38,6 +40,10 @@ export class MemoryStorage implements DeviceStorage {
   remove(key: string): void {
     checkKey(key);
     this.#map.delete(key);
+  }
+
+  keys(prefix = ''): string[] {
+    return [...this.#map.keys()].filter((k) => k.startsWith(prefix));
   }
 }
 
@@ -92,6 +98,11 @@ export class FileStorage implements DeviceStorage {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
+  }
+
+  keys(prefix = ''): string[] {
+    // A temporary is a write in flight (or one a crash cut short), not a key.
+    return readdirSync(this.dir).filter((name) => name.startsWith(prefix) && !name.endsWith('.tmp') && KEY.test(name));
   }
 }
 

@@ -21,7 +21,7 @@ import { type PinUvAuthProtocol, constantTimeEqual as equalBytes, p256PublicKeyO
 import { buildAttestationCertificate } from './attestation-cert.js';
 import { CREDENTIAL_ID_LENGTH, unwrapCredential, wrapCredential } from './credential-id.js';
 import { CtapStatusError, S, fail } from './errors.js';
-import { type Es256Key, Es256KeySource, generateEs256, importEs256, signEs256 } from './es256.js';
+import { type Es256Key, generateEs256, importEs256, signEs256 } from './es256.js';
 import { type FidoProfile, fidoProfile } from './profile.js';
 import { type Ctap2Request, type CredentialDescriptor, parseCtap2Request } from './requests.js';
 import { type Identity, FidoStateStore, MAX_PIN_RETRIES, type ResidentCredential } from './state.js';
@@ -76,7 +76,6 @@ export class FidoAuthenticator {
   #identity: Identity;
   #attestationKey: Es256Key;
   readonly #aaguid: Uint8Array;
-  readonly #keys: Es256KeySource;
   // Volatile state, dropped on power cycle.
   #powerUpMs = 0;
   #keyAgreement: { d: Uint8Array; x: Uint8Array; y: Uint8Array };
@@ -93,7 +92,6 @@ export class FidoAuthenticator {
     this.#identity = identity;
     this.#attestationKey = attestationKey;
     this.#aaguid = new Uint8Array(Buffer.from(profile.aaguid, 'hex'));
-    this.#keys = new Es256KeySource(env.random);
     this.#keyAgreement = this.#newKeyAgreement();
     this.#pinToken = { token: env.random.bytes(32), permissions: 0, rpId: undefined, expiresMs: 0 };
     this.#powerUpMs = env.clock.now();
@@ -306,7 +304,7 @@ export class FidoAuthenticator {
       }
     }
     await this.#requireTouch(ctx, 'makeCredential');
-    const key = await this.#keys.next();
+    const key = await generateEs256(this.#env.random);
     const id = wrapCredential(this.#identity.masterKey, rpIdHash, key.d, this.#env.random.bytes(12));
     const resident = req.options.rk === true;
     if (resident) {
@@ -382,7 +380,7 @@ export class FidoAuthenticator {
         if (d.type !== 'public-key') continue;
         const key = unwrapCredential(master, rpIdHash, d.id);
         if (key === undefined) continue;
-        const resident = this.#store.residentCredentials().find((c) => equalBytes(c.id, d.id));
+        const resident = this.#store.findResident(d.id);
         out.push({ id: d.id, key, resident });
         break; // §6.2.2 step 9: one applicable credential is enough when an allowList is given
       }

@@ -5,24 +5,27 @@
  * Signing is synchronous: a device does one thing at a time anyway, and it saves the
  * thread-pool round trip WebCrypto would add to every request.
  *
- * Private scalars come from the injected random source. Only when that source is the
- * system CSPRNG (`CryptoRandom`) do new keys come from OpenSSL's own generator instead,
- * which is the same kind of randomness and skips re-deriving the public point from an
- * imported scalar (the slowest step); a seeded source keeps every key reproducible.
+ * Private scalars always come from the injected random source (a seeded source makes every
+ * key reproducible); OpenSSL's ECDH derives the public point (≈35 µs), and the OpenSSL key
+ * object that signs is imported only when something signs with the key.
  */
-import { type KeyObject, createECDH, createPrivateKey, generateKeyPair, generateKeyPairSync, sign } from 'node:crypto';
-import { CryptoRandom } from '../env/random.js';
+import { type KeyObject, createECDH, createPrivateKey, sign } from 'node:crypto';
 import { ecdsaDerSignature } from './der.js';
 
 /** The order n of the P-256 group. */
 const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
 
+const P256_N_BYTES = Uint8Array.from(Buffer.from(P256_N.toString(16), 'hex'));
+
 /** True when `d` is a valid private scalar (1 ≤ d < n). */
 export function isValidScalar(d: Uint8Array): boolean {
   if (d.length !== 32) return false;
-  let v = 0n;
-  for (const b of d) v = (v << 8n) | BigInt(b);
-  return v > 0n && v < P256_N;
+  let any = 0;
+  for (const b of d) any |= b;
+  if (any === 0) return false;
+  // Big-endian: the first byte that differs from n's decides whether d < n.
+  for (let i = 0; i < 32; i++) if (d[i] !== P256_N_BYTES[i]) return d[i]! < P256_N_BYTES[i]!;
+  return false; // d = n
 }
 
 /** A key pair ready to sign. */
@@ -34,11 +37,6 @@ export interface Es256Key {
   readonly y: Uint8Array;
   /** The OpenSSL key object, imported on first use. */
   readonly signingKey: KeyObject;
-}
-
-function b64u(s: string | undefined): Uint8Array {
-  if (s === undefined) throw new Error('JWK member missing');
-  return new Uint8Array(Buffer.from(s, 'base64url'));
 }
 
 const b64 = (v: Uint8Array): string => Buffer.from(v.buffer, v.byteOffset, v.length).toString('base64url');
@@ -67,11 +65,6 @@ class LazyEs256Key implements Es256Key {
   }
 }
 
-function fromKeyObject(signingKey: KeyObject): Es256Key {
-  const jwk = signingKey.export({ format: 'jwk' });
-  return new LazyEs256Key(b64u(jwk.d), b64u(jwk.x), b64u(jwk.y), signingKey);
-}
-
 /**
  * One ECDH object derives every public point: setting a new private key replaces the old
  * one, and constructing the object costs as much as the derivation itself.
@@ -88,46 +81,11 @@ export async function importEs256(d: Uint8Array): Promise<Es256Key> {
   return new LazyEs256Key(new Uint8Array(d), new Uint8Array(point.subarray(1, 33)), new Uint8Array(point.subarray(33, 65)));
 }
 
+/** A new key from `random` (rejection sampling: a draw outside 1..n-1 is drawn again). */
 export async function generateEs256(random: { bytes(n: number): Uint8Array }): Promise<Es256Key> {
-  if (random instanceof CryptoRandom) return fromKeyObject(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
   for (;;) {
     const d = random.bytes(32);
     if (isValidScalar(d)) return importEs256(d);
-  }
-}
-
-/**
- * New credential keys, generated ahead of need on the thread pool when the random source is
- * the system CSPRNG, so makeCredential costs one signature on the device's thread, not a key
- * generation too. With any other source it generates on demand from that source.
- */
-export class Es256KeySource {
-  readonly #random: { bytes(n: number): Uint8Array };
-  readonly #pool: KeyObject[] = [];
-  readonly #target: number;
-  #inFlight = 0;
-
-  constructor(random: { bytes(n: number): Uint8Array }, poolSize = 32) {
-    this.#random = random;
-    this.#target = random instanceof CryptoRandom ? poolSize : 0;
-  }
-
-  /** A fresh key; never the same twice. */
-  async next(): Promise<Es256Key> {
-    const pooled = this.#pool.shift();
-    this.#refill();
-    if (pooled !== undefined) return fromKeyObject(pooled);
-    return generateEs256(this.#random);
-  }
-
-  #refill(): void {
-    while (this.#pool.length + this.#inFlight < this.#target) {
-      this.#inFlight++;
-      generateKeyPair('ec', { namedCurve: 'P-256' }, (err, _pub, priv) => {
-        this.#inFlight--;
-        if (err === null) this.#pool.push(priv);
-      });
-    }
   }
 }
 

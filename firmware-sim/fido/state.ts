@@ -5,9 +5,19 @@
  * Keys:
  * - `fido.identity`  master key (wraps credential private keys), attestation key and certificate
  * - `fido.pin`       PIN hash (LEFT(SHA-256(pin), 16)) and the retries counter
- * - `fido.rk`        resident credentials (metadata only; the private key is in the id)
- * - `fido.counters`  signature counters by credential (a counter never goes backwards)
+ * - `fido.resident.<h>`  one resident credential (metadata only; the private key is in the id)
+ * - `fido.counter.<h>`   the signature counter of one credential
+ *
+ * h is the hex of the first 16 bytes of SHA-256(credential ID). One small key per credential,
+ * so a makeCredential or an assertion writes a few hundred bytes however many credentials
+ * the device holds (one document for all of them made every write O(n)).
+ *
+ * Retired keys, still read so nothing is lost on upgrade:
+ * - `fido.rk`        all resident credentials in one document; moved to `fido.resident.<h>`
+ *                    keys (written first, then the document removed) on first load
+ * - `fido.counters`  all counters in one document; a counter kept there never goes backwards
  */
+import { sha256 } from '@noble/hashes/sha2.js';
 import { type DeviceStorage, readJson, writeJson } from '../env/index.js';
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
@@ -29,6 +39,17 @@ export interface ResidentCredential {
   createdMs: number;
 }
 
+/** A resident credential as stored: the byte fields in base64. */
+interface StoredResident {
+  id: string;
+  rpIdHash: string;
+  rpId: string;
+  userId: string;
+  userName?: string;
+  displayName?: string;
+  createdMs: number;
+}
+
 export interface PinState {
   hash: Uint8Array | undefined;
   retries: number;
@@ -36,10 +57,22 @@ export interface PinState {
 
 export const MAX_PIN_RETRIES = 8;
 
+const COUNTER_PREFIX = 'fido.counter.';
+const RESIDENT_PREFIX = 'fido.resident.';
+
+/** The storage key of one credential's record under `prefix`. */
+function credentialKey(prefix: string, credentialId: Uint8Array): string {
+  return prefix + Buffer.from(sha256(credentialId).subarray(0, 16)).toString('hex');
+}
+
+const residentKey = (credentialId: Uint8Array): string => credentialKey(RESIDENT_PREFIX, credentialId);
+
 export class FidoStateStore {
   readonly #storage: DeviceStorage;
-  #counters: Record<string, number> | undefined;
-  #rk: ResidentCredential[] | undefined;
+  /** Counters read or written so far, by storage key. */
+  readonly #counters = new Map<string, number>();
+  #legacyCounters: Record<string, number> | undefined;
+  #rk: Map<string, ResidentCredential> | undefined;
 
   constructor(storage: DeviceStorage) {
     this.#storage = storage;
@@ -63,45 +96,90 @@ export class FidoStateStore {
     writeJson(this.#storage, 'fido.pin', { hash: pin.hash === undefined ? null : b64(pin.hash), retries: pin.retries });
   }
 
+  /** Resident credentials, oldest first. */
   residentCredentials(): readonly ResidentCredential[] {
-    if (this.#rk === undefined) {
-      const j = readJson<{ id: string; rpIdHash: string; rpId: string; userId: string; userName?: string; displayName?: string; createdMs: number }[]>(this.#storage, 'fido.rk') ?? [];
-      this.#rk = j.map((c) => ({ ...c, id: unb64(c.id), rpIdHash: unb64(c.rpIdHash), userId: unb64(c.userId) }));
+    return [...this.#loadResident().values()];
+  }
+
+  /** By storage key, loaded once (moving a retired `fido.rk` document to one key each). */
+  #loadResident(): Map<string, ResidentCredential> {
+    if (this.#rk !== undefined) return this.#rk;
+    const fromStored = (c: StoredResident): ResidentCredential => ({ ...c, id: unb64(c.id), rpIdHash: unb64(c.rpIdHash), userId: unb64(c.userId) });
+    const legacy = readJson<StoredResident[]>(this.#storage, 'fido.rk');
+    if (legacy !== undefined) {
+      for (const c of legacy) writeJson(this.#storage, residentKey(unb64(c.id)), c);
+      this.#storage.remove('fido.rk');
+    }
+    const all = this.#storage
+      .keys(RESIDENT_PREFIX)
+      .flatMap((key) => {
+        const c = readJson<StoredResident>(this.#storage, key);
+        return c === undefined ? [] : [{ key, cred: fromStored(c) }];
+      })
+      .sort((a, b) => a.cred.createdMs - b.cred.createdMs);
+    this.#rk = new Map();
+    for (const { key, cred } of all) {
+      // A crash between writing a replacement and removing what it replaced leaves both:
+      // the newer one stands (§6.1.2 step 17).
+      const older = this.#sameAccount(cred);
+      if (older !== undefined) {
+        this.#storage.remove(older);
+        this.#rk.delete(older);
+      }
+      this.#rk.set(key, cred);
     }
     return this.#rk;
   }
 
+  #sameAccount(cred: ResidentCredential): string | undefined {
+    for (const [key, c] of this.#rk ?? []) if (c.rpId === cred.rpId && Buffer.from(c.userId).equals(Buffer.from(cred.userId))) return key;
+    return undefined;
+  }
+
+  /** The resident credential with this ID, if it is one. */
+  findResident(credentialId: Uint8Array): ResidentCredential | undefined {
+    return this.#loadResident().get(residentKey(credentialId));
+  }
+
   /** Store a resident credential, replacing one of the same RP and user (CTAP 2.1 §6.1.2 step 17). */
   putResident(cred: ResidentCredential, maxCount: number): boolean {
-    const same = (c: ResidentCredential): boolean => c.rpId === cred.rpId && Buffer.from(c.userId).equals(Buffer.from(cred.userId));
-    const list = this.residentCredentials().filter((c) => !same(c));
-    if (list.length >= maxCount) return false;
-    list.push(cred);
-    writeJson(
-      this.#storage,
-      'fido.rk',
-      list.map((c) => ({ ...c, id: b64(c.id), rpIdHash: b64(c.rpIdHash), userId: b64(c.userId) })),
-    );
-    this.#rk = list;
+    const rk = this.#loadResident();
+    const replaced = this.#sameAccount(cred);
+    if (replaced === undefined && rk.size >= maxCount) return false;
+    const key = residentKey(cred.id);
+    // The new one first: a crash in between leaves both, and loading keeps the newer.
+    writeJson(this.#storage, key, { ...cred, id: b64(cred.id), rpIdHash: b64(cred.rpIdHash), userId: b64(cred.userId) } satisfies StoredResident);
+    if (replaced !== undefined) {
+      this.#storage.remove(replaced);
+      rk.delete(replaced);
+    }
+    rk.set(key, cred);
     return true;
   }
 
   /** Increment and persist the counter of a credential; returns the new value. */
   nextCounter(credentialId: Uint8Array): number {
-    const counters = (this.#counters ??= readJson<Record<string, number>>(this.#storage, 'fido.counters') ?? {});
-    const key = b64(credentialId.subarray(0, 24));
-    const value = (counters[key] ?? 0) + 1;
-    counters[key] = value;
-    writeJson(this.#storage, 'fido.counters', counters);
+    const key = credentialKey(COUNTER_PREFIX, credentialId);
+    let value = this.#counters.get(key);
+    if (value === undefined) {
+      this.#legacyCounters ??= readJson<Record<string, number>>(this.#storage, 'fido.counters') ?? {};
+      value = Math.max(readJson<number>(this.#storage, key) ?? 0, this.#legacyCounters[b64(credentialId.subarray(0, 24))] ?? 0);
+    }
+    value++;
+    writeJson(this.#storage, key, value);
+    this.#counters.set(key, value);
     return value;
   }
 
   /** Forget credentials, counters and PIN (authenticatorReset); the identity is rewritten by the caller. */
   wipe(): void {
     this.#storage.remove('fido.rk');
+    for (const key of this.#storage.keys(RESIDENT_PREFIX)) this.#storage.remove(key);
     this.#storage.remove('fido.counters');
+    for (const key of this.#storage.keys(COUNTER_PREFIX)) this.#storage.remove(key);
     this.#storage.remove('fido.pin');
-    this.#rk = [];
-    this.#counters = {};
+    this.#rk = new Map();
+    this.#counters.clear();
+    this.#legacyCounters = {};
   }
 }

@@ -142,6 +142,52 @@ describe('FIDO authenticator over CTAPHID (memory)', () => {
     expect((await b.cbor(0x02, new Map<number, unknown>([[1, 'nobody.example'], [2, cdh]]))).status).toBe(S.CTAP2_ERR_NO_CREDENTIALS);
   });
 
+  it('keeps one signature counter per credential over restarts, honours the retired counters document, and reset removes them', async () => {
+    const storage = new MemoryStorage();
+    const a = await setup({ storage });
+    const idOf = async (user: number): Promise<Uint8Array> =>
+      parseAuthData((await a.cbor(0x01, mc([[3, new Map<string, unknown>([['id', Uint8Array.of(user)], ['name', `u${user}`]])]]))).body!.get(2) as Uint8Array).credId!;
+    const [one, two] = [await idOf(1), await idOf(2)];
+    const assert = async (s: Awaited<ReturnType<typeof setup>>, id: Uint8Array): Promise<number> =>
+      parseAuthData((await s.cbor(0x02, ga([[3, [new Map<string, unknown>([['id', id], ['type', 'public-key']])]]]))).body!.get(2) as Uint8Array).counter;
+    expect([await assert(a, one), await assert(a, one), await assert(a, two)]).toEqual([1, 2, 1]);
+    expect(storage.keys('fido.counter.')).toHaveLength(2);
+    // A device that kept its counters in the retired document: the higher value wins.
+    storage.write('fido.counters', new TextEncoder().encode(JSON.stringify({ [Buffer.from(two.subarray(0, 24)).toString('base64')]: 41 })));
+    const b = await setup({ storage });
+    expect([await assert(b, one), await assert(b, two), await assert(b, two)]).toEqual([3, 42, 43]);
+    expect((await b.cbor(0x07)).status).toBe(0);
+    expect(storage.keys('fido.counter')).toEqual([]);
+  });
+
+  it('moves resident credentials out of the retired one-document store, and keeps the newer of two left by a crash', async () => {
+    const storage = new MemoryStorage();
+    const a = await setup({ storage });
+    for (const user of [1, 2]) {
+      expect((await a.cbor(0x01, mc([[3, new Map<string, unknown>([['id', Uint8Array.of(user)], ['name', `u${user}`]])]], true))).status).toBe(0);
+      a.clock.advance(1000);
+    }
+    const records = storage.keys('fido.resident.').map((k) => JSON.parse(new TextDecoder().decode(storage.read(k))) as { userId: string; createdMs: number });
+    expect(records).toHaveLength(2);
+    // An older device: one `fido.rk` document, no per-credential keys.
+    for (const k of storage.keys('fido.resident.')) storage.remove(k);
+    storage.write('fido.rk', new TextEncoder().encode(JSON.stringify(records)));
+    const b = await setup({ storage });
+    const found = await b.cbor(0x02, ga());
+    expect(found.status).toBe(0);
+    expect(found.body!.get(5)).toBe(2);
+    expect(storage.keys('fido.rk')).toEqual([]);
+    expect(storage.keys('fido.resident.')).toHaveLength(2);
+    // A crash after writing a replacement but before removing the old record leaves both.
+    const [oldKey] = storage.keys('fido.resident.');
+    const old = JSON.parse(new TextDecoder().decode(storage.read(oldKey!))) as { id: string; userId: string; createdMs: number };
+    const twin = { ...old, id: Buffer.alloc(61, 9).toString('base64'), createdMs: old.createdMs - 1 };
+    storage.write('fido.resident.00000000000000000000000000000000', new TextEncoder().encode(JSON.stringify(twin)));
+    const c = await setup({ storage });
+    expect(c.fido.residentCount).toBe(2);
+    expect(storage.keys('fido.resident.')).not.toContain('fido.resident.00000000000000000000000000000000');
+  });
+
   it('asks for a touch with KEEPALIVE UPNEEDED, and CANCEL aborts with KEEPALIVE_CANCEL', async () => {
     const { env, clock } = createTestEnvironment({ startMs: Date.UTC(2026, 0, 1) });
     const timers = new ManualTimers(clock);

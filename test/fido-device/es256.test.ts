@@ -24,6 +24,13 @@ describe('importEs256', () => {
 
   it('rejects a scalar outside 1..n-1 with RangeError', async () => {
     expect(isValidScalar(new Uint8Array(32))).toBe(false);
+    // n and its neighbours (SEC 2 §2.4.2), compared against BigInt arithmetic.
+    const n = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+    const bytes = (v: bigint): Uint8Array => Uint8Array.from(Buffer.from(v.toString(16).padStart(64, '0'), 'hex'));
+    for (const [v, ok] of [[1n, true], [n - 1n, true], [n, false], [n + 1n, false], [n - 0x100n, true], [n + 0x100n, false], [(1n << 256n) - 1n, false]] as const) {
+      expect(isValidScalar(bytes(v)), v.toString(16)).toBe(ok);
+    }
+    expect(isValidScalar(new Uint8Array(31).fill(1))).toBe(false);
     await expect(importEs256(new Uint8Array(32))).rejects.toThrow(RangeError);
     await expect(importEs256(new Uint8Array(32).fill(0xff))).rejects.toThrow(RangeError);
   });
