@@ -9,13 +9,31 @@ export interface RandomSource {
   bytes(n: number): Uint8Array;
 }
 
-/** Random bytes from the platform CSPRNG (WebCrypto `getRandomValues`). */
+/**
+ * Random bytes from the platform CSPRNG (WebCrypto `getRandomValues`). Small requests are
+ * served from a 4 KiB block drawn at once and wiped as it is handed out: a device asks for
+ * 12 or 32 bytes at a time, and each call into the CSPRNG costs more than those bytes.
+ */
 export class CryptoRandom implements RandomSource {
+  readonly #block = new Uint8Array(4096);
+  #used = this.#block.length;
+
   bytes(n: number): Uint8Array {
     checkLength(n);
     const out = new Uint8Array(n);
-    // getRandomValues fills at most 65536 bytes per call.
-    for (let i = 0; i < n; i += 65536) globalThis.crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
+    if (n > 256) {
+      // getRandomValues fills at most 65536 bytes per call.
+      for (let i = 0; i < n; i += 65536) globalThis.crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
+      return out;
+    }
+    if (this.#used + n > this.#block.length) {
+      globalThis.crypto.getRandomValues(this.#block);
+      this.#used = 0;
+    }
+    const taken = this.#block.subarray(this.#used, this.#used + n);
+    out.set(taken);
+    taken.fill(0); // never handed out twice, and not left lying in memory
+    this.#used += n;
     return out;
   }
 }

@@ -135,7 +135,15 @@ function writeValue(w: Writer, value: unknown): void {
         for (const item of value) writeValue(w, item);
         return;
       }
-      if (value instanceof Map) return writeMap(w, [...(value as Map<unknown, unknown>)]);
+      if (value instanceof Map) {
+        const entries: [unknown, unknown][] = [];
+        let intKeys = true;
+        for (const entry of value as Map<unknown, unknown>) {
+          entries.push(entry);
+          if (intKeys && !(typeof entry[0] === 'number' && Number.isSafeInteger(entry[0]))) intKeys = false;
+        }
+        return intKeys ? writeIntKeyedMap(w, entries as [number, unknown][]) : writeMap(w, entries);
+      }
       if (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null) {
         return writeMap(w, Object.entries(value));
       }
@@ -161,17 +169,23 @@ function compareEncodedKeys(a: Uint8Array, b: Uint8Array): number {
   return 0;
 }
 
+const byIntKey = (x: [number, unknown], y: [number, unknown]): number => compareIntKeys(x[0], y[0]);
+
+/** The usual CTAP map (integer keys): sorted numerically, no key encoded twice. */
+function writeIntKeyedMap(w: Writer, entries: [number, unknown][]): void {
+  w.head(MAJOR.map, entries.length);
+  if (entries.length > 1) entries.sort(byIntKey);
+  for (let i = 0; i < entries.length; i++) {
+    const [k, v] = entries[i]!;
+    if (i > 0 && k === entries[i - 1]![0]) throw new TypeError('duplicate map key');
+    if (k >= 0) w.head(MAJOR.uint, k);
+    else w.head(MAJOR.negint, -1 - k);
+    writeValue(w, v);
+  }
+}
+
 function writeMap(w: Writer, entries: [unknown, unknown][]): void {
   w.head(MAJOR.map, entries.length);
-  if (entries.every(([k]) => typeof k === 'number' && Number.isSafeInteger(k))) {
-    entries.sort((x, y) => compareIntKeys(x[0] as number, y[0] as number));
-    for (let i = 1; i < entries.length; i++) if (entries[i]![0] === entries[i - 1]![0]) throw new TypeError('duplicate map key');
-    for (const [k, v] of entries) {
-      writeValue(w, k);
-      writeValue(w, v);
-    }
-    return;
-  }
   const keyed = entries.map(([k, v]) => {
     if (typeof k === 'object' && k !== null && !(k instanceof Uint8Array)) throw new TypeError('CTAP2 map keys are integers or strings');
     const kw = new Writer(32);
