@@ -1,7 +1,7 @@
 /**
  * `tokenrig fido` as child processes against `tokenrig sim fido --hid udp:0 --json`, a second
- * child process: the CLI's real wiring, UDP sockets and exit codes. Plus a real-key test
- * that runs only when TOKENRIG_FIDO_DEVICE names a device.
+ * child process: the CLI's real wiring, UDP sockets and exit codes. The real-key tests are in
+ * real-key.test.ts.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -94,20 +94,5 @@ describe('tokenrig fido (child processes)', () => {
       expect(r.stderr).toMatch(re);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
-  });
-});
-
-describe('real FIDO key', () => {
-  it('info from the key named by TOKENRIG_FIDO_DEVICE', async (ctx) => {
-    const device = process.env.TOKENRIG_FIDO_DEVICE;
-    if (device === undefined || device === '') {
-      console.log('skipped: set TOKENRIG_FIDO_DEVICE=hid:/dev/hidrawN (or hid:VID:PID) to run against a real key');
-      ctx.skip();
-      return;
-    }
-    const r = await tokenrig(['fido', 'info', '--device', device, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const info = JSON.parse(r.stdout) as { versions?: string[]; u2fVersion?: string };
-    expect(info.versions ?? [info.u2fVersion]).toEqual(expect.arrayContaining([expect.stringMatching(/U2F_V2|FIDO_2/)]));
   });
 });
