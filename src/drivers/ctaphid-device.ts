@@ -161,7 +161,9 @@ export class CtapHidDevice {
       const deadline = now() + (options.timeoutMs ?? this.#options.timeoutMs);
       let backoff = this.#options.busyBackoffMs;
       for (let attempt = 0; ; attempt++) {
-        for (const p of splitMessage(cid, cmd, data)) await this.transport.write(p);
+        // Queue every report at once: the transport keeps them in order, and a datagram or
+        // USB transfer need not wait for the previous one's completion to be handed over.
+        await Promise.all(splitMessage(cid, cmd, data).map((p) => this.transport.write(p)));
         const reply = await this.#receive(cid, cmd, deadline, options, accept);
         if (reply.cmd === CTAPHID.ERROR) {
           const code = reply.data[0] ?? CTAPHID_ERR.ERR_OTHER;

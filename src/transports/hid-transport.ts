@@ -4,8 +4,10 @@
  *
  * Contract, which the shared contract test suite checks for every implementation:
  * - `write(report)` sends exactly one report of `HID_REPORT_SIZE` bytes (no report-ID byte;
- *   a transport whose OS API needs one, node-hid, adds it itself). Writes never overlap: a
- *   second write waits for the first.
+ *   a transport whose OS API needs one, node-hid, adds it itself). Reports reach the device
+ *   in call order, even when the caller does not await each write: most transports let a
+ *   write start only when the previous one settled (OrderedWriter); UDP hands datagrams to
+ *   the socket's first-in, first-out send queue at once.
  * - `read(timeoutMs)` resolves with the next report, in order, each exactly once. It rejects
  *   with a `TokenrigError` of code `TIMEOUT` after `timeoutMs`, and `CLOSED` when the transport
  *   is closed while it waits. Reports that arrive while nobody reads are queued.

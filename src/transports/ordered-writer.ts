@@ -1,5 +1,5 @@
 /**
- * The write side every transport contract shares: writes run one after another, in call
+ * The write side of the memory, node-hid, usb and serial transports: writes run one after another, in call
  * order (a write starts only after the previous one settled, so they never overlap), and none
  * starts once the transport is closed. A failed write does not block the ones after it.
  *

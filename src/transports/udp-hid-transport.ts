@@ -10,10 +10,11 @@
  * ```
  */
 import { type Socket, createSocket } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import { isIPv4 } from 'node:net';
 import { ErrorCode, TokenrigError } from '../errors.js';
 import { type HidTransport, HID_REPORT_SIZE } from './hid-transport.js';
 import { ReportQueue, checkReport, closedError } from './report-queue.js';
-import { OrderedWriter } from './ordered-writer.js';
 
 export interface UdpHidTransportOptions {
   /** Device address; default 127.0.0.1. */
@@ -35,10 +36,6 @@ export class UdpHidTransport implements HidTransport {
   readonly #host: string;
   readonly #port: number;
   readonly #queue: ReportQueue;
-  readonly #writer = new OrderedWriter(
-    () => this.#queue.closed,
-    () => closedError(`HID transport ${this.spec}`),
-  );
 
   private constructor(socket: Socket, host: string, port: number) {
     this.#socket = socket;
@@ -56,6 +53,16 @@ export class UdpHidTransport implements HidTransport {
     for (const [name, p] of [['port', port], ['localPort', localPort]] as const) {
       if (!Number.isInteger(p) || p < 0 || p > 65535 || (name === 'port' && p === 0)) throw new RangeError(`${name} must be a UDP port number`);
     }
+    // Resolve a name once: sending to an IP literal keeps datagrams in call order, where a
+    // lookup per datagram (on the thread pool) could finish out of order.
+    let address = host;
+    if (!isIPv4(host)) {
+      try {
+        address = (await lookup(host, { family: 4 })).address;
+      } catch (e) {
+        throw new TokenrigError(ErrorCode.NOT_FOUND, `cannot resolve ${host}: ${(e as Error).message}`, { cause: e });
+      }
+    }
     const socket = createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
       const onError = (e: Error): void => {
@@ -68,7 +75,7 @@ export class UdpHidTransport implements HidTransport {
         resolve();
       });
     });
-    const t = new UdpHidTransport(socket, host, port);
+    const t = new UdpHidTransport(socket, address, port);
     socket.on('message', (msg, rinfo) => {
       // Only the device's own datagrams, and only whole reports.
       if (rinfo.port !== port || msg.length !== HID_REPORT_SIZE) return;
@@ -91,12 +98,12 @@ export class UdpHidTransport implements HidTransport {
       return Promise.reject(e);
     }
     const copy = report.slice();
-    return this.#writer.run(
-      () =>
-        new Promise<void>((resolve, reject) => {
-          this.#socket.send(copy, this.#port, this.#host, (e) => (e ? reject(new TokenrigError(ErrorCode.NOT_FOUND, `UDP send to ${this.spec} failed: ${e.message}`, { cause: e })) : resolve()));
-        }),
-    );
+    // Handed to the socket at once, not after the previous send completed: the socket's send
+    // queue is first in, first out, so reports stay in order, and waiting for each completion
+    // cost an event-loop turn per report (a 7609-byte PING: 4–5.8 ms before, ~3.2 ms after).
+    return new Promise<void>((resolve, reject) => {
+      this.#socket.send(copy, this.#port, this.#host, (e) => (e ? reject(new TokenrigError(ErrorCode.NOT_FOUND, `UDP send to ${this.spec} failed: ${e.message}`, { cause: e })) : resolve()));
+    });
   }
 
   read(timeoutMs?: number): Promise<Uint8Array> {

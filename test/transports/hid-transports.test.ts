@@ -52,6 +52,20 @@ describe('UdpHidTransport + UdpEndpoint obey the contract over real UDP on 127.0
     await endpoint.close();
   });
 
+  it('keeps 200 un-awaited writes (more than a 7609-byte message) in call order, also to a device named by host name, and refuses an unknown name', async () => {
+    const device = new EchoHidDevice();
+    const endpoint = await UdpEndpoint.listen(device, { port: 0 });
+    const t = await UdpHidTransport.open({ host: 'localhost', port: endpoint.address.port });
+    expect(t.spec).toBe(`udp:127.0.0.1:${endpoint.address.port}`);
+    const report = (n: number): Uint8Array => new Uint8Array(64).fill(n & 0xff).map((b, i) => (i < 2 ? (n >> (8 * i)) & 0xff : b));
+    await Promise.all(Array.from({ length: 200 }, (_, n) => t.write(report(n))));
+    for (let i = 0; i < 400 && device.received.length < 200; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(device.received.map((r) => r[0]! | (r[1]! << 8))).toEqual(Array.from({ length: 200 }, (_, n) => n));
+    await t.close();
+    await endpoint.close();
+    await expect(UdpHidTransport.open({ host: 'no-such-host.invalid', port: 8111 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   it('binds a fixed local port for the SoloKeys host side and reports a taken port', async () => {
     const device = new EchoHidDevice();
     const endpoint = await UdpEndpoint.listen(device, { port: 0 });
