@@ -67,7 +67,7 @@ function requestOptions(credentialId: string): PublicKeyCredentialRequestOptions
 
 /** `tokenrig sim fido` on an ephemeral UDP port, in its own process. */
 async function simulatorProcess(): Promise<{ port: number; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [CLI, 'sim', 'fido', '--hid', 'udp:0', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [CLI, 'sim', 'fido', '--hid', 'udp:0', '--quiet', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const lines = createInterface({ input: child.stdout });
   const ready = await new Promise<{ endpoints: { hid: string } }>((resolve, reject) => {

@@ -112,6 +112,27 @@ describe('tokenrig sim fido', () => {
     expect(await new Promise((r) => sim.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(0);
   });
 
+  it('--quiet prints no line per request: only ready and stopped', async () => {
+    const sim = start(['--hid', 'udp:0', '--json', '--quiet']);
+    const ready = await nextJson(sim.lines);
+    const t = await UdpHidTransport.open({ port: Number((ready.endpoints as { hid: string }).hid.split(':')[2]) });
+    const init = await call(t, BROADCAST_CID, CTAPHID.INIT, new Uint8Array(8));
+    const cid = new DataView(init.data.buffer).getUint32(8);
+    const mc = encodeCbor(
+      new Map<number, unknown>([
+        [1, new Uint8Array(32)],
+        [2, new Map([['id', 'quiet.example']])],
+        [3, new Map<string, unknown>([['id', Uint8Array.of(1)]])],
+        [4, [new Map<string, unknown>([['alg', -7], ['type', 'public-key']])]],
+      ]),
+    );
+    for (let i = 0; i < 3; i++) expect((await call(t, cid, CTAPHID.CBOR, Uint8Array.from([1, ...mc]))).data[0]).toBe(0);
+    await t.close();
+    sim.child.kill('SIGINT');
+    expect(await nextJson(sim.lines)).toEqual({ event: 'stopped' });
+    expect(await new Promise((r) => sim.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(0);
+  });
+
   it('without --json shows a human status display', async () => {
     const sim = start(['--hid', 'udp:0', '--touch', 'deny']);
     const first = await sim.lines.next();

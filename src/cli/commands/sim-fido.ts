@@ -17,12 +17,14 @@ import { ErrorCode, TokenrigError, badInput } from '../../errors.js';
 import { choiceOpt, flag, parseCommandArgs, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
 
-const USAGE = `usage: tokenrig sim fido [--hid udp[:PORT]] [--profile NAME] [--touch auto|manual|deny] [--state DIR] [--json]
+const USAGE = `usage: tokenrig sim fido [--hid udp[:PORT]] [--profile NAME] [--touch auto|manual|deny] [--state DIR] [--quiet] [--json]
   --hid udp[:PORT]   UDP HID endpoint on 127.0.0.1 (default port 8111, the SoloKeys contract; 0 = any)
   --profile NAME     be a device from devices/ that has a FIDO interface (${fidoDeviceNames().join(', ')});
                      default: the tokenrig FIDO2 simulator identity
   --touch MODE       auto (default): every touch granted; manual: press Enter; deny: always refused
   --state DIR        keep credentials, counters, PIN and keys in DIR (default: in memory)
+  --quiet            no line per request (a rig sending thousands a second); the ready and
+                     stopped lines, errors, and with --touch manual the touch requests remain
   --json             JSON lines: a "ready" event, then one line per device event`;
 
 export interface FidoSimulatorOptions {
@@ -91,7 +93,7 @@ export async function startFidoSimulator(options: FidoSimulatorOptions): Promise
 }
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, { hid: { type: 'string' }, profile: { type: 'string' }, touch: { type: 'string' }, state: { type: 'string' } });
+  const args = parseCommandArgs(argv, { hid: { type: 'string' }, profile: { type: 'string' }, touch: { type: 'string' }, state: { type: 'string' }, quiet: { type: 'boolean' } });
   if (flag(args, 'help')) {
     printLine(io, USAGE);
     return 0;
@@ -102,7 +104,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const stateDir = stringOpt(args, 'state');
   const profileName = stringOpt(args, 'profile');
   const profile = profileName === undefined ? undefined : fidoProfileForDevice(profileName);
+  const quiet = flag(args, 'quiet');
   const show = (e: FidoEvent): void => {
+    if (quiet && !(touch === 'manual' && (e.event === 'touch_requested' || e.event === 'button_pressed'))) return;
     if (json) printJson(io, e);
     else printLine(io, describe(e, touch));
   };
