@@ -67,12 +67,17 @@ function credentialKey(prefix: string, credentialId: Uint8Array): string {
 
 const residentKey = (credentialId: Uint8Array): string => credentialKey(RESIDENT_PREFIX, credentialId);
 
+/** One account: an RP ID and a user handle (CTAP 2.1 §6.1.2 step 17 replaces per account). */
+const accountOf = (c: { rpId: string; userId: Uint8Array }): string => `${c.rpId}\u0000${Buffer.from(c.userId).toString('hex')}`;
+
 export class FidoStateStore {
   readonly #storage: DeviceStorage;
   /** Counters read or written so far, by storage key. */
   readonly #counters = new Map<string, number>();
   #legacyCounters: Record<string, number> | undefined;
   #rk: Map<string, ResidentCredential> | undefined;
+  /** Storage key of the resident credential of each account (RP ID and user handle). */
+  readonly #byAccount = new Map<string, string>();
 
   constructor(storage: DeviceStorage) {
     this.#storage = storage;
@@ -127,13 +132,13 @@ export class FidoStateStore {
         this.#rk.delete(older);
       }
       this.#rk.set(key, cred);
+      this.#byAccount.set(accountOf(cred), key);
     }
     return this.#rk;
   }
 
   #sameAccount(cred: ResidentCredential): string | undefined {
-    for (const [key, c] of this.#rk ?? []) if (c.rpId === cred.rpId && Buffer.from(c.userId).equals(Buffer.from(cred.userId))) return key;
-    return undefined;
+    return this.#byAccount.get(accountOf(cred));
   }
 
   /** The resident credential with this ID, if it is one. */
@@ -154,6 +159,7 @@ export class FidoStateStore {
       rk.delete(replaced);
     }
     rk.set(key, cred);
+    this.#byAccount.set(accountOf(cred), key);
     return true;
   }
 
@@ -179,6 +185,7 @@ export class FidoStateStore {
     for (const key of this.#storage.keys(COUNTER_PREFIX)) this.#storage.remove(key);
     this.#storage.remove('fido.pin');
     this.#rk = new Map();
+    this.#byAccount.clear();
     this.#counters.clear();
     this.#legacyCounters = {};
   }
