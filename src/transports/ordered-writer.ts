@@ -1,7 +1,8 @@
 /**
- * The write side of the memory, node-hid, usb and serial transports: writes run one after another, in call
- * order (a write starts only after the previous one settled, so they never overlap), and none
- * starts once the transport is closed. A failed write does not block the ones after it.
+ * The write side of the memory, node-hid, usb and serial transports: writes run one after
+ * another, in call order (a write starts only after the previous one settled, so they never
+ * overlap), and none starts once the transport is closed. A failed write does not block the
+ * ones after it. (UDP keeps call order by its socket's send queue; see hid-transport.ts.)
  *
  * @example
  * ```ts
