@@ -282,6 +282,15 @@ export class FidoAuthenticator {
     return true;
   }
 
+  /**
+   * A token that authorized an operation with a touch is spent: CTAP 2.1 §6.1.2 step 14 and
+   * §6.2.2 step 9 clear its user-present and user-verified flags and every permission but
+   * lbw (which we do not grant), so the next operation needs a new token.
+   */
+  #spendPinToken(): void {
+    this.#pinToken.permissions = 0;
+  }
+
   #checkOptions(options: { up?: boolean; uv?: boolean }, upAllowedFalse: boolean): void {
     // No built-in UV (no biometrics): uv=true is not supported (§6.1.2 step 5).
     if (options.uv === true) throw fail(S.CTAP2_ERR_INVALID_OPTION, 'uv');
@@ -304,6 +313,7 @@ export class FidoAuthenticator {
       }
     }
     await this.#requireTouch(ctx, 'makeCredential');
+    if (uv) this.#spendPinToken();
     const key = await generateEs256(this.#env.random);
     const id = wrapCredential(this.#identity.masterKey, rpIdHash, key.d, this.#env.random.bytes(12));
     const resident = req.options.rk === true;
@@ -349,7 +359,10 @@ export class FidoAuthenticator {
     const found = this.#findCredentials(rpIdHash, req.allowList);
     if (found.length === 0) throw fail(S.CTAP2_ERR_NO_CREDENTIALS);
     const up = req.options.up !== false;
-    if (up) await this.#requireTouch(ctx, 'getAssertion');
+    if (up) {
+      await this.#requireTouch(ctx, 'getAssertion');
+      if (uv) this.#spendPinToken();
+    }
     const flags = (up ? FLAG_UP : 0) | (uv ? FLAG_UV : 0);
     const next: NextAssertions = { credentials: found, index: 0, rpIdHash, clientDataHash: req.clientDataHash, flags, expiresMs: this.#env.clock.now() + NEXT_ASSERTION_TIMEOUT_MS };
     const response = await this.#assert(next, uv);

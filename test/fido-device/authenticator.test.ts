@@ -249,21 +249,34 @@ describe('FIDO authenticator over CTAPHID (memory)', () => {
       expect(((await cbor(0x04)).body!.get(4) as M).get('clientPin')).toBe(true);
       // PIN set: makeCredential now needs a token.
       expect((await cbor(0x01, mc())).status).toBe(S.CTAP2_ERR_PUAT_REQUIRED);
-      k = await shared();
-      const tokenReply = await cbor(0x06, new Map<number, unknown>([[1, protocol.version], [2, 9], [3, hostCose], [6, enc(protocol, k, sha256(new TextEncoder().encode('1234')).slice(0, 16))], [9, 0x01], [10, 'example.com']]));
-      expect(tokenReply.status).toBe(0);
-      const token = protocol.decrypt(k, tokenReply.body!.get(2) as Uint8Array)!;
+      const getToken = async (permissions: number): Promise<Uint8Array> => {
+        const kk = await shared();
+        const reply = await cbor(0x06, new Map<number, unknown>([[1, protocol.version], [2, 9], [3, hostCose], [6, enc(protocol, kk, sha256(new TextEncoder().encode('1234')).slice(0, 16))], [9, permissions], [10, 'example.com']]));
+        expect(reply.status).toBe(0);
+        return protocol.decrypt(kk, reply.body!.get(2) as Uint8Array)!;
+      };
+      const token = await getToken(0x01);
+      // The token has only mc permission: getAssertion with it is refused.
+      expect((await cbor(0x02, ga([[6, protocol.authenticate(token, cdh)], [7, protocol.version]]))).status).toBe(S.CTAP2_ERR_PIN_AUTH_INVALID);
       const made = await cbor(0x01, mc([[8, protocol.authenticate(token, cdh)], [9, protocol.version]]));
       expect(made.status).toBe(0);
       expect(parseAuthData(made.body!.get(2) as Uint8Array).flags & 0x04).toBe(0x04);
       expect((await cbor(0x01, mc([[8, new Uint8Array(protocol.version === 1 ? 16 : 32)], [9, protocol.version]]))).status).toBe(S.CTAP2_ERR_PIN_AUTH_INVALID);
-      // The token has only mc permission: getAssertion with it is refused.
-      expect((await cbor(0x02, ga([[6, protocol.authenticate(token, cdh)], [7, protocol.version]]))).status).toBe(S.CTAP2_ERR_PIN_AUTH_INVALID);
-      // Still valid just before 10 minutes, expired after.
-      clock.advance(10 * 60_000 - 1);
-      expect((await cbor(0x01, mc([[8, protocol.authenticate(token, cdh)], [9, protocol.version]]))).status).toBe(0);
-      clock.advance(2);
+      // Spent by the touch it authorized (§6.1.2 step 14): the same token again is refused.
       expect((await cbor(0x01, mc([[8, protocol.authenticate(token, cdh)], [9, protocol.version]]))).status).toBe(S.CTAP2_ERR_PIN_AUTH_INVALID);
+      // So is a ga token once it signed an assertion with a touch (§6.2.2).
+      const gaToken = await getToken(0x02);
+      const credId = parseAuthData(made.body!.get(2) as Uint8Array).credId!;
+      const withGa = (): Map<number, unknown> => ga([[3, [new Map<string, unknown>([['id', credId], ['type', 'public-key']])]], [6, protocol.authenticate(gaToken, cdh)], [7, protocol.version]]);
+      expect((await cbor(0x02, withGa())).status).toBe(0);
+      expect((await cbor(0x02, withGa())).status).toBe(S.CTAP2_ERR_PIN_AUTH_INVALID);
+      // A fresh token is still valid just before 10 minutes, and expired after.
+      const early = await getToken(0x01);
+      clock.advance(10 * 60_000 - 1);
+      expect((await cbor(0x01, mc([[8, protocol.authenticate(early, cdh)], [9, protocol.version]]))).status).toBe(0);
+      const late = await getToken(0x01);
+      clock.advance(10 * 60_000 + 1);
+      expect((await cbor(0x01, mc([[8, protocol.authenticate(late, cdh)], [9, protocol.version]]))).status).toBe(S.CTAP2_ERR_PIN_AUTH_INVALID);
       // Three wrong PINs: PIN_INVALID, PIN_INVALID, PIN_AUTH_BLOCKED, then blocked until power cycle.
       const wrong = async (): Promise<number> => {
         const kk = await shared();
