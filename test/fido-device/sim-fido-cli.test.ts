@@ -37,6 +37,18 @@ async function nextJson(lines: AsyncIterator<string>): Promise<Record<string, un
   return JSON.parse(r.value) as Record<string, unknown>;
 }
 
+/** A CTAP2 makeCredential command (0x01 + CBOR) for `rpId`, as a platform sends it. */
+function makeCredentialCommand(rpId: string, user: Map<string, unknown>, rk = false): Uint8Array {
+  const params = new Map<number, unknown>([
+    [1, new Uint8Array(32)],
+    [2, new Map([['id', rpId]])],
+    [3, user],
+    [4, [new Map<string, unknown>([['alg', -7], ['type', 'public-key']])]],
+  ]);
+  if (rk) params.set(7, new Map([['rk', true]]));
+  return Uint8Array.from([1, ...encodeCbor(params)]);
+}
+
 describe('tokenrig sim fido', () => {
   it('prints a ready event, serves CTAP2 over UDP, streams events, stops on SIGINT and keeps its state', async () => {
     const first = start(['--hid', 'udp:0', '--json', '--state', stateDir]);
@@ -47,16 +59,7 @@ describe('tokenrig sim fido', () => {
     const t = await UdpHidTransport.open({ port: Number(spec.split(':')[2]) });
     const init = await call(t, BROADCAST_CID, CTAPHID.INIT, new Uint8Array(8));
     const cid = new DataView(init.data.buffer).getUint32(8);
-    const mc = encodeCbor(
-      new Map<number, unknown>([
-        [1, new Uint8Array(32)],
-        [2, new Map([['id', 'cli.example']])],
-        [3, new Map<string, unknown>([['id', Uint8Array.of(7)], ['name', 'cli']])],
-        [4, [new Map<string, unknown>([['alg', -7], ['type', 'public-key']])]],
-        [7, new Map([['rk', true]])],
-      ]),
-    );
-    const reply = await call(t, cid, CTAPHID.CBOR, Uint8Array.from([1, ...mc]));
+    const reply = await call(t, cid, CTAPHID.CBOR, makeCredentialCommand('cli.example', new Map<string, unknown>([['id', Uint8Array.of(7)], ['name', 'cli']]), true));
     expect(reply.data[0]).toBe(0);
     await t.close();
     const events: string[] = [];
@@ -84,15 +87,8 @@ describe('tokenrig sim fido', () => {
     const t = await UdpHidTransport.open({ port });
     const init = await call(t, BROADCAST_CID, CTAPHID.INIT, new Uint8Array(8));
     const cid = new DataView(init.data.buffer).getUint32(8);
-    const mc = encodeCbor(
-      new Map<number, unknown>([
-        [1, new Uint8Array(32)],
-        [2, new Map([['id', 'manual.example']])],
-        [3, new Map<string, unknown>([['id', Uint8Array.of(1)]])],
-        [4, [new Map<string, unknown>([['alg', -7], ['type', 'public-key']])]],
-      ]),
-    );
-    for (const p of splitMessage(cid, CTAPHID.CBOR, Uint8Array.from([1, ...mc]))) await t.write(p);
+    const mc = makeCredentialCommand('manual.example', new Map<string, unknown>([['id', Uint8Array.of(1)]]));
+    for (const p of splitMessage(cid, CTAPHID.CBOR, mc)) await t.write(p);
     expect(await nextJson(sim.lines)).toMatchObject({ event: 'touch_requested', reason: 'makeCredential' });
     // The device says UPNEEDED while it waits.
     const keepalive = await t.read(5000);
@@ -118,15 +114,8 @@ describe('tokenrig sim fido', () => {
     const t = await UdpHidTransport.open({ port: Number((ready.endpoints as { hid: string }).hid.split(':')[2]) });
     const init = await call(t, BROADCAST_CID, CTAPHID.INIT, new Uint8Array(8));
     const cid = new DataView(init.data.buffer).getUint32(8);
-    const mc = encodeCbor(
-      new Map<number, unknown>([
-        [1, new Uint8Array(32)],
-        [2, new Map([['id', 'quiet.example']])],
-        [3, new Map<string, unknown>([['id', Uint8Array.of(1)]])],
-        [4, [new Map<string, unknown>([['alg', -7], ['type', 'public-key']])]],
-      ]),
-    );
-    for (let i = 0; i < 3; i++) expect((await call(t, cid, CTAPHID.CBOR, Uint8Array.from([1, ...mc]))).data[0]).toBe(0);
+    const mc = makeCredentialCommand('quiet.example', new Map<string, unknown>([['id', Uint8Array.of(1)]]));
+    for (let i = 0; i < 3; i++) expect((await call(t, cid, CTAPHID.CBOR, mc)).data[0]).toBe(0);
     await t.close();
     sim.child.kill('SIGINT');
     expect(await nextJson(sim.lines)).toEqual({ event: 'stopped' });
