@@ -83,7 +83,7 @@ export const FIDO_REPORT_DESCRIPTOR = Uint8Array.from([
 interface Pending {
   cid: number;
   cmd: number;
-  /** Made on first use of `ctx.signal`: most handlers finish without ever looking at it. */
+  /** Made on first use of `ctx.signal`: a handler that never waits never needs one. */
   controller: AbortController | undefined;
   status: number;
   keepaliveTimer: unknown;

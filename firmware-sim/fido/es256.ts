@@ -52,11 +52,10 @@ class LazyEs256Key implements Es256Key {
   readonly y: Uint8Array;
   #signingKey: KeyObject | undefined;
 
-  constructor(d: Uint8Array, x: Uint8Array, y: Uint8Array, signingKey?: KeyObject) {
+  constructor(d: Uint8Array, x: Uint8Array, y: Uint8Array) {
     this.d = d;
     this.x = x;
     this.y = y;
-    this.#signingKey = signingKey;
   }
 
   get signingKey(): KeyObject {

@@ -161,8 +161,8 @@ export class CtapHidDevice {
       const deadline = now() + (options.timeoutMs ?? this.#options.timeoutMs);
       let backoff = this.#options.busyBackoffMs;
       for (let attempt = 0; ; attempt++) {
-        // Queue every report at once: the transport keeps them in order, and a datagram or
-        // USB transfer need not wait for the previous one's completion to be handed over.
+        // Hand over every report at once: the transport keeps them in call order and decides
+        // whether one waits for the previous (UDP does not; see hid-transport.ts).
         await Promise.all(splitMessage(cid, cmd, data).map((p) => this.transport.write(p)));
         const reply = await this.#receive(cid, cmd, deadline, options, accept);
         if (reply.cmd === CTAPHID.ERROR) {
