@@ -1,6 +1,6 @@
 /** The benchmark helpers that compute numbers (not the timings themselves). */
 import { describe, expect, it } from 'vitest';
-import { type BenchRow, formatTable, percentile } from '../../bench/harness.js';
+import { type BenchRow, formatTable, measureAsyncInterleaved, percentile } from '../../bench/harness.js';
 
 describe('percentile', () => {
   it('takes the nearest rank of the sorted values', () => {
@@ -32,5 +32,30 @@ describe('formatTable', () => {
     expect(lines[5]).toMatch(/tokenrig\s+50\s+0\.25x speakeasy$/);
     // No peer, no ratio.
     expect(lines[7]).toMatch(/press\s+tokenrig\s+10$/);
+  });
+});
+
+describe('measureAsyncInterleaved', () => {
+  it('gives every implementation a rate, and at least one call in each of its rounds', async () => {
+    const calls = { a: 0, b: 0 };
+    const order: string[] = [];
+    const rates = await measureAsyncInterleaved(
+      {
+        a: async () => {
+          calls.a++;
+          order.push('a');
+        },
+        b: async () => {
+          calls.b++;
+          order.push('b');
+        },
+      },
+      { timeMs: 0, warmupMs: 0, rounds: 4 },
+    );
+    expect(Object.keys(rates)).toEqual(['a', 'b']);
+    for (const r of Object.values(rates)) expect(r).toBeGreaterThan(0);
+    // One warm-up call and one call per round each, taking turns: a b, then (a b) x 4.
+    expect(calls).toEqual({ a: 5, b: 5 });
+    expect(order.join('')).toBe('ababababab');
   });
 });
