@@ -36,7 +36,7 @@ function tokenrig(args: string[], opts: { pin?: string; timeoutMs?: number } = {
   delete env.TOKENRIG_FIDO_PIN;
   if (opts.pin !== undefined) env.TOKENRIG_FIDO_PIN = opts.pin;
   return new Promise((resolve) => {
-    execFile('node', [BIN, ...args], { env, timeout: opts.timeoutMs ?? 30_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { env, timeout: opts.timeoutMs ?? 30_000 }, (err, stdout, stderr) => {
       resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
     });
   });
@@ -194,7 +194,7 @@ describe('the same checks against the simulator (tokenrig sim fido, child proces
   let device = '';
 
   beforeAll(async () => {
-    sim = spawn('node', [BIN, 'sim', 'fido', '--hid', 'udp:0', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    sim = spawn(process.execPath, [BIN, 'sim', 'fido', '--hid', 'udp:0', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const lines = createInterface({ input: sim.stdout! });
     const ready = await new Promise<{ event: string; endpoints: { hid: string } }>((resolve, reject) => {
       lines.once('line', (l) => resolve(JSON.parse(l) as { event: string; endpoints: { hid: string } }));
