@@ -6,7 +6,8 @@
  * python-fido2's and SimpleWebAuthn's packed verifiers check these.
  */
 import { bitString, booleanTrue, certTime, explicit, octetString, oid, printableString, sequence, set, smallInteger, unsignedInteger, utf8String } from './der.js';
-import { type Es256Key, signEs256, uncompressedPoint } from './es256.js';
+import { ec2ToUncompressed } from '../../src/protocol/cose.js';
+import { type Es256Key, signEs256 } from './es256.js';
 
 const OID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 const OID_P256 = '1.2.840.10045.3.1.7';
@@ -40,7 +41,7 @@ export async function buildAttestationCertificate(options: {
   notAfter: Date;
 }): Promise<Uint8Array> {
   const algorithm = sequence(oid(OID_ECDSA_SHA256));
-  const spki = sequence(sequence(oid(OID_EC_PUBLIC_KEY), oid(OID_P256)), bitString(uncompressedPoint(options.key)));
+  const spki = sequence(sequence(oid(OID_EC_PUBLIC_KEY), oid(OID_P256)), bitString(ec2ToUncompressed(options.key)));
   const subject = name(options.subject);
   const extensions = explicit(
     3,

@@ -104,12 +104,3 @@ export async function signEs256(key: Es256Key, message: Uint8Array): Promise<Uin
   }
   return ecdsaDerSignature(raw);
 }
-
-/** The uncompressed SEC1 point 0x04‖x‖y (U2F's public key format). */
-export function uncompressedPoint(key: { x: Uint8Array; y: Uint8Array }): Uint8Array {
-  const out = new Uint8Array(65);
-  out[0] = 0x04;
-  out.set(key.x, 1);
-  out.set(key.y, 33);
-  return out;
-}

@@ -4,10 +4,11 @@
  * U2F registration also answers CTAP2 getAssertion for the same application parameter.
  * APDUs in short or extended length encoding (ISO 7816-4 §5.1) are accepted.
  */
+import { ec2ToUncompressed } from '../../src/protocol/cose.js';
 import { type CommandApdu, SW, U2F_AUTH_P1, U2F_INS, encodeResponseApdu, parseCommandApdu } from '../../src/protocol/u2f-apdu.js';
 import type { CtapHidContext } from '../ctaphid/index.js';
 import { unwrapCredential, wrapCredential } from './credential-id.js';
-import { type Es256Key, generateEs256, importEs256, signEs256, uncompressedPoint } from './es256.js';
+import { type Es256Key, generateEs256, importEs256, signEs256 } from './es256.js';
 
 export interface U2fDevice {
   masterKey(): Uint8Array;
@@ -66,7 +67,7 @@ async function register(device: U2fDevice, apdu: CommandApdu, ctx: CtapHidContex
   if (!(await device.touch(ctx))) return sw(SW.CONDITIONS_NOT_SATISFIED);
   const key = await generateEs256({ bytes: (n) => device.random(n) });
   const handle = wrapCredential(device.masterKey(), application, key.d, device.random(12));
-  const publicKey = uncompressedPoint(key);
+  const publicKey = ec2ToUncompressed(key);
   // U2F raw formats §4.3: sign 0x00 ‖ application ‖ challenge ‖ key handle ‖ public key.
   const signature = await signEs256(device.attestationKey(), concat(Uint8Array.of(0), application, challenge, handle, publicKey));
   device.emit({ event: 'u2f_registered' });

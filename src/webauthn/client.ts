@@ -14,7 +14,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ErrorCode, TokenrigError, badInput } from '../errors.js';
 import { type CborValue, decodeCbor, encodeCbor } from '../protocol/cbor.js';
-import { COSE_ALG, decodeEc2CoseKey, encodeEc2CoseKey } from '../protocol/cose.js';
+import { COSE_ALG, decodeEc2CoseKey, ec2ToUncompressed, encodeEc2CoseKey } from '../protocol/cose.js';
 import { Ctap1 } from '../ctap/ctap1.js';
 import { Ctap2, type Ctap2Info, type CredentialDescriptor } from '../ctap/ctap2.js';
 import { ClientPin, PERMISSION } from '../ctap/client-pin.js';
@@ -162,7 +162,7 @@ export class WebAuthnClient {
     const attestationObject = encodeCbor(new Map<string, unknown>([['fmt', fmt], ['attStmt', attStmt], ['authData', authData]]));
     const spki = new Uint8Array(P256_SPKI_PREFIX.length + 65);
     spki.set(P256_SPKI_PREFIX);
-    spki.set([4, ...cred.x, ...cred.y], P256_SPKI_PREFIX.length);
+    spki.set(ec2ToUncompressed(cred), P256_SPKI_PREFIX.length);
     const id = toBase64Url(cred.id);
     return {
       id,
