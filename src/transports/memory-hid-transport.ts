@@ -10,7 +10,7 @@
  * ```
  */
 import { type HidTransport, HID_REPORT_SIZE } from './hid-transport.js';
-import { ReportQueue, checkReport, closedError } from './report-queue.js';
+import { ReportQueue, closedError, refuseWrite } from './report-queue.js';
 import { OrderedWriter } from './ordered-writer.js';
 
 /** What the memory twin needs of a device: the shape of firmware-sim's SimulatedHidInterface. */
@@ -45,12 +45,8 @@ export class MemoryHidTransport implements HidTransport {
   }
 
   write(report: Uint8Array): Promise<void> {
-    if (this.#queue.closed) return Promise.reject(closedError(`HID transport ${this.spec}`));
-    try {
-      checkReport(report, HID_REPORT_SIZE);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    const refused = refuseWrite(this.#queue, report, HID_REPORT_SIZE, `HID transport ${this.spec}`);
+    if (refused !== undefined) return refused;
     const copy = report.slice();
     // Deliver asynchronously and in order, as a real bus would: a write never runs inside
     // the caller's stack, and writes never overlap.

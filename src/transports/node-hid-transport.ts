@@ -12,7 +12,7 @@
  */
 import { ErrorCode, TokenrigError } from '../errors.js';
 import { type HidTransport, HID_REPORT_SIZE } from './hid-transport.js';
-import { ReportQueue, checkReport, closedError } from './report-queue.js';
+import { ReportQueue, closedError, refuseWrite } from './report-queue.js';
 import { OrderedWriter } from './ordered-writer.js';
 
 /** The bytes hidapi's write takes for one report: report ID 0, then the report. */
@@ -71,12 +71,8 @@ export class NodeHidTransport implements HidTransport {
   }
 
   write(report: Uint8Array): Promise<void> {
-    if (this.#queue.closed) return Promise.reject(closedError(`HID transport ${this.spec}`));
-    try {
-      checkReport(report, HID_REPORT_SIZE);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    const refused = refuseWrite(this.#queue, report, HID_REPORT_SIZE, `HID transport ${this.spec}`);
+    if (refused !== undefined) return refused;
     const bytes = withReportId(report);
     return this.#writer.run(async () => {
       try {

@@ -72,6 +72,20 @@ export function closedError(what: string): TokenrigError {
   return new TokenrigError(ErrorCode.CLOSED, `${what} is closed`);
 }
 
+/**
+ * Why a write must not start, as the rejected promise `write` returns: CLOSED once the queue
+ * is closed (checked first), or the error of `checkReport`. Undefined when the write may go.
+ */
+export function refuseWrite(queue: ReportQueue, report: Uint8Array, size: number, what: string): Promise<never> | undefined {
+  if (queue.closed) return Promise.reject(closedError(what));
+  try {
+    checkReport(report, size);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return undefined;
+}
+
 /** A RangeError unless `report` is a Uint8Array of exactly `size` bytes. */
 export function checkReport(report: Uint8Array, size: number): void {
   if (!(report instanceof Uint8Array)) throw new TypeError('report must be a Uint8Array');

@@ -14,7 +14,7 @@ import { lookup } from 'node:dns/promises';
 import { isIPv4 } from 'node:net';
 import { ErrorCode, TokenrigError } from '../errors.js';
 import { type HidTransport, HID_REPORT_SIZE } from './hid-transport.js';
-import { ReportQueue, checkReport, closedError } from './report-queue.js';
+import { ReportQueue, refuseWrite } from './report-queue.js';
 
 export interface UdpHidTransportOptions {
   /** Device address; default 127.0.0.1. */
@@ -91,12 +91,8 @@ export class UdpHidTransport implements HidTransport {
   }
 
   write(report: Uint8Array): Promise<void> {
-    if (this.#queue.closed) return Promise.reject(closedError(`HID transport ${this.spec}`));
-    try {
-      checkReport(report, HID_REPORT_SIZE);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    const refused = refuseWrite(this.#queue, report, HID_REPORT_SIZE, `HID transport ${this.spec}`);
+    if (refused !== undefined) return refused;
     const copy = report.slice();
     // Handed to the socket at once, not after the previous send completed: the socket's send
     // queue is first in, first out, so reports stay in order, and waiting for each completion

@@ -12,7 +12,7 @@
 import { ErrorCode, TokenrigError } from '../errors.js';
 import { type HidTransport, HID_REPORT_SIZE } from './hid-transport.js';
 import { hex4 } from './node-hid-transport.js';
-import { ReportQueue, checkReport, closedError } from './report-queue.js';
+import { ReportQueue, closedError, refuseWrite } from './report-queue.js';
 import { OrderedWriter } from './ordered-writer.js';
 
 interface InEp {
@@ -101,12 +101,8 @@ export class UsbTransport implements HidTransport {
   }
 
   write(report: Uint8Array): Promise<void> {
-    if (this.#queue.closed) return Promise.reject(closedError(`USB transport ${this.spec}`));
-    try {
-      checkReport(report, HID_REPORT_SIZE);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    const refused = refuseWrite(this.#queue, report, HID_REPORT_SIZE, `USB transport ${this.spec}`);
+    if (refused !== undefined) return refused;
     const data = Buffer.from(report);
     return this.#writer.run(
       () =>
