@@ -114,24 +114,26 @@ export function measureInterleaved(fns: Readonly<Record<string, () => unknown>>,
   return Object.fromEntries(names.map((n) => [n, percentile(rates[n]!, 50)]));
 }
 
+/**
+ * Calls per second of `fn`, awaited one at a time for `ms`; at least one call, so a slow
+ * implementation still yields a rate.
+ */
+async function asyncRate(fn: () => Promise<unknown>, ms: number): Promise<number> {
+  let ops = 0;
+  const start = performance.now();
+  let now = start;
+  do {
+    sink = await fn();
+    ops++;
+    now = performance.now();
+  } while (now - start < ms);
+  return (ops * 1000) / (now - start);
+}
+
 /** Operations per second of an asynchronous `fn` (awaited one at a time). */
 export async function measureAsync(fn: () => Promise<unknown>, options: MeasureOptions = {}): Promise<number> {
-  const timeMs = options.timeMs ?? 700;
-  const warmupMs = options.warmupMs ?? 150;
-  const until = async (ms: number): Promise<[number, number]> => {
-    let ops = 0;
-    const start = performance.now();
-    let now = start;
-    while (now - start < ms) {
-      sink = await fn();
-      ops++;
-      now = performance.now();
-    }
-    return [ops, now - start];
-  };
-  await until(warmupMs);
-  const [ops, elapsed] = await until(timeMs);
-  return (ops * 1000) / elapsed;
+  await asyncRate(fn, options.warmupMs ?? 150);
+  return asyncRate(fn, options.timeMs ?? 700);
 }
 
 /**
@@ -146,21 +148,9 @@ export async function measureAsyncInterleaved(
   const names = Object.keys(fns);
   const rounds = options.rounds ?? 7;
   const perRound = (options.timeMs ?? 700) / rounds;
-  const run = async (fn: () => Promise<unknown>, ms: number): Promise<number> => {
-    let ops = 0;
-    const start = performance.now();
-    let now = start;
-    // At least one call, so a slow implementation still yields a rate.
-    do {
-      sink = await fn();
-      ops++;
-      now = performance.now();
-    } while (now - start < ms);
-    return (ops * 1000) / (now - start);
-  };
-  for (const name of names) await run(fns[name]!, options.warmupMs ?? 150);
+  for (const name of names) await asyncRate(fns[name]!, options.warmupMs ?? 150);
   const rates: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
-  for (let r = 0; r < rounds; r++) for (const name of names) rates[name]!.push(await run(fns[name]!, perRound));
+  for (let r = 0; r < rounds; r++) for (const name of names) rates[name]!.push(await asyncRate(fns[name]!, perRound));
   return Object.fromEntries(names.map((n) => [n, percentile(rates[n]!, 50)]));
 }
 
