@@ -3,7 +3,10 @@
  * - the shared core (src/protocol, src/otp, src/clock, src/errors.ts) imports only itself;
  * - firmware-sim/ imports the shared core and devices/, never the host side;
  * - host modules under src/ never import firmware-sim/ (only src/cli composes both sides);
- * - devices/ imports nothing of the project but itself and the shared core's types.
+ * - devices/ imports nothing of the project but itself and the shared core's types;
+ * - services that play the relying party (src/iam/, the IAM/STS endpoint) import the shared
+ *   core, the seed loaders (src/seeds/) and themselves: never firmware-sim/, and no transport,
+ *   driver or CLI code either, so they check codes only from seeds, as a real service does.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -40,6 +43,8 @@ const isFirmware = (p: string): boolean => p.startsWith('firmware-sim/');
 const isDevices = (p: string): boolean => p.startsWith('devices/');
 const isCli = (p: string): boolean => p.startsWith('src/cli/');
 const isHost = (p: string): boolean => p.startsWith('src/') && !isShared(p);
+const isRelyingParty = (p: string): boolean => p.startsWith('src/iam/');
+const isSeeds = (p: string): boolean => p.startsWith('src/seeds/');
 
 /** Which layer may import which; returns a reason when the edge is forbidden. */
 export function violation(from: string, to: string): string | undefined {
@@ -47,6 +52,7 @@ export function violation(from: string, to: string): string | undefined {
   if (isFirmware(from) && isHost(to)) return 'firmware-sim never imports the host side';
   if (isDevices(from) && !isDevices(to) && !isShared(to)) return 'devices/ is data: it imports only itself and the shared core';
   if (isHost(from) && !isCli(from) && isFirmware(to)) return 'host modules never import firmware-sim (only the CLI composes both sides)';
+  if (isRelyingParty(from) && !isRelyingParty(to) && !isShared(to) && !isSeeds(to)) return 'a relying-party service imports only the shared core, the seed loaders and itself';
   return undefined;
 }
 
@@ -58,6 +64,12 @@ describe('import rules of DESIGN.md', () => {
     expect(violation('devices/index.ts', 'firmware-sim/env/index.ts')).toBeDefined();
     expect(violation('src/cli/commands/sim.ts', 'firmware-sim/otp/token.ts')).toBeUndefined();
     expect(violation('firmware-sim/otp/token.ts', 'src/otp/totp.ts')).toBeUndefined();
+    expect(violation('src/iam/actions/mfa-codes.ts', 'firmware-sim/otp/otp-token-firmware.ts')).toBeDefined();
+    expect(violation('src/iam/iam-service.ts', 'src/drivers/otp-token-driver.ts')).toBeDefined();
+    expect(violation('src/iam/iam-service.ts', 'src/cli/args.ts')).toBeDefined();
+    expect(violation('src/iam/actions/mfa-codes.ts', 'src/otp/verifier.ts')).toBeUndefined();
+    expect(violation('src/iam/seed-import.ts', 'src/seeds/index.ts')).toBeUndefined();
+    expect(violation('src/iam/store/iam-store.ts', 'src/errors.ts')).toBeUndefined();
   });
 
   it('every import in src/, firmware-sim/ and devices/ follows them', () => {

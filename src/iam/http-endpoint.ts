@@ -1,0 +1,126 @@
+/**
+ * The endpoint on HTTP: node:http on loopback (127.0.0.1 unless told otherwise), POST form
+ * bodies or GET query strings in, text/xml out with AWS's headers (`x-amzn-RequestId`).
+ * Bodies are bounded (1 MiB by default: IAM's largest input, a policy document, is 128 KiB).
+ *
+ * @example
+ * ```ts
+ * const endpoint = await IamHttpEndpoint.listen(service, { port: 0 });
+ * new IAMClient({ endpoint: endpoint.url, region: 'us-east-1', credentials });
+ * ```
+ */
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SignedRequest } from './auth/authenticate.js';
+import type { IamService, ServiceResponse } from './iam-service.js';
+import { AwsError } from './wire/aws-error.js';
+import { errorXml } from './wire/query-response.js';
+
+export interface EndpointOptions {
+  host?: string;
+  port?: number;
+  maxBodyBytes?: number;
+  /** Called after each answer (the CLI's request events). */
+  onResponse?: (r: ServiceResponse & { ms: number }) => void;
+}
+
+export const DEFAULT_MAX_BODY = 1024 * 1024;
+
+/** Header names (lower case) to every value they came with, from Node's raw header list. */
+function headerMap(raw: readonly string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const list = out.get(name);
+    if (list === undefined) out.set(name, [raw[i + 1]!]);
+    else list.push(raw[i + 1]!);
+  }
+  return out;
+}
+
+function send(res: ServerResponse, r: { status: number; body: string; requestId: string }): void {
+  const body = Buffer.from(r.body, 'utf8');
+  res.writeHead(r.status, { 'x-amzn-RequestId': r.requestId, 'Content-Type': 'text/xml', 'Content-Length': body.length, Date: new Date().toUTCString() });
+  res.end(body);
+}
+
+export class IamHttpEndpoint {
+  readonly #server: Server;
+  readonly host: string;
+  readonly port: number;
+
+  private constructor(server: Server, host: string, port: number) {
+    this.#server = server;
+    this.host = host;
+    this.port = port;
+  }
+
+  /** The URL to point SDKs and the CLI at. */
+  get url(): string {
+    return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
+  }
+
+  static async listen(service: IamService, options: EndpointOptions = {}): Promise<IamHttpEndpoint> {
+    const host = options.host ?? '127.0.0.1';
+    const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    const server = createServer((req, res) => void handle(service, req, res, maxBody, options.onResponse));
+    // Keep-alive connections the SDKs hold open must not outlive a close() for long.
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return new IamHttpEndpoint(server, host, (server.address() as AddressInfo).port);
+  }
+
+  /** Stop listening; requests in flight finish (and are answered) first. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeIdleConnections();
+    });
+  }
+}
+
+async function handle(service: IamService, req: IncomingMessage, res: ServerResponse, maxBody: number, onResponse: EndpointOptions['onResponse']): Promise<void> {
+  const started = performance.now();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBody) {
+        tooLarge = true;
+        break;
+      }
+      chunks.push(chunk);
+    }
+  } catch {
+    res.destroy();
+    return;
+  }
+  let r: ServiceResponse;
+  if (tooLarge) {
+    const requestId = crypto.randomUUID();
+    const error = new AwsError('RequestEntityTooLarge', `Request body is larger than ${maxBody} bytes.`);
+    r = { status: error.status, body: errorXml('iam', error, requestId), requestId, action: undefined, errorCode: error.code };
+    res.shouldKeepAlive = false;
+  } else {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const signed: SignedRequest = {
+      method: req.method ?? 'GET',
+      path: q < 0 ? url : url.slice(0, q),
+      query: q < 0 ? [] : [...new URLSearchParams(url.slice(q + 1))],
+      headers: headerMap(req.rawHeaders),
+      body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
+    };
+    r = await service.handle(signed);
+  }
+  send(res, r);
+  onResponse?.({ ...r, ms: performance.now() - started });
+}
