@@ -125,13 +125,14 @@ export class IamService {
       action = params.get('Action');
       const spec = action !== undefined && Object.hasOwn(ACTIONS, action) ? ACTIONS[action]! : undefined;
       service = spec?.service ?? scopedService(req) ?? 'iam';
-      const principal = authenticate(req, service, this.store, this.#keys, this.#requestClock.now());
+      const now = this.#clock.now();
+      const principal = authenticate(req, service, this.store, this.#keys, this.#requestClock.now(), now);
       if (action === undefined || action === '') throw new AwsError('MissingAction', 'Missing Action');
       const version = params.get('Version');
       if (spec === undefined || version !== SERVICES[spec.service].version) throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${version ?? 'NO_VERSION_SPECIFIED'}`);
       this.#checkCredentialsMayCall(principal, spec.service, action);
       const input = validateInput(params, spec.input);
-      const ctx: ActionContext = { store: this.store, account: this.account, principal, input, now: this.#clock.now(), ids: this.#ids, windows: this.#windows };
+      const ctx: ActionContext = { store: this.store, account: this.account, principal, input, now, ids: this.#ids, windows: this.#windows };
       const prepared = spec.prepare === undefined ? undefined : await spec.prepare(ctx);
       const result = spec.readOnly === true ? this.store.read(() => spec.run(ctx, prepared)) : this.store.write(() => spec.run(ctx, prepared));
       out = { status: 200, body: successXml(service, action, result, requestId), requestId, action };

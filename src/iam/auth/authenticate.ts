@@ -198,15 +198,16 @@ function lookup(store: IamStore, sig: Signature, service: ServiceName, nowMs: nu
 }
 
 /**
- * The principal that signed `req` for `service`, or the AwsError AWS would answer. Reads the
- * store (call it inside the request's transaction).
+ * The principal that signed `req` for `service`, or the AwsError AWS would answer. The
+ * signature's time is checked against `requestNowMs`, temporary credentials' expiry against
+ * `nowMs` (the clock that issued them).
  */
-export function authenticate(req: SignedRequest, service: ServiceName, store: IamStore, keys: SigningKeyCache, nowMs: number): Principal {
+export function authenticate(req: SignedRequest, service: ServiceName, store: IamStore, keys: SigningKeyCache, requestNowMs: number, nowMs: number = requestNowMs): Principal {
   const sig = parseSignature(req);
   if (sig.terminator !== TERMINATOR) throw new AwsError('SignatureDoesNotMatch', `Credential should be scoped with a valid terminator: '${TERMINATOR}', not '${sig.terminator}'. `);
   if (sig.service !== service) throw new AwsError('SignatureDoesNotMatch', `Credential should be scoped to correct service: '${service}'. `);
   if (!sig.signedHeaders.includes('host')) throw new AwsError('SignatureDoesNotMatch', "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
-  checkTime(sig, nowMs);
+  checkTime(sig, requestNowMs);
   const { secret, principal } = lookup(store, sig, service, nowMs);
 
   const bodyHash = sha256Hex(req.body);
