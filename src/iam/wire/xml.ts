@@ -10,11 +10,11 @@
  * ```
  */
 
-const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
-/** Escape text for element content or an attribute value. */
+/** Escape text for element content (quotes stay as they are, as AWS leaves them in messages). */
 export function escapeXml(text: string): string {
-  return /[&<>"']/.test(text) ? text.replace(/[&<>"']/g, (c) => ESCAPES[c]!) : text;
+  return /[&<>]/.test(text) ? text.replace(/[&<>]/g, (c) => ESCAPES[c]!) : text;
 }
 
 /** An element whose content is text (escaped); omitted (empty string) when `value` is undefined. */
