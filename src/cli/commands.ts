@@ -27,6 +27,6 @@ export const COMMANDS: Readonly<Record<string, CommandFamily>> = {
   devices: { summary: 'list HID devices and serial ports as device specs', usage: 'tokenrig devices [--json]', load: () => import('./commands/devices.js') },
   sim: { summary: 'run a simulated device (otp token or fido key) on a pty, TCP or UDP', usage: 'tokenrig sim otp|fido [options]', load: () => import('./commands/sim.js') },
   fido: { summary: 'drive a FIDO key: info, WebAuthn register/authenticate, PIN, reset, wink', usage: 'tokenrig fido info|register|authenticate|pin set|pin change|reset|wink --device SPEC [--json] (tokenrig fido --help)', load: () => import('./commands/fido.js') },
-  iam: { summary: 'a strict local IAM/STS endpoint that checks MFA codes; enroll a token into IAM', usage: 'tokenrig iam serve|enroll-token|import-seeds ... (tokenrig iam --help)', load: () => import('./commands/iam.js') },
+  iam: { summary: 'a strict local IAM/STS endpoint that checks MFA codes; enroll a token into IAM', usage: 'tokenrig iam serve|enroll-token|resync-token|import-seeds ... (tokenrig iam --help)', load: () => import('./commands/iam.js') },
   seed: { summary: 'generate, export and import seed files (PSKC, CSV, otpauth URIs, QR)', usage: 'tokenrig seed generate|export|import ... (tokenrig seed --help)', load: () => import('./commands/seed.js') },
 };

@@ -8,6 +8,7 @@
  * - `enroll-token` reads two consecutive codes from a token through the host driver (moving a
  *   simulator's clock, waiting for a real token's next code) and calls EnableMFADevice on any
  *   endpoint, AWS included.
+ * - `resync-token` does the same with ResyncMFADevice.
  * - `import-seeds` teaches a state directory hardware tokens from seed files.
  */
 import { readFileSync } from 'node:fs';
@@ -45,23 +46,28 @@ const ENROLL_USAGE = `usage: tokenrig iam enroll-token --user U --serial SN --de
                $AWS_SECRET_ACCESS_KEY ($AWS_SESSION_TOKEN), else --profile / $AWS_PROFILE in
                $AWS_SHARED_CREDENTIALS_FILE (default ~/.aws/credentials)`;
 
+const RESYNC_USAGE = `usage: tokenrig iam resync-token --user U --serial SN --device SPEC [--endpoint-url URL]
+                                [--state DIR | --profile NAME] [--region R] [--json]
+  The same as enroll-token, calling ResyncMFADevice: brings a drifted token back in sync.`;
+
 const IMPORT_USAGE = `usage: tokenrig iam import-seeds --state DIR FILE... [--password P | --key HEX] [--json]
   Adds the hardware tokens of seed files (PSKC, CSV, otpauth URIs) to the endpoint's store
   (running or not). Tokens must be TOTP with 6 digits; a serial already known with the same
   seed is skipped, with another seed refused.`;
 
-const USAGE = `usage: tokenrig iam serve|enroll-token|import-seeds [options]   (tokenrig iam SUBCOMMAND --help)\n\n${SERVE_USAGE}\n\n${ENROLL_USAGE}\n\n${IMPORT_USAGE}`;
+const USAGE = `usage: tokenrig iam serve|enroll-token|resync-token|import-seeds [options]   (tokenrig iam SUBCOMMAND --help)\n\n${SERVE_USAGE}\n\n${ENROLL_USAGE}\n\n${RESYNC_USAGE}\n\n${IMPORT_USAGE}`;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'serve') return serve(rest, io);
-  if (sub === 'enroll-token') return enrollToken(rest, io);
+  if (sub === 'enroll-token') return tokenCodesCall('EnableMFADevice', rest, io);
+  if (sub === 'resync-token') return tokenCodesCall('ResyncMFADevice', rest, io);
   if (sub === 'import-seeds') return importSeeds(rest, io);
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
     printLine(io, USAGE);
     return sub === undefined ? 2 : 0;
   }
-  throw badInput(`unknown iam command ${JSON.stringify(sub)}: use serve, enroll-token or import-seeds`);
+  throw badInput(`unknown iam command ${JSON.stringify(sub)}: use serve, enroll-token, resync-token or import-seeds`);
 }
 
 /** `$XDG_STATE_HOME/tokenrig/iam`, or `~/.local/state/tokenrig/iam`. */
@@ -243,7 +249,8 @@ export function parseIni(text: string): Record<string, Record<string, string>> {
   return out;
 }
 
-async function enrollToken(argv: string[], io: CliIo): Promise<number> {
+/** enroll-token (EnableMFADevice) and resync-token (ResyncMFADevice): two codes from a token, one call. */
+async function tokenCodesCall(action: 'EnableMFADevice' | 'ResyncMFADevice', argv: string[], io: CliIo): Promise<number> {
   const args = parseCommandArgs(argv, {
     user: { type: 'string' },
     serial: { type: 'string' },
@@ -254,7 +261,7 @@ async function enrollToken(argv: string[], io: CliIo): Promise<number> {
     region: { type: 'string' },
     timeout: { type: 'string' },
   });
-  if (flag(args, 'help')) return printLine(io, ENROLL_USAGE), 0;
+  if (flag(args, 'help')) return printLine(io, action === 'EnableMFADevice' ? ENROLL_USAGE : RESYNC_USAGE), 0;
   const json = flag(args, 'json');
   const user = requireOpt(args, 'user');
   const serial = requireOpt(args, 'serial');
@@ -294,11 +301,12 @@ async function enrollToken(argv: string[], io: CliIo): Promise<number> {
   }
   const { IamQueryClient } = await import('../../iam/index.js');
   const iam = new IamQueryClient({ endpoint: endpointUrl, service: 'iam', region, credentials });
-  emit({ event: 'calling', action: 'EnableMFADevice', endpoint: endpointUrl }, `EnableMFADevice on ${endpointUrl}`);
-  const doc = await iam.call('EnableMFADevice', { UserName: user, SerialNumber: serial, AuthenticationCode1: codes[0], AuthenticationCode2: codes[1] });
+  emit({ event: 'calling', action, endpoint: endpointUrl }, `${action} on ${endpointUrl}`);
+  const doc = await iam.call(action, { UserName: user, SerialNumber: serial, AuthenticationCode1: codes[0], AuthenticationCode2: codes[1] });
   const requestId = doc.getElementsByTagName('RequestId')[0]?.textContent ?? undefined;
-  if (json) printJson(io, { event: 'enabled', user, serial, endpoint: endpointUrl, simulator, requestId });
-  else printLine(io, `enabled ${serial} for ${user}${simulator ? ' (simulator: clock moved and moved back)' : ''}`);
+  const done = action === 'EnableMFADevice' ? 'enabled' : 'resynced';
+  if (json) printJson(io, { event: done, user, serial, endpoint: endpointUrl, simulator, requestId });
+  else printLine(io, `${done} ${serial} for ${user}${simulator ? ' (simulator: clock moved and moved back)' : ''}`);
   return 0;
 }
 
