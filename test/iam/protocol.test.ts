@@ -154,7 +154,7 @@ describe('the Query protocol on the wire', () => {
     const old = Date.now() - 10 * 60_000;
     const stale = await send({ Action: 'ListUsers', Version: '2010-05-08' }, { now: old });
     expect(stale.status).toBe(403);
-    expect(stale.text).toMatch(/<Code>SignatureDoesNotMatch<\/Code>\n    <Message>Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)<\/Message>/);
+    expect(stale.text).toMatch(/<Code>SignatureDoesNotMatch<\/Code>\n {4}<Message>Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)<\/Message>/);
     expect(stale.text).toContain(`Signature expired: ${amzDate(old)} is now earlier than`);
     const scoped = await send({ Action: 'ListUsers', Version: '2010-05-08' }, { service: 'sts' });
     expect(scoped.text).toContain("<Message>Credential should be scoped to correct service: 'iam'. </Message>");
