@@ -6,8 +6,10 @@
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type * as NodeFs from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { SignedRequest } from '../../src/iam/auth/authenticate.js';
 
 /** fdatasync calls wait here until the test opens the gate. */
 const gate = vi.hoisted(() => {
@@ -33,7 +35,7 @@ const gate = vi.hoisted(() => {
   };
 });
 vi.mock('node:fs', async (original) => {
-  const fs = await original<typeof import('node:fs')>();
+  const fs = await original<typeof NodeFs>();
   return {
     ...fs,
     fdatasync: (fd: number, cb: (e: NodeJS.ErrnoException | null) => void) => gate.hold(() => fs.fdatasync(fd, cb)),
@@ -42,7 +44,6 @@ vi.mock('node:fs', async (original) => {
 
 const { IamService, IamStore } = await import('../../src/iam/index.js');
 const { signRequest } = await import('../../src/iam/auth/sigv4.js');
-type SignedRequest = import('../../src/iam/auth/authenticate.js').SignedRequest;
 
 const dirs: string[] = [];
 afterEach(() => {
