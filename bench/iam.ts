@@ -1,0 +1,250 @@
+/**
+ * IAM suite: the local IAM/STS endpoint, as the issue asks it measured.
+ *
+ * - GetSessionToken with an MFA code and EnableMFADevice (two codes) per second, the real
+ *   @aws-sdk/client-sts / client-iam as the client over loopback HTTP, 16 calls in flight,
+ *   the endpoint in its own process (bench/iam-server.ts) over a prepared state of users with
+ *   hardware tokens. Every call carries a fresh valid code (each user signs in at most once a
+ *   step), so every call commits: the code's step and a new session.
+ * - The same with SQLite's own durability (synchronous=FULL: an fsync inside every commit) as
+ *   the comparison for the group commit (synchronous=NORMAL + one WAL fdatasync per batch,
+ *   awaited before answering).
+ * - The endpoint's CPU time per call (from its own process.cpuUsage), as calls/s on one core.
+ * - Where a GetSessionToken's time goes, each part measured alone in this process: SigV4
+ *   verification (with the key lookup), Query parsing + validation, the TOTP verifier, the
+ *   SQLite transaction (without fsync), minting the credentials, the XML answer, and the
+ *   whole service call without HTTP.
+ *
+ * Run: `npm run bench -- iam` (or `--json`).
+ */
+import { spawn } from 'node:child_process';
+import { fdatasyncSync, mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { EnableMFADeviceCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
+import { checkSignIn } from '../src/iam/actions/mfa-codes.js';
+import { credentials as credentialsXml } from '../src/iam/actions/render.js';
+import { GetSessionToken } from '../src/iam/actions/sts.js';
+import { authenticate, type SignedRequest } from '../src/iam/auth/authenticate.js';
+import { SigningKeyCache, signRequest } from '../src/iam/auth/sigv4.js';
+import { IdMinter } from '../src/iam/ids.js';
+import { DEFAULT_WINDOWS, IamService, IamStore, importHardwareTokens } from '../src/iam/index.js';
+import { parseQueryParams } from '../src/iam/wire/query-params.js';
+import { successXml } from '../src/iam/wire/query-response.js';
+import { validateInput } from '../src/iam/wire/validation.js';
+import { Totp, cryptoRandomBytes } from '../src/otp/index.js';
+import { builtinSeedProfile, generateSeeds, type TokenSeed } from '../src/seeds/index.js';
+import { type BenchRow, type SuiteOptions, measure } from './harness.js';
+
+const SERVER = fileURLToPath(new URL('./iam-server.ts', import.meta.url));
+const IN_FLIGHT = 16;
+const GST = 'GetSessionToken + MFA code, AWS SDK over loopback HTTP';
+const ENABLE = 'EnableMFADevice (2 codes), AWS SDK over loopback HTTP';
+
+interface Prepared {
+  state: string;
+  root: { accessKeyId: string; secretAccessKey: string };
+  users: { name: string; key: { accessKeyId: string; secretAccessKey: string }; token: TokenSeed; totp: Totp }[];
+}
+
+/** A state with `n` users, each with an access key and an imported (unassigned) hardware token. */
+function prepare(dir: string, n: number): Prepared {
+  const state = join(dir, 'state');
+  const store = IamStore.open(state);
+  const service = IamService.open({ store });
+  const seeds = generateSeeds(n, builtinSeedProfile('aws-hardware'));
+  importHardwareTokens(store, seeds, Date.now());
+  const ids = new IdMinter(cryptoRandomBytes);
+  const users = seeds.map((token, i) => ({ name: `bench${i}`, key: { accessKeyId: ids.accessKeyId(), secretAccessKey: ids.secretAccessKey() }, token, totp: new Totp(token.secret) }));
+  store.write(() => {
+    for (const u of users) {
+      store.insertUser({ userName: u.name, userId: ids.userId(), path: '/', createDate: Date.now(), tags: '[]' });
+      store.insertAccessKey({ accessKeyId: u.key.accessKeyId, secret: u.key.secretAccessKey, userName: u.name, status: 'Active', createDate: Date.now() });
+    }
+  });
+  const root = service.rootCredentials;
+  void store.close();
+  return { state, root, users };
+}
+
+interface Server {
+  endpoint: string;
+  stats(): Promise<{ cpuMicros: number; syncs: number; commits: number }>;
+  stop(): Promise<void>;
+}
+
+async function startServer(state: string, durability: 'group' | 'full'): Promise<Server> {
+  const child = spawn(process.execPath, ['--no-warnings', '--import', 'tsx', SERVER, state, durability], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: Interface = createInterface({ input: child.stdout });
+  const next = (): Promise<string> => new Promise((resolve) => lines.once('line', resolve));
+  const ready = JSON.parse(await next()) as { endpoint: string };
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    endpoint: ready.endpoint,
+    async stats() {
+      child.stdin.write('stats\n');
+      return JSON.parse(await next()) as { cpuMicros: number; syncs: number; commits: number };
+    },
+    async stop() {
+      child.stdin.write('quit\n');
+      await exited;
+    },
+  };
+}
+
+interface PhaseResult {
+  calls: number;
+  ms: number;
+  serverCpuMicros: number;
+  clientCpuMicros: number;
+  syncs: number;
+  commits: number;
+}
+
+/** Run `call` with IN_FLIGHT workers until `more()` says stop; measure wall, client and server CPU. */
+async function phase(server: Server, call: () => Promise<boolean>, budgetMs: number): Promise<PhaseResult> {
+  const before = await server.stats();
+  const clientBefore = process.cpuUsage();
+  const start = performance.now();
+  let calls = 0;
+  const worker = async (): Promise<void> => {
+    while (performance.now() - start < budgetMs) {
+      if (!(await call())) return;
+      calls++;
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  const ms = performance.now() - start;
+  const client = process.cpuUsage(clientBefore);
+  const after = await server.stats();
+  return { calls, ms, serverCpuMicros: after.cpuMicros - before.cpuMicros, clientCpuMicros: client.user + client.system, syncs: after.syncs - before.syncs, commits: after.commits - before.commits };
+}
+
+async function httpPhases(users: number, durability: 'group' | 'full', budgetMs: number): Promise<{ enable: PhaseResult; signIn: PhaseResult }> {
+  const dir = mkdtempSync(join(tmpdir(), 'tokenrig-bench-iam-'));
+  try {
+    const p = prepare(dir, users);
+    const server = await startServer(p.state, durability);
+    const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT * 2 });
+    const iam = new IAMClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: p.root, maxAttempts: 1, requestHandler: { httpAgent: agent } });
+    const now = (): number => Math.floor(Date.now() / 1000);
+    let next = 0;
+    // EnableMFADevice with the codes of two and one steps ago, so the current step's code signs in.
+    const enable = await phase(
+      server,
+      async () => {
+        const u = p.users[next++];
+        if (u === undefined) return false;
+        await iam.send(new EnableMFADeviceCommand({ UserName: u.name, SerialNumber: u.token.serial, AuthenticationCode1: u.totp.generate(now() - 60), AuthenticationCode2: u.totp.generate(now() - 30) }));
+        return true;
+      },
+      Number.POSITIVE_INFINITY,
+    );
+    // Each user signs in once per step; the clients are made before the clock starts.
+    const clients = p.users.map((u) => new STSClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: u.key, maxAttempts: 1, requestHandler: { httpAgent: agent } }));
+    next = 0;
+    const signIn = await phase(
+      server,
+      async () => {
+        const i = next++;
+        const u = p.users[i];
+        if (u === undefined) return false;
+        await clients[i]!.send(new GetSessionTokenCommand({ SerialNumber: u.token.serial, TokenCode: u.totp.generate(now()) }));
+        return true;
+      },
+      budgetMs,
+    );
+    for (const c of [iam, ...clients]) c.destroy();
+    agent.destroy();
+    await server.stop();
+    return { enable, signIn };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The parts of one GetSessionToken, each alone, in this process. */
+function breakdown(timeMs: number): BenchRow[] {
+  const dir = mkdtempSync(join(tmpdir(), 'tokenrig-bench-iam-parts-'));
+  try {
+    const store = IamStore.open(join(dir, 'state'));
+    const service = IamService.open({ store });
+    const [token] = generateSeeds(1, builtinSeedProfile('aws-hardware'));
+    importHardwareTokens(store, [token!], Date.now());
+    const ids = new IdMinter(cryptoRandomBytes);
+    const key = { accessKeyId: ids.accessKeyId(), secretAccessKey: ids.secretAccessKey() };
+    store.write(() => {
+      store.insertUser({ userName: 'parts', userId: ids.userId(), path: '/', createDate: Date.now(), tags: '[]' });
+      store.insertAccessKey({ ...key, secret: key.secretAccessKey, userName: 'parts', status: 'Active', createDate: Date.now() });
+      store.assignDevice(token!.serial, 'parts', Date.now(), 0, 0);
+    });
+    const totp = new Totp(token!.secret);
+    const code = totp.generate(Math.floor(Date.now() / 1000));
+    const body = new URLSearchParams({ Action: 'GetSessionToken', Version: '2011-06-15', SerialNumber: token!.serial, TokenCode: code }).toString();
+    const headers = signRequest({ method: 'POST', url: new URL('http://127.0.0.1:8135/'), headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body, credentials: key, region: 'us-east-1', service: 'sts', now: Date.now() });
+    const req: SignedRequest = { method: 'POST', path: '/', query: [], headers: new Map(Object.entries(headers).map(([k, v]) => [k, [v]])), body: new TextEncoder().encode(body) };
+    const keys = new SigningKeyCache();
+    const device = store.getDevice(token!.serial)!;
+    const session = { accessKeyId: ids.temporaryAccessKeyId(), secret: ids.secretAccessKey(), token: ids.sessionToken(), kind: 'session' as const, userName: 'parts', roleName: null, roleId: null, sessionName: null, sourceIdentity: null, mfaAuthTime: Date.now(), expiration: Date.now() + 43_200_000, createDate: Date.now() };
+    let n = 0;
+    const parts: [string, () => unknown][] = [
+      ['SigV4 verify (with the access key lookup)', () => authenticate(req, 'sts', store, keys, Date.now())],
+      ['Query parsing + model validation', () => validateInput(parseQueryParams(new TextDecoder().decode(req.body)), GetSessionToken.input)],
+      ['TOTP verifier (window ±1)', () => checkSignIn(device, code, Date.now(), DEFAULT_WINDOWS)],
+      [
+        'SQLite transaction: read device, spend the step, insert the session (no fsync)',
+        () =>
+          store.write(() => {
+            store.getDevice(token!.serial);
+            store.updateDeviceState(token!.serial, n, 0);
+            store.insertSession({ ...session, accessKeyId: `ASIABENCH${String(n++).padStart(11, '0')}` });
+          }),
+      ],
+      ['mint credentials (IDs, secret, session token)', () => [ids.temporaryAccessKeyId(), ids.secretAccessKey(), ids.sessionToken()]],
+      ['XML answer', () => successXml('sts', 'GetSessionToken', credentialsXml(session), ids.requestId())],
+    ];
+    const rows: BenchRow[] = parts.map(([name, fn]) => ({ suite: 'iam', case: `GetSessionToken part: ${name}`, impl: 'tokenrig', opsPerSec: measure(fn, { timeMs }) }));
+    // The WAL fdatasync alone: what one group-commit batch waits for (not on the event loop).
+    const wal = openSync(join(dir, 'state', 'iam.sqlite-wal'), 'r+');
+    rows.push({ suite: 'iam', case: 'GetSessionToken part: WAL fdatasync (once per batch, thread pool)', impl: 'tokenrig', opsPerSec: measure(() => fdatasyncSync(wal), { timeMs, warmupMs: 50 }) });
+    closeSync(wal);
+    void service;
+    void store.close();
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function note(label: string, r: PhaseResult): void {
+  const batch = r.syncs === 0 ? 'no WAL syncs (fsync inside each commit)' : `${(r.commits / r.syncs).toFixed(1)} commits per WAL fsync`;
+  console.error(
+    `note: ${label}: ${r.calls} calls in ${(r.ms / 1000).toFixed(2)} s; endpoint CPU ${(r.serverCpuMicros / r.calls).toFixed(0)} µs/call, client (SDK) CPU ${(r.clientCpuMicros / r.calls).toFixed(0)} µs/call; ${batch}`,
+  );
+}
+
+export async function run(options: SuiteOptions): Promise<BenchRow[]> {
+  const budget = Math.max(3000, options.timeMs * 4);
+  const users = Number(process.env.BENCH_IAM_USERS ?? 12_000);
+  const group = await httpPhases(users, 'group', budget);
+  note('group commit, EnableMFADevice', group.enable);
+  note('group commit, GetSessionToken', group.signIn);
+  const full = await httpPhases(4_000, 'full', budget);
+  note('synchronous=FULL, EnableMFADevice', full.enable);
+  note('synchronous=FULL, GetSessionToken', full.signIn);
+  const rate = (r: PhaseResult): number => (r.calls * 1000) / r.ms;
+  const perCore = (r: PhaseResult): number => (r.calls * 1e6) / r.serverCpuMicros;
+  return [
+    { suite: 'iam', case: GST, impl: 'tokenrig', opsPerSec: rate(group.signIn) },
+    { suite: 'iam', case: GST, impl: 'sqlite synchronous=FULL', opsPerSec: rate(full.signIn) },
+    { suite: 'iam', case: `${GST}: endpoint CPU as calls/s on one core`, impl: 'tokenrig', opsPerSec: perCore(group.signIn) },
+    { suite: 'iam', case: ENABLE, impl: 'tokenrig', opsPerSec: rate(group.enable) },
+    { suite: 'iam', case: ENABLE, impl: 'sqlite synchronous=FULL', opsPerSec: rate(full.enable) },
+    { suite: 'iam', case: `${ENABLE}: endpoint CPU as calls/s on one core`, impl: 'tokenrig', opsPerSec: perCore(group.enable) },
+    ...breakdown(options.timeMs),
+  ];
+}
