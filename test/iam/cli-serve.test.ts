@@ -121,4 +121,37 @@ describe('tokenrig iam serve', () => {
     expect(inUse.code).toBe(2);
     expect(inUse.stderr).toBe(`tokenrig: port ${taken} is in use on 127.0.0.1: choose another with --port (0 = any free port)\n`);
   }, 120_000);
+
+  it('enroll-token says plainly what went wrong: another token, nothing listening, a refused signature, an unknown user', async () => {
+    const dir = tempDir();
+    const [seed] = generateSeeds(1, builtinSeedProfile('aws-hardware'));
+    await writeSeedFile(join(dir, 't.csv'), [seed!], 'csv-privacyidea');
+    const server = await startJson<IamReady>(['iam', 'serve', '--port', '0', '--state', join(dir, 's'), '--seed-file', join(dir, 't.csv'), '--quiet']);
+    const sim = await startJson<{ endpoints: { serial: string } }>(['sim', 'otp', '--seed-file', join(dir, 't.csv'), '--serial-port', 'tcp:0']);
+    const device = sim.ready.endpoints.serial;
+    const base = ['iam', 'enroll-token', '--user', 'nobody', '--device', device, '--endpoint-url', server.ready.endpoint];
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: server.ready.accessKeyId, AWS_SECRET_ACCESS_KEY: server.ready.secretAccessKey };
+
+    const other = await tokenrig([...base, '--serial', 'GAKT00000000'], env);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toBe(`tokenrig: the token on ${device} has serial ${seed!.serial}, not GAKT00000000\n`);
+
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const nobodyHome = await tokenrig(['iam', 'enroll-token', '--user', 'u', '--serial', seed!.serial, '--device', device, '--endpoint-url', `http://127.0.0.1:${port}`], env);
+    expect(nobodyHome.code).toBe(7);
+    expect(nobodyHome.stderr).toContain(`tokenrig: http://127.0.0.1:${port}: cannot reach it (ECONNREFUSED)`);
+
+    const badKey = await tokenrig([...base, '--serial', seed!.serial], { ...env, AWS_SECRET_ACCESS_KEY: 'wrong' });
+    expect(badKey.code).toBe(9);
+    expect(badKey.stderr).toMatch(/\ntokenrig: EnableMFADevice: SignatureDoesNotMatch: The request signature we calculated does not match .* \(HTTP 403, request [0-9a-f-]{36}\)\n$/);
+
+    const unknownUser = await tokenrig([...base, '--serial', seed!.serial, '--json'], env);
+    expect(unknownUser.code).toBe(7);
+    expect(unknownUser.stdout.trim().split('\n').at(-1)).toContain('"wireCode":"NoSuchEntity"');
+    expect(await sim.stop()).toBe(0);
+    expect(await server.stop()).toBe(0);
+  }, 120_000);
 });
