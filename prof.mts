@@ -5,7 +5,7 @@ import { Totp } from './src/otp/index.ts';
 import { rmSync } from 'node:fs';
 rmSync('/tmp/profst', { recursive: true, force: true });
 const store = IamStore.open('/tmp/profst'); const svc = IamService.open({ store });
-const N = 4000;
+const N = 20000;
 const seeds = generateSeeds(N, builtinSeedProfile('aws-hardware'));
 importHardwareTokens(store, seeds, Date.now());
 const keys = [];

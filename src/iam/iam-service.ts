@@ -13,11 +13,12 @@
  * ```
  */
 import { type Clock, systemClock } from '../clock/index.js';
-import { type RandomBytes, cryptoRandomBytes } from '../otp/index.js';
+import { badInput } from '../errors.js';
+import type { RandomBytes } from '../otp/index.js';
 import { ACTIONS, type ActionContext, type MfaWindows } from './actions/index.js';
 import { authenticate, invalidClientToken, scopedService, type SignedRequest } from './auth/authenticate.js';
 import { SigningKeyCache } from './auth/sigv4.js';
-import { IdMinter } from './ids.js';
+import { IdMinter, pooledRandom } from './ids.js';
 import type { Principal } from './principal.js';
 import type { IamStore } from './store/iam-store.js';
 import { AwsError, accessDenied } from './wire/aws-error.js';
@@ -83,7 +84,7 @@ export class IamService {
 
   /** The service over `store`, creating the account (ID, root key) on first use. */
   static open(options: IamServiceOptions): IamService {
-    const ids = new IdMinter(options.random ?? cryptoRandomBytes);
+    const ids = new IdMinter(options.random ?? pooledRandom());
     const store = options.store;
     const now = (options.clock ?? systemClock).now();
     const { account, root } = store.write(() => {
@@ -97,7 +98,7 @@ export class IamService {
       const given = options.accessKey;
       if (given !== undefined) {
         const existing = store.getAccessKey(given.accessKeyId);
-        if (existing !== undefined && existing.userName !== null) throw new Error(`access key ${given.accessKeyId} belongs to user ${existing.userName}`);
+        if (existing !== undefined && existing.userName !== null) throw badInput(`access key ${given.accessKeyId} belongs to user ${existing.userName}, not to the account's root user`);
         if (existing === undefined) store.insertAccessKey({ accessKeyId: given.accessKeyId, secret: given.secretAccessKey, userName: null, status: 'Active', createDate: now });
         else if (existing.secret !== given.secretAccessKey) store.db.prepare('UPDATE access_keys SET secret = ? WHERE access_key_id = ?').run(given.secretAccessKey, given.accessKeyId);
         root = given;

@@ -9,7 +9,29 @@
  * ids.accessKeyId(); // 'AKIA3QZ7K2M5XW4R8PLN'
  * ```
  */
-import type { RandomBytes } from '../otp/index.js';
+import { type RandomBytes, cryptoRandomBytes } from '../otp/index.js';
+
+/**
+ * Random bytes served from a block drawn 4 KiB at a time from `source` (each draw from the
+ * CSPRNG has a fixed cost; a call mints four IDs). Bytes handed out are copied and wiped from
+ * the block; a request larger than the block goes to the source directly.
+ */
+export function pooledRandom(source: RandomBytes = cryptoRandomBytes, blockSize = 4096): RandomBytes {
+  let block: Uint8Array = new Uint8Array(0);
+  let used = 0;
+  return (n) => {
+    if (n > blockSize) return source(n);
+    if (used + n > block.length) {
+      block.fill(0);
+      block = source(blockSize);
+      used = 0;
+    }
+    const out = block.slice(used, used + n);
+    block.fill(0, used, used + n);
+    used += n;
+    return out;
+  };
+}
 
 const UPPER_ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';

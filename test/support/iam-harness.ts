@@ -11,6 +11,9 @@ import { IamHttpEndpoint, IamService, IamStore, importHardwareTokens } from '../
 import { Totp } from '../../src/otp/index.js';
 import type { TokenSeed } from '../../src/seeds/index.js';
 
+// The SDK warns once per process that its releases after January 2027 need Node 22: noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export interface AwsCredentials {
   accessKeyId: string;
   secretAccessKey: string;

@@ -154,6 +154,9 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
         else printLine(io, `${r.status} ${r.action ?? '-'}${r.errorCode === undefined ? '' : ` ${r.errorCode}`} ${r.ms.toFixed(1)} ms`);
       },
     });
+    // Expired sessions are kept a day (so their use answers ExpiredToken), then forgotten.
+    const purge = setInterval(() => store.purgeSessions(Date.now() - 86_400_000), 3_600_000);
+    purge.unref();
     const creds = service.rootCredentials;
     if (json) {
       printJson(io, {
@@ -185,6 +188,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
       process.on('SIGINT', onInt);
       process.on('SIGTERM', onTerm);
     });
+    clearInterval(purge);
     await endpoint.close();
     await store.close();
     if (json) printJson(io, { event: 'stopped', reason });
