@@ -9,7 +9,7 @@
  */
 import { badInput } from '../errors.js';
 import { hexDecode } from '../otp/index.js';
-import type { TokenSeed } from '../seeds/index.js';
+import type { PskcKeys, TokenSeed } from '../seeds/index.js';
 import { type OptionSpec, type ParsedArgs, stringOpt } from './args.js';
 
 /** The options to merge into a command's option spec (`serial` may already be there). */
@@ -31,21 +31,24 @@ export async function seedFromOptions(args: ParsedArgs): Promise<TokenSeed | und
     if (stringOpt(args, 'password') !== undefined || stringOpt(args, 'key') !== undefined) throw badInput('--password and --key go with --seed-file');
     return undefined;
   }
+  // Loaded only when asked for: the seed formats pull in XML and PNG code `otp code` rarely needs.
+  const { loadSeedFile, pickSeed } = await import('../seeds/index.js');
+  const seeds = await loadSeedFile(path, pskcKeysFromOptions(args));
+  return pickSeed(seeds, stringOpt(args, 'serial'));
+}
+
+/** `--password P` or `--key HEX` (not both) as the keys that decrypt a PSKC file. */
+export function pskcKeysFromOptions(args: ParsedArgs): PskcKeys {
   const password = stringOpt(args, 'password');
   const keyHex = stringOpt(args, 'key');
   if (password !== undefined && keyHex !== undefined) throw badInput('give --password or --key, not both');
-  let key: Uint8Array | undefined;
-  if (keyHex !== undefined) {
-    try {
-      key = hexDecode(keyHex);
-    } catch {
-      throw badInput('--key must be hex (32 hex digits for AES-128)');
-    }
+  if (password !== undefined) return { password };
+  if (keyHex === undefined) return {};
+  try {
+    return { key: hexDecode(keyHex) };
+  } catch {
+    throw badInput('--key must be hex (32 hex digits for AES-128)');
   }
-  // Loaded only when asked for: the seed formats pull in XML and PNG code `otp code` rarely needs.
-  const { loadSeedFile, pickSeed } = await import('../seeds/index.js');
-  const seeds = await loadSeedFile(path, { ...(password === undefined ? {} : { password }), ...(key === undefined ? {} : { key }) });
-  return pickSeed(seeds, stringOpt(args, 'serial'));
 }
 
 /**

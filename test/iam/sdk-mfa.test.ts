@@ -6,8 +6,6 @@
  * semantic the issue names is one test.
  */
 import {
-  CreateAccessKeyCommand,
-  CreateUserCommand,
   CreateVirtualMFADeviceCommand,
   DeactivateMFADeviceCommand,
   DeleteVirtualMFADeviceCommand,
@@ -19,9 +17,8 @@ import {
 } from '@aws-sdk/client-iam';
 import { GetSessionTokenCommand } from '@aws-sdk/client-sts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { base32Decode } from '../../src/otp/index.js';
 import { decodeQrPng, generateSeeds, builtinSeedProfile, type TokenSeed } from '../../src/seeds/index.js';
-import { type AwsCredentials, type IamHarness, codeAt, refusal, refusalWithException, startIamHarness } from '../support/iam-harness.js';
+import { type AwsCredentials, type IamHarness, codeAt, createUserWithKey, createVirtualDevice, refusal, refusalWithException, startIamHarness } from '../support/iam-harness.js';
 
 const INVALID_CODE = { code: 'InvalidAuthenticationCode', message: 'Authentication code for device is not valid.', status: 403 };
 const MFA_FAILED = 'MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.';
@@ -39,17 +36,8 @@ afterEach(async () => {
   await h.close();
 });
 
-async function createUser(name: string): Promise<AwsCredentials> {
-  await iam.send(new CreateUserCommand({ UserName: name }));
-  const key = (await iam.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey!;
-  return { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
-}
-
-async function createVirtual(name: string, path?: string): Promise<{ serial: string; secret: Uint8Array; base32: string; png: Uint8Array }> {
-  const d = (await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: name, ...(path === undefined ? {} : { Path: path }) }))).VirtualMFADevice!;
-  const base32 = new TextDecoder().decode(d.Base32StringSeed);
-  return { serial: d.SerialNumber!, secret: base32Decode(base32), base32, png: d.QRCodePNG! };
-}
+const createUser = (name: string): Promise<AwsCredentials> => createUserWithKey(iam, name);
+const createVirtual = (name: string, path?: string): ReturnType<typeof createVirtualDevice> => createVirtualDevice(iam, name, path);
 
 /** Enable with the codes of the previous and the current step, the way a person types them. */
 async function enable(user: string, serial: string, secret: Uint8Array): Promise<void> {

@@ -4,11 +4,10 @@
  * DurationSeconds limits, what session credentials may call, aws:MultiFactorAuthPresent and
  * aws:MultiFactorAuthAge in trust policies, GetCallerIdentity.
  */
-import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, type IAMClient, ListMFADevicesCommand } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, EnableMFADeviceCommand, type IAMClient, ListMFADevicesCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand } from '@aws-sdk/client-sts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { base32Decode } from '../../src/otp/index.js';
-import { type AwsCredentials, type IamHarness, codeAt, refusal, startIamHarness } from '../support/iam-harness.js';
+import { type AwsCredentials, type IamHarness, codeAt, createUserWithKey, createVirtualDevice, refusal, startIamHarness } from '../support/iam-harness.js';
 
 const MFA_FAILED = 'MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.';
 
@@ -29,17 +28,12 @@ afterEach(async () => {
   await h.close();
 });
 
-async function userWithKey(name: string): Promise<AwsCredentials> {
-  await iam.send(new CreateUserCommand({ UserName: name }));
-  const k = (await iam.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey!;
-  return { accessKeyId: k.AccessKeyId!, secretAccessKey: k.SecretAccessKey! };
-}
+const userWithKey = (name: string): Promise<AwsCredentials> => createUserWithKey(iam, name);
 
 async function enrolledDevice(user: string): Promise<{ serial: string; secret: Uint8Array }> {
-  const d = (await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: user }))).VirtualMFADevice!;
-  const secret = base32Decode(new TextDecoder().decode(d.Base32StringSeed));
-  await iam.send(new EnableMFADeviceCommand({ UserName: user, SerialNumber: d.SerialNumber, AuthenticationCode1: codeAt(secret, h.clock, -1), AuthenticationCode2: codeAt(secret, h.clock) }));
-  return { serial: d.SerialNumber!, secret };
+  const d = await createVirtualDevice(iam, user);
+  await iam.send(new EnableMFADeviceCommand({ UserName: user, SerialNumber: d.serial, AuthenticationCode1: codeAt(d.secret, h.clock, -1), AuthenticationCode2: codeAt(d.secret, h.clock) }));
+  return d;
 }
 
 function credentialsOf(c: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string } | undefined): AwsCredentials {

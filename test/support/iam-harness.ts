@@ -4,11 +4,11 @@
  * codes and sessions run on a ManualClock; request signatures on the wall clock, as the SDK
  * signs with it.
  */
-import { IAMClient } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateUserCommand, CreateVirtualMFADeviceCommand, IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import { ManualClock } from '../../src/clock/index.js';
 import { IamHttpEndpoint, IamService, IamStore, importHardwareTokens } from '../../src/iam/index.js';
-import { Totp } from '../../src/otp/index.js';
+import { Totp, base32Decode } from '../../src/otp/index.js';
 import type { TokenSeed } from '../../src/seeds/index.js';
 
 // The SDK warns once per process that its releases after January 2027 need Node 22: noise here.
@@ -101,4 +101,18 @@ export function codeAt(secret: Uint8Array, clock: { now(): number }, steps = 0, 
   } finally {
     t.destroy();
   }
+}
+
+/** CreateUser, then CreateAccessKey for it: the user's credentials. */
+export async function createUserWithKey(iam: IAMClient, name: string): Promise<AwsCredentials> {
+  await iam.send(new CreateUserCommand({ UserName: name }));
+  const key = (await iam.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey!;
+  return { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
+}
+
+/** CreateVirtualMFADevice: its serial, its seed (decoded from Base32StringSeed) and QR code. */
+export async function createVirtualDevice(iam: IAMClient, name: string, path?: string): Promise<{ serial: string; secret: Uint8Array; base32: string; png: Uint8Array }> {
+  const d = (await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: name, ...(path === undefined ? {} : { Path: path }) }))).VirtualMFADevice!;
+  const base32 = new TextDecoder().decode(d.Base32StringSeed);
+  return { serial: d.SerialNumber!, secret: base32Decode(base32), base32, png: d.QRCodePNG! };
 }

@@ -17,10 +17,10 @@ import { join } from 'node:path';
 import { readConsecutiveCodes } from '../../drivers/consecutive-codes.js';
 import { openOtpTokenDriver } from '../../drivers/otp-token-driver.js';
 import { ErrorCode, TokenrigError, badFile, badInput } from '../../errors.js';
-import { hexDecode } from '../../otp/index.js';
 import type { TokenSeed } from '../../seeds/index.js';
 import { type OptionSpec, type ParsedArgs, flag, intOpt, parseCommandArgs, requireOpt, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
+import { pskcKeysFromOptions } from '../seed-options.js';
 
 export const DEFAULT_IAM_PORT = 8135;
 
@@ -79,20 +79,10 @@ function defaultStateDir(io: CliIo): string {
 const KEY_OPTIONS = { password: { type: 'string' }, key: { type: 'string' } } as const satisfies OptionSpec;
 
 async function loadSeeds(files: string[], args: ParsedArgs): Promise<TokenSeed[]> {
-  const password = stringOpt(args, 'password');
-  const keyHex = stringOpt(args, 'key');
-  if (password !== undefined && keyHex !== undefined) throw badInput('give --password or --key, not both');
-  let key: Uint8Array | undefined;
-  if (keyHex !== undefined) {
-    try {
-      key = hexDecode(keyHex);
-    } catch {
-      throw badInput('--key must be hex (32 hex digits for AES-128)');
-    }
-  }
+  const keys = pskcKeysFromOptions(args);
   const { loadSeedFile } = await import('../../seeds/index.js');
   const seeds: TokenSeed[] = [];
-  for (const f of files) seeds.push(...(await loadSeedFile(f, { ...(password === undefined ? {} : { password }), ...(key === undefined ? {} : { key }) })));
+  for (const f of files) seeds.push(...(await loadSeedFile(f, keys)));
   return seeds;
 }
 

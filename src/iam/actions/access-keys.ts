@@ -1,9 +1,9 @@
 /** CreateAccessKey, ListAccessKeys, DeleteAccessKey: the long-term keys users sign with. */
 import { limitExceeded, noSuchEntity } from '../wire/aws-error.js';
-import { accessKeyIdType, existingUserNameType, markerType, maxItemsType } from '../wire/shapes.js';
+import { accessKeyIdType, existingUserNameType } from '../wire/shapes.js';
 import { el, isoSeconds, members, node } from '../wire/xml.js';
 import type { AccessKeyRow } from '../store/iam-store.js';
-import { action, optional, page, pageTail, required } from './action.js';
+import { PAGE_INPUT, action, optional, page, pageTail, required } from './action.js';
 import { accessKeyMetadata } from './render.js';
 import { targetUser } from './users.js';
 
@@ -27,8 +27,7 @@ export const ListAccessKeys = action({
   readOnly: true,
   input: [
     { name: 'UserName', shape: existingUserNameType },
-    { name: 'Marker', shape: markerType },
-    { name: 'MaxItems', shape: maxItemsType },
+    ...PAGE_INPUT,
   ],
   run(ctx) {
     const owner = targetUser(ctx, optional(ctx.input, 'UserName'))?.userName ?? null;

@@ -9,7 +9,7 @@ import type { IdMinter } from '../ids.js';
 import type { Principal } from '../principal.js';
 import type { IamStore } from '../store/iam-store.js';
 import type { Input } from '../wire/validation.js';
-import type { Member } from '../wire/shapes.js';
+import { type Member, markerType, maxItemsType } from '../wire/shapes.js';
 import type { ServiceName } from '../wire/query-response.js';
 import { validationError } from '../wire/aws-error.js';
 
@@ -62,6 +62,12 @@ export function optional(input: Input, name: string): string | undefined {
 export function noImplicitUser(): never {
   throw validationError('Must specify userName when calling with non-User credentials');
 }
+
+/** The paging members every listing action takes (the models' markerType and maxItemsType). */
+export const PAGE_INPUT: readonly Member[] = [
+  { name: 'Marker', shape: markerType },
+  { name: 'MaxItems', shape: maxItemsType },
+];
 
 /** One page of a listing: `MaxItems` (default 100) and `Marker` (the last key of the previous page). */
 export interface Page {

@@ -4,10 +4,10 @@
  * consecutive codes, re-synchronising it, and taking it away.
  */
 import { AwsError, entityAlreadyExists, limitExceeded, noSuchEntity } from '../wire/aws-error.js';
-import { authenticationCodeType, existingUserNameType, markerType, maxItemsType, serialNumberType } from '../wire/shapes.js';
+import { authenticationCodeType, existingUserNameType, serialNumberType } from '../wire/shapes.js';
 import { members } from '../wire/xml.js';
 import type { IamStore, MfaDeviceRow, UserRow } from '../store/iam-store.js';
-import { action, optional, page, pageTail, required } from './action.js';
+import { PAGE_INPUT, action, optional, page, pageTail, required } from './action.js';
 import { checkEnrollment, checkResync } from './mfa-codes.js';
 import { mfaDevice } from './render.js';
 import { existingUser, targetUser } from './users.js';
@@ -88,8 +88,7 @@ export const ListMFADevices = action({
   readOnly: true,
   input: [
     { name: 'UserName', shape: existingUserNameType },
-    { name: 'Marker', shape: markerType },
-    { name: 'MaxItems', shape: maxItemsType },
+    ...PAGE_INPUT,
   ],
   run(ctx) {
     const user = targetUser(ctx, optional(ctx.input, 'UserName'));

@@ -3,11 +3,11 @@
  * Messages are IAM's (docs/iam-endpoint.md lists them).
  */
 import { entityAlreadyExists, deleteConflict, noSuchEntity } from '../wire/aws-error.js';
-import { existingUserNameType, markerType, maxItemsType, pathPrefixType, pathType, tagListType, userNameType, arnType } from '../wire/shapes.js';
+import { existingUserNameType, pathPrefixType, pathType, tagListType, userNameType, arnType } from '../wire/shapes.js';
 import { el, isoSeconds, members, node } from '../wire/xml.js';
 import { rootArn } from '../principal.js';
 import type { IamStore, UserRow } from '../store/iam-store.js';
-import { type ActionContext, action, noImplicitUser, optional, page, pageTail, required } from './action.js';
+import { type ActionContext, PAGE_INPUT, action, noImplicitUser, optional, page, pageTail, required } from './action.js';
 import { tagsJson, userFields } from './render.js';
 
 /** The user `name`, or IAM's NoSuchEntity. */
@@ -64,8 +64,7 @@ export const ListUsers = action({
   readOnly: true,
   input: [
     { name: 'PathPrefix', shape: pathPrefixType },
-    { name: 'Marker', shape: markerType },
-    { name: 'MaxItems', shape: maxItemsType },
+    ...PAGE_INPUT,
   ],
   run(ctx) {
     const { after, limit } = page(ctx.input);

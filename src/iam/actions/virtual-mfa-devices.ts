@@ -7,11 +7,11 @@
 import { base32Encode } from '../../otp/index.js';
 import { renderQrPng } from '../../seeds/index.js';
 import { deleteConflict, entityAlreadyExists, noSuchEntity } from '../wire/aws-error.js';
-import { assignmentStatusType, markerType, maxItemsType, pathType, serialNumberType, tagListType, virtualMFADeviceName } from '../wire/shapes.js';
+import { assignmentStatusType, pathType, serialNumberType, tagListType, virtualMFADeviceName } from '../wire/shapes.js';
 import { el, members, node } from '../wire/xml.js';
 import { virtualMfaSerial } from '../principal.js';
 import type { MfaDeviceRow } from '../store/iam-store.js';
-import { action, optional, page, pageTail, required } from './action.js';
+import { PAGE_INPUT, action, optional, page, pageTail, required } from './action.js';
 import { tagsJson, tagsXml, virtualMfaDevice } from './render.js';
 
 /** IAM's virtual MFA seeds are 40 bytes (a 64-character Base32 string). */
@@ -91,8 +91,7 @@ export const ListVirtualMFADevices = action({
   readOnly: true,
   input: [
     { name: 'AssignmentStatus', shape: assignmentStatusType },
-    { name: 'Marker', shape: markerType },
-    { name: 'MaxItems', shape: maxItemsType },
+    ...PAGE_INPUT,
   ],
   run(ctx) {
     const status = (optional(ctx.input, 'AssignmentStatus') ?? 'Any') as 'Assigned' | 'Unassigned' | 'Any';
