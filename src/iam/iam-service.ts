@@ -100,7 +100,7 @@ export class IamService {
         const existing = store.getAccessKey(given.accessKeyId);
         if (existing !== undefined && existing.userName !== null) throw badInput(`access key ${given.accessKeyId} belongs to user ${existing.userName}, not to the account's root user`);
         if (existing === undefined) store.insertAccessKey({ accessKeyId: given.accessKeyId, secret: given.secretAccessKey, userName: null, status: 'Active', createDate: now });
-        else if (existing.secret !== given.secretAccessKey) store.db.prepare('UPDATE access_keys SET secret = ? WHERE access_key_id = ?').run(given.secretAccessKey, given.accessKeyId);
+        else if (existing.secret !== given.secretAccessKey) store.setAccessKeySecret(given.accessKeyId, given.secretAccessKey);
         root = given;
       } else {
         const first = store.listAccessKeys(null, '', 1)[0];

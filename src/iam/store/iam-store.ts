@@ -128,6 +128,7 @@ export class IamStore {
       getKey: p(`SELECT ${KEY} FROM access_keys WHERE access_key_id = ?`),
       insertKey: p('INSERT INTO access_keys(access_key_id, secret, user_name, status, create_date) VALUES (@accessKeyId, @secret, @userName, @status, @createDate)'),
       deleteKey: p('DELETE FROM access_keys WHERE access_key_id = ?'),
+      setKeySecret: p('UPDATE access_keys SET secret = ? WHERE access_key_id = ?'),
       userKeys: p(`SELECT ${KEY} FROM access_keys WHERE user_name = @userName AND access_key_id > @after ORDER BY access_key_id LIMIT @limit`),
       rootKeys: p(`SELECT ${KEY} FROM access_keys WHERE user_name IS NULL AND access_key_id > @after ORDER BY access_key_id LIMIT @limit`),
       countUserKeys: p('SELECT count(*) FROM access_keys WHERE user_name = ?').pluck(),
@@ -278,6 +279,9 @@ export class IamStore {
   }
   insertAccessKey(row: AccessKeyRow): void {
     this.#s.insertKey!.run(row);
+  }
+  setAccessKeySecret(id: string, secret: string): void {
+    this.#s.setKeySecret!.run(secret, id);
   }
   deleteAccessKey(id: string): void {
     this.#s.deleteKey!.run(id);
