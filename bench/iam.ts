@@ -81,7 +81,7 @@ interface Server {
 }
 
 async function startServer(state: string, durability: 'group' | 'full'): Promise<Server> {
-  const child = spawn(process.execPath, ['--no-warnings', '--import', 'tsx', SERVER, state, durability], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_IAM_CPU_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_IAM_CPU_PROF}`]), '--no-warnings', '--import', 'tsx', SERVER, state, durability], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: Interface = createInterface({ input: child.stdout });
   const next = (): Promise<string> => new Promise((resolve) => lines.once('line', resolve));
   const ready = JSON.parse(await next()) as { endpoint: string };

@@ -127,16 +127,32 @@ export class IamService {
       const spec = action !== undefined && Object.hasOwn(ACTIONS, action) ? ACTIONS[action]! : undefined;
       service = spec?.service ?? scopedService(req) ?? 'iam';
       const now = this.#clock.now();
-      const principal = authenticate(req, service, this.store, this.#keys, this.#requestClock.now(), now);
-      if (action === undefined || action === '') throw new AwsError('MissingAction', 'Missing Action');
-      const version = params.get('Version');
-      if (spec === undefined || version !== SERVICES[spec.service].version) throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${version ?? 'NO_VERSION_SPECIFIED'}`);
-      this.#checkCredentialsMayCall(principal, spec.service, action);
-      const input = validateInput(params, spec.input);
-      const ctx: ActionContext = { store: this.store, account: this.account, principal, input, now, ids: this.#ids, windows: this.#windows };
-      const prepared = spec.prepare === undefined ? undefined : await spec.prepare(ctx);
-      const result = spec.readOnly === true ? this.store.read(() => spec.run(ctx, prepared)) : this.store.write(() => spec.run(ctx, prepared));
-      out = { status: 200, body: successXml(service, action, result, requestId), requestId, action };
+      // Everything a call reads and writes happens in one transaction: the key lookup, the
+      // checks and the action (one set of SQLite locks, and a consistent view). Only an action
+      // with asynchronous preparation (hashing a password, drawing a QR code) authenticates
+      // in a read transaction first, then runs in its own.
+      const admit = (): ActionContext => {
+        const principal = authenticate(req, service, this.store, this.#keys, this.#requestClock.now(), now);
+        if (action === undefined || action === '') throw new AwsError('MissingAction', 'Missing Action');
+        const version = params.get('Version');
+        if (spec === undefined || version !== SERVICES[spec.service].version) throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${version ?? 'NO_VERSION_SPECIFIED'}`);
+        this.#checkCredentialsMayCall(principal, spec.service, action);
+        const input = validateInput(params, spec.input);
+        return { store: this.store, account: this.account, principal, input, now, ids: this.#ids, windows: this.#windows };
+      };
+      let result: string | undefined;
+      if (spec?.prepare === undefined) {
+        const once = (): string | undefined => {
+          const ctx = admit(); // throws InvalidAction when there is no such action
+          return spec!.run(ctx, undefined);
+        };
+        result = spec === undefined || spec.readOnly === true ? this.store.read(once) : this.store.write(once);
+      } else {
+        const ctx = this.store.read(admit);
+        const prepared = await spec.prepare(ctx);
+        result = this.store.write(() => spec.run(ctx, prepared));
+      }
+      out = { status: 200, body: successXml(service, action!, result, requestId), requestId, action };
     } catch (e) {
       const error = e instanceof AwsError ? e : new AwsError(service === 'iam' ? 'ServiceFailure' : 'InternalFailure', 'An internal error occurred.');
       out = { status: error.status, body: errorXml(service, error, requestId), requestId, action, errorCode: error.code, ...(e instanceof AwsError ? {} : { fault: e }) };

@@ -152,14 +152,14 @@ function checkTime(sig: Signature, nowMs: number): void {
   if (sig.date !== sig.amzDate.slice(0, 8)) {
     throw new AwsError('SignatureDoesNotMatch', `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${sig.date}' != '${sig.amzDate.slice(0, 8)}', from 'X-Amz-Date'.`);
   }
-  const now = amzDate(nowMs);
+  const now = (): string => amzDate(nowMs);
   if (sig.expires !== undefined) {
-    if (nowMs > at + sig.expires * 1000) throw new AwsError('SignatureDoesNotMatch', `Signature expired: ${sig.amzDate} is now earlier than ${amzDate(nowMs - sig.expires * 1000)} (${now} - ${sig.expires} sec.)`);
-    if (at > nowMs + MAX_SKEW_MS) throw new AwsError('SignatureDoesNotMatch', `Signature not yet current: ${sig.amzDate} is still later than ${amzDate(nowMs + MAX_SKEW_MS)} (${now} + 5 min.)`);
+    if (nowMs > at + sig.expires * 1000) throw new AwsError('SignatureDoesNotMatch', `Signature expired: ${sig.amzDate} is now earlier than ${amzDate(nowMs - sig.expires * 1000)} (${now()} - ${sig.expires} sec.)`);
+    if (at > nowMs + MAX_SKEW_MS) throw new AwsError('SignatureDoesNotMatch', `Signature not yet current: ${sig.amzDate} is still later than ${amzDate(nowMs + MAX_SKEW_MS)} (${now()} + 5 min.)`);
     return;
   }
-  if (at < nowMs - MAX_SKEW_MS) throw new AwsError('SignatureDoesNotMatch', `Signature expired: ${sig.amzDate} is now earlier than ${amzDate(nowMs - MAX_SKEW_MS)} (${now} - 5 min.)`);
-  if (at > nowMs + MAX_SKEW_MS) throw new AwsError('SignatureDoesNotMatch', `Signature not yet current: ${sig.amzDate} is still later than ${amzDate(nowMs + MAX_SKEW_MS)} (${now} + 5 min.)`);
+  if (at < nowMs - MAX_SKEW_MS) throw new AwsError('SignatureDoesNotMatch', `Signature expired: ${sig.amzDate} is now earlier than ${amzDate(nowMs - MAX_SKEW_MS)} (${now()} - 5 min.)`);
+  if (at > nowMs + MAX_SKEW_MS) throw new AwsError('SignatureDoesNotMatch', `Signature not yet current: ${sig.amzDate} is still later than ${amzDate(nowMs + MAX_SKEW_MS)} (${now()} + 5 min.)`);
 }
 
 function equalHex(a: string, b: string): boolean {

@@ -61,7 +61,8 @@ export function canonicalQuery(pairs: readonly (readonly [string, string])[]): s
 
 /** A header value as it enters the canonical request: trimmed, inner runs of spaces folded. */
 function canonicalValue(value: string): string {
-  return value.trim().replace(/\s+/g, ' ');
+  const v = value.trim();
+  return /\s\s|[\t\n\r\f\v]/.test(v) ? v.replace(/\s+/g, ' ') : v;
 }
 
 /**
