@@ -18,9 +18,9 @@ export interface Peer {
   require(ctx: { skip: (note?: string) => void }): void;
 }
 
-/** True when `cmd args` runs and exits 0. */
-export function commandWorks(cmd: string, args: string[] = ['--version']): boolean {
-  const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: 10_000 });
+/** True when `cmd args` runs and exits 0 (within `timeoutMs`). */
+export function commandWorks(cmd: string, args: string[] = ['--version'], timeoutMs = 10_000): boolean {
+  const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: timeoutMs });
   return r.status === 0;
 }
 
@@ -63,5 +63,6 @@ export const peers = {
   qrencode: peer('qrencode', 'apt-get install qrencode', () => commandWorks('qrencode', ['--version'])),
   pythonFido2: peer('python3-fido2', 'apt-get install python3-fido2', () => pythonModuleWorks('fido2')),
   pythonSerial: peer('python3-serial', 'apt-get install python3-serial', () => pythonModuleWorks('serial')),
-  awscli: peer('awscli', 'apt-get install awscli', () => commandWorks(AWS_CLI, ['--version'])),
+  // The AWS CLI is a large Python program: on a busy machine its start alone can take seconds.
+  awscli: peer('awscli', 'apt-get install awscli', () => commandWorks(AWS_CLI, ['--version'], 60_000)),
 };
