@@ -241,11 +241,12 @@ describe('FIDO authenticator over CTAPHID (memory)', () => {
         b.set(new TextEncoder().encode(pin));
         return b;
       };
-      expect((await cbor(0x06, new Map([[1, protocol.version], [2, 1]]))).body!.get(3)).toBe(8);
+      expect((await cbor(0x06, new Map([[1, protocol.version], [2, 1]]))).status).toBe(S.CTAP2_ERR_PIN_NOT_SET);
       let k = await shared();
       const newPinEnc = enc(protocol, k, padPin('1234'));
       const set = await cbor(0x06, new Map<number, unknown>([[1, protocol.version], [2, 3], [3, hostCose], [4, protocol.authenticate(k, newPinEnc)], [5, newPinEnc]]));
       expect(set.status).toBe(0);
+      expect((await cbor(0x06, new Map([[1, protocol.version], [2, 1]]))).body!.get(3)).toBe(8);
       expect(((await cbor(0x04)).body!.get(4) as M).get('clientPin')).toBe(true);
       // PIN set: makeCredential now needs a token.
       expect((await cbor(0x01, mc())).status).toBe(S.CTAP2_ERR_PUAT_REQUIRED);
