@@ -18,7 +18,7 @@ import { type CborValue, CborError, decodeCbor, encodeCbor } from '../../src/pro
 import type { CtapHidContext } from '../ctaphid/index.js';
 import { CtapHidFirmware } from '../ctaphid/index.js';
 import type { DeviceEnvironment } from '../env/index.js';
-import { ALGORITHMS } from './algorithms/index.js';
+import type { CredentialAlgorithm } from './algorithms/index.js';
 import { type Es256Key, generateEs256, importEs256 } from './algorithms/es256.js';
 import { buildAttestationCertificate } from './attestation-cert.js';
 import type { CborParams } from './cbor-params.js';
@@ -26,8 +26,8 @@ import { CTAP2_COMMANDS, type Ctap2Command } from './commands/index.js';
 import { handleU2fApdu, speaksU2f } from './commands/u2f.js';
 import { FidoDevice, type FidoEvent } from './device.js';
 import { CtapStatusError, S, fail } from './errors.js';
-import { EXTENSIONS } from './extensions/index.js';
-import { type FidoProfile, type FidoProfileOverrides, fidoProfile } from './profile.js';
+import type { Extension } from './extensions/index.js';
+import { BUILT_IN, type FidoProfile, type FidoProfileOverrides, type Implemented, fidoProfile } from './profile.js';
 import { type Identity, FidoStateStore } from './state.js';
 import type { UserVerifier } from './user-verification.js';
 
@@ -40,6 +40,17 @@ const NO_PARAMS: CborParams = new Map();
 export interface FidoAuthenticatorOptions {
   /** Built-in user verification (a fingerprint sensor); a key without one refuses uv=true. */
   userVerifier?: UserVerifier;
+  /** Extension modules beside the built-in registry (a test's or an experiment's). */
+  extensions?: readonly Extension[];
+  /** Algorithm modules beside the built-in registry. */
+  algorithms?: readonly CredentialAlgorithm[];
+}
+
+function implemented(options: FidoAuthenticatorOptions): Implemented {
+  return {
+    algorithms: new Map([...BUILT_IN.algorithms, ...(options.algorithms ?? []).map((a) => [a.alg, a] as const)]),
+    extensions: new Map([...BUILT_IN.extensions, ...(options.extensions ?? []).map((e) => [e.id, e] as const)]),
+  };
 }
 
 export class FidoAuthenticator {
@@ -68,7 +79,8 @@ export class FidoAuthenticator {
 
   /** Load or create the persistent identity (master key, attestation key and certificate). */
   static async create(env: DeviceEnvironment, profile: FidoProfileOverrides = {}, options: FidoAuthenticatorOptions = {}): Promise<FidoAuthenticator> {
-    const p = fidoProfile(profile);
+    const modules = implemented(options);
+    const p = fidoProfile(profile, undefined, modules);
     const store = new FidoStateStore(env.storage);
     let identity = store.readIdentity();
     let attestationKey: Es256Key;
@@ -95,8 +107,8 @@ export class FidoAuthenticator {
       identity,
       attestationKey,
       commands: CTAP2_COMMANDS.filter((c) => c.available(p)),
-      extensions: p.extensions.map((id) => EXTENSIONS.get(id)!),
-      algorithms: p.algorithms.map((alg) => ALGORITHMS.get(alg)!),
+      extensions: p.extensions.map((id) => modules.extensions.get(id)!),
+      algorithms: p.algorithms.map((alg) => modules.algorithms.get(alg)!),
       ...(options.userVerifier === undefined ? {} : { userVerifier: options.userVerifier }),
     });
     return new FidoAuthenticator(device);

@@ -4,64 +4,19 @@ import { describe, expect, it } from 'vitest';
 import { createTestEnvironment, DenyPresence, ManualPresence, MemoryStorage, ScriptedPresence, type UserPresence } from '../../firmware-sim/env/index.js';
 import { FidoAuthenticator } from '../../firmware-sim/fido/index.js';
 import { PIN_PROTOCOL_ONE, PIN_PROTOCOL_TWO, type PinUvAuthProtocol, ecdhX, p256PublicKey } from '../support/pin-uv-auth-reference.js';
-import { decodeCbor, encodeCbor } from '../../src/protocol/cbor.js';
+import { encodeCbor } from '../../src/protocol/cbor.js';
 import { CTAPHID, KEEPALIVE_STATUS } from '../../src/protocol/ctaphid/index.js';
 import { CTAP2_STATUS as S } from '../../src/protocol/ctap-status.js';
 import { TestHidHost } from '../support/ctaphid-host.js';
+import { type M, cdh, gaParams, mcParams, parseAuthData, simulatedAuthenticator } from '../support/fido-sim.js';
 import { ManualTimers } from '../support/manual-timers.js';
 
-type M = Map<unknown, unknown>;
-
 async function setup(options: { presence?: UserPresence; storage?: MemoryStorage; attestation?: 'batch' | 'self' } = {}) {
-  const { env, clock } = createTestEnvironment({ startMs: Date.UTC(2026, 0, 1), ...(options.presence ? { presence: options.presence } : {}), ...(options.storage ? { storage: options.storage } : {}) });
-  const timers = new ManualTimers(clock);
-  const fido = await FidoAuthenticator.create({ ...env, timers }, options.attestation ? { attestation: options.attestation } : {});
-  const host = new TestHidHost(fido.hid);
-  let cid = host.init();
-  const reconnect = (): void => {
-    cid = host.init();
-  };
-  const cbor = async (cmd: number, params?: unknown): Promise<{ status: number; body: M | undefined }> => {
-    host.send(cid, CTAPHID.CBOR, [cmd, ...(params === undefined ? [] : encodeCbor(params))]);
-    await host.waitFor(CTAPHID.CBOR);
-    const msgs = host.take();
-    const reply = msgs.find((m) => m.cmd === CTAPHID.CBOR);
-    if (!reply) throw new Error(`no CBOR reply: ${JSON.stringify(msgs.map((m) => m.cmd))}`);
-    return { status: reply.data[0]!, body: reply.data.length > 1 ? (decodeCbor(reply.data.subarray(1)) as M) : undefined };
-  };
-  const u2f = async (apdu: number[]): Promise<Uint8Array> => {
-    host.send(cid, CTAPHID.MSG, apdu);
-    await host.waitFor(CTAPHID.MSG);
-    return host.take().find((m) => m.cmd === CTAPHID.MSG)!.data;
-  };
-  return { fido, host, cbor, u2f, clock, timers, reconnect };
+  return simulatedAuthenticator({ ...options, ...(options.attestation ? { profile: { attestation: options.attestation } } : {}) });
 }
 
-const cdh = sha256(new TextEncoder().encode('client data'));
-const mc = (extra: [number, unknown][] = [], rk = false) =>
-  new Map<number, unknown>([
-    [1, cdh],
-    [2, new Map([['id', 'example.com'], ['name', 'Example']])],
-    [3, new Map<string, unknown>([['id', Uint8Array.of(1, 2, 3)], ['name', 'alice'], ['displayName', 'Alice']])],
-    [4, [new Map<string, unknown>([['alg', -7], ['type', 'public-key']])]],
-    ...(rk ? ([[7, new Map([['rk', true]])]] as [number, unknown][]) : []),
-    ...extra,
-  ]);
-const ga = (extra: [number, unknown][] = []) => new Map<number, unknown>([[1, 'example.com'], [2, cdh], ...extra]);
-
-function parseAuthData(a: Uint8Array) {
-  const flags = a[32]!;
-  const counter = new DataView(a.buffer, a.byteOffset).getUint32(33);
-  if ((flags & 0x40) === 0) return { flags, counter };
-  const idLen = (a[53]! << 8) | a[54]!;
-  const credId = a.slice(55, 55 + idLen);
-  const cose = decodeCbor(a.subarray(55 + idLen)) as M;
-  const pub = new Uint8Array(65);
-  pub[0] = 4;
-  pub.set(cose.get(-2) as Uint8Array, 1);
-  pub.set(cose.get(-3) as Uint8Array, 33);
-  return { flags, counter, aaguid: a.slice(37, 53), credId, pub };
-}
+const mc = mcParams;
+const ga = gaParams;
 
 describe('FIDO authenticator over CTAPHID (memory)', () => {
   it('getInfo lists versions, options, PIN protocols and the AAGUID', async () => {
