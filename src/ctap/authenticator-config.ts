@@ -9,7 +9,8 @@
  * await ctap2.config({ subCommand: CONFIG_SUBCOMMAND.setMinPINLength, subCommandParams: params, pinUvAuthProtocol: 2, pinUvAuthParam: pin.protocol.authenticate(token, message) });
  * ```
  */
-import { type CborValue, encodeCbor } from '../protocol/cbor.js';
+import type { CborValue } from '../protocol/cbor.js';
+import { authMessage } from './auth-message.js';
 import { CONFIG as P, CONFIG_SUBCOMMAND, SET_MIN_PIN_LENGTH_PARAMS as SP } from '../protocol/ctap2-parameters.js';
 
 export { CONFIG_SUBCOMMAND };
@@ -50,12 +51,5 @@ export function configRequest(req: ConfigRequest): Map<number, unknown> {
 
 /** What pinUvAuthParam authenticates (§6.11.1): 32×0xff ‖ 0x0d ‖ uint8(subCommand) ‖ CBOR(subCommandParams) when present. */
 export function configAuthMessage(subCommand: number, params?: ConfigRequest['subCommandParams']): Uint8Array {
-  const encoded = configParams(params);
-  const tail = encoded === undefined ? new Uint8Array(0) : encodeCbor(encoded);
-  const out = new Uint8Array(34 + tail.length);
-  out.fill(0xff, 0, 32);
-  out[32] = 0x0d;
-  out[33] = subCommand;
-  out.set(tail, 34);
-  return out;
+  return authMessage([...new Array<number>(32).fill(0xff), 0x0d, subCommand], configParams(params));
 }

@@ -9,7 +9,7 @@
  * const info = await ctap2.bioEnrollment({ modality: BIO_MODALITY.fingerprint, subCommand: BIO_ENROLLMENT_SUBCOMMAND.getFingerprintSensorInfo });
  * ```
  */
-import { type CborValue, encodeCbor } from '../protocol/cbor.js';
+import type { CborValue } from '../protocol/cbor.js';
 import {
   BIO_ENROLLMENT as P,
   BIO_ENROLLMENT_PARAMS as SP,
@@ -19,6 +19,7 @@ import {
   ENROLL_SAMPLE_STATUS,
   TEMPLATE_INFO,
 } from '../protocol/ctap2-parameters.js';
+import { authMessage } from './auth-message.js';
 import { bytes, list, map, members, text, uint } from './response-readers.js';
 
 export { BIO_ENROLLMENT_SUBCOMMAND, BIO_MODALITY, ENROLL_SAMPLE_STATUS };
@@ -84,13 +85,7 @@ export function bioEnrollmentRequest(req: BioEnrollmentRequest): Map<number, unk
 
 /** What pinUvAuthParam authenticates (§6.7.3 ff.): modality ‖ subCommand ‖ CBOR(subCommandParams) when present. */
 export function bioEnrollmentAuthMessage(modality: number, subCommand: number, params?: BioEnrollmentParams): Uint8Array {
-  const encoded = bioEnrollmentParams(params);
-  const tail = encoded === undefined ? new Uint8Array(0) : encodeCbor(encoded);
-  const out = new Uint8Array(2 + tail.length);
-  out[0] = modality;
-  out[1] = subCommand;
-  out.set(tail, 2);
-  return out;
+  return authMessage([modality, subCommand], bioEnrollmentParams(params));
 }
 
 const templateInfo = (v: CborValue, what: string): TemplateInfo => {

@@ -11,13 +11,14 @@
  * const meta = await ctap2.credentialManagement({ subCommand: sub, pinUvAuthProtocol: 2, pinUvAuthParam: param });
  * ```
  */
-import { type CborValue, encodeCbor } from '../protocol/cbor.js';
+import type { CborValue } from '../protocol/cbor.js';
 import {
   CREDENTIAL_MANAGEMENT as P,
   CREDENTIAL_MANAGEMENT_PARAMS as SP,
   CREDENTIAL_MANAGEMENT_RESPONSE as R,
   CREDENTIAL_MANAGEMENT_SUBCOMMAND,
 } from '../protocol/ctap2-parameters.js';
+import { authMessage } from './auth-message.js';
 import { type CredentialDescriptor, type UserEntity, bool, bytes, credentialDescriptor, descriptorMap, entityMap, map, members, text, uint, userEntity } from './response-readers.js';
 
 export { CREDENTIAL_MANAGEMENT_SUBCOMMAND };
@@ -78,12 +79,7 @@ export function credentialManagementRequest(req: CredentialManagementRequest): M
 
 /** What pinUvAuthParam authenticates (§6.8.2 ff.): subCommand ‖ CBOR(subCommandParams) when present. */
 export function credentialManagementAuthMessage(subCommand: number, params?: CredentialManagementParams): Uint8Array {
-  const encoded = credentialManagementParams(params);
-  const tail = encoded === undefined ? new Uint8Array(0) : encodeCbor(encoded);
-  const out = new Uint8Array(1 + tail.length);
-  out[0] = subCommand;
-  out.set(tail, 1);
-  return out;
+  return authMessage([subCommand], credentialManagementParams(params));
 }
 
 const rpEntity = (v: CborValue, what: string): { id: string; name?: string } => {
