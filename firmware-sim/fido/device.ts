@@ -186,7 +186,8 @@ export class FidoDevice {
 
   /** The algorithm with this COSE identifier when the profile has it. */
   algorithm(alg: number): CredentialAlgorithm | undefined {
-    return this.algorithms.find((a) => a.alg === alg);
+    for (const a of this.algorithms) if (a.alg === alg) return a;
+    return undefined;
   }
 
   /** The signing key of a credential, from a small cache of recently used ones. */

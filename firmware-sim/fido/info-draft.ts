@@ -8,10 +8,11 @@ import type { OptionId } from '../../src/protocol/ctap2-parameters.js';
 
 export class InfoDraft {
   /** getInfo members by key (GET_INFO in src/protocol/ctap2-parameters.ts). */
-  readonly members = new Map<number, unknown>();
+  readonly members: Map<number, unknown>;
   readonly #options: Map<string, boolean>;
 
-  constructor(profileOptions: Readonly<Partial<Record<OptionId, boolean>>>) {
+  constructor(profileOptions: Readonly<Partial<Record<OptionId, boolean>>>, stated: ReadonlyMap<number, unknown> = new Map()) {
+    this.members = new Map(stated);
     this.#options = new Map(Object.entries(profileOptions) as [string, boolean][]);
   }
 

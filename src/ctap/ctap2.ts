@@ -24,7 +24,7 @@ import { type BioEnrollmentRequest, type BioEnrollmentResponse, bioEnrollmentReq
 import { type CredentialManagementRequest, type CredentialManagementResponse, credentialManagementRequest, parseCredentialManagementResponse } from './credential-management.js';
 import { type Ctap2Info, parseGetInfo } from './get-info.js';
 import { type LargeBlobsRequest, type LargeBlobsResponse, largeBlobsRequest, parseLargeBlobsResponse } from './large-blobs.js';
-import { type CredentialDescriptor, type UserEntity, bool, bytes, credentialDescriptor, descriptorMap, entityMap, map, members, uint, userEntity } from './response-readers.js';
+import { type CredentialDescriptor, type UserEntity, bool, bytes, credentialDescriptor, descriptorMap, entityMap, map, uint, userEntity } from './response-readers.js';
 
 export type { Ctap2Info } from './get-info.js';
 export type { CredentialDescriptor, UserEntity } from './response-readers.js';
@@ -153,12 +153,14 @@ export class Ctap2 {
     const attStmt = m.get(MCR.attStmt);
     if (typeof fmt !== 'string') throw protocolError('makeCredential fmt missing');
     if (!(attStmt instanceof Map)) throw protocolError('makeCredential attStmt missing');
-    const rest = members<Pick<MakeCredentialResult, 'epAtt' | 'largeBlobKey' | 'unsignedExtensionOutputs'>>(m, 'makeCredential', {
-      epAtt: [MCR.epAtt, bool],
-      largeBlobKey: [MCR.largeBlobKey, bytes],
-      unsignedExtensionOutputs: [MCR.unsignedExtensionOutputs, map],
-    });
-    return { fmt, authData: bytesField(m, MCR.authData, 'makeCredential authData'), attStmt, ...rest };
+    const result: MakeCredentialResult = { fmt, authData: bytesField(m, MCR.authData, 'makeCredential authData'), attStmt };
+    const epAtt = opt(m, MCR.epAtt, bool, 'makeCredential epAtt');
+    const largeBlobKey = opt(m, MCR.largeBlobKey, bytes, 'makeCredential largeBlobKey');
+    const unsigned = opt(m, MCR.unsignedExtensionOutputs, map, 'makeCredential unsignedExtensionOutputs');
+    if (epAtt !== undefined) result.epAtt = epAtt;
+    if (largeBlobKey !== undefined) result.largeBlobKey = largeBlobKey;
+    if (unsigned !== undefined) result.unsignedExtensionOutputs = unsigned;
+    return result;
   }
 
   /** authenticatorGetAssertion (§6.2). */
@@ -218,21 +220,27 @@ export class Ctap2 {
   }
 }
 
+/** `read(m.get(key))` when the member is present (every assertion is parsed: no generic table here). */
+function opt<T>(m: Map<CborValue, CborValue>, key: number, read: (v: CborValue, what: string) => T, what: string): T | undefined {
+  const v = m.get(key);
+  return v === undefined ? undefined : read(v, what);
+}
+
 function parseAssertion(m: Map<CborValue, CborValue>): AssertionResult {
-  const got = members<Omit<AssertionResult, 'authData' | 'signature'>>(m, 'getAssertion', {
-    credential: [GAR.credential, credentialDescriptor],
-    user: [GAR.user, userEntity],
-    numberOfCredentials: [GAR.numberOfCredentials, uint],
-    userSelected: [GAR.userSelected, bool],
-    largeBlobKey: [GAR.largeBlobKey, bytes],
-    unsignedExtensionOutputs: [GAR.unsignedExtensionOutputs, map],
-  });
-  return {
-    ...got,
-    credential: got.credential,
-    user: got.user,
-    numberOfCredentials: got.numberOfCredentials,
+  const result: AssertionResult = {
+    credential: opt(m, GAR.credential, credentialDescriptor, 'getAssertion credential'),
     authData: bytesField(m, GAR.authData, 'getAssertion authData'),
     signature: bytesField(m, GAR.signature, 'getAssertion signature'),
+    user: opt(m, GAR.user, userEntity, 'getAssertion user'),
+    numberOfCredentials: opt(m, GAR.numberOfCredentials, uint, 'getAssertion numberOfCredentials'),
   };
+  if (m.size > 3) {
+    const userSelected = opt(m, GAR.userSelected, bool, 'getAssertion userSelected');
+    const largeBlobKey = opt(m, GAR.largeBlobKey, bytes, 'getAssertion largeBlobKey');
+    const unsigned = opt(m, GAR.unsignedExtensionOutputs, map, 'getAssertion unsignedExtensionOutputs');
+    if (userSelected !== undefined) result.userSelected = userSelected;
+    if (largeBlobKey !== undefined) result.largeBlobKey = largeBlobKey;
+    if (unsigned !== undefined) result.unsignedExtensionOutputs = unsigned;
+  }
+  return result;
 }

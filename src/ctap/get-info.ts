@@ -86,45 +86,51 @@ const algorithm: Read<{ type: string; alg: number }> = (v, what) => {
   return { type: text(type, `${what} type`), alg: int(alg, `${what} alg`) };
 };
 
+type RequiredInfo = Pick<Ctap2Info, 'versions' | 'aaguid' | 'extensions' | 'options' | 'maxMsgSize' | 'pinUvAuthProtocols'>;
+type OptionalInfo = Omit<Ctap2Info, keyof RequiredInfo | 'raw'>;
+
+const REQUIRED_MEMBERS: Parameters<typeof members<RequiredInfo>>[2] = {
+  versions: [K.versions, list(text)],
+  aaguid: [K.aaguid, bytes],
+  extensions: [K.extensions, list(text)],
+  options: [K.options, textMap(bool)],
+  maxMsgSize: [K.maxMsgSize, uint],
+  pinUvAuthProtocols: [K.pinUvAuthProtocols, list(uint)],
+};
+
+const OPTIONAL_MEMBERS: Parameters<typeof members<OptionalInfo>>[2] = {
+  maxCredentialCountInList: [K.maxCredentialCountInList, uint],
+  maxCredentialIdLength: [K.maxCredentialIdLength, uint],
+  transports: [K.transports, list(text)],
+  algorithms: [K.algorithms, list(algorithm)],
+  maxSerializedLargeBlobArray: [K.maxSerializedLargeBlobArray, uint],
+  forcePINChange: [K.forcePINChange, bool],
+  minPINLength: [K.minPINLength, uint],
+  firmwareVersion: [K.firmwareVersion, uint],
+  maxCredBlobLength: [K.maxCredBlobLength, uint],
+  maxRPIDsForSetMinPINLength: [K.maxRPIDsForSetMinPINLength, uint],
+  preferredPlatformUvAttempts: [K.preferredPlatformUvAttempts, uint],
+  uvModality: [K.uvModality, uint],
+  certifications: [K.certifications, textMap(uint)],
+  remainingDiscoverableCredentials: [K.remainingDiscoverableCredentials, uint],
+  vendorPrototypeConfigCommands: [K.vendorPrototypeConfigCommands, list(uint64)],
+  attestationFormats: [K.attestationFormats, list(text)],
+  uvCountSinceLastPinEntry: [K.uvCountSinceLastPinEntry, uint],
+  longTouchForReset: [K.longTouchForReset, bool],
+  encIdentifier: [K.encIdentifier, bytes],
+  transportsForReset: [K.transportsForReset, list(text)],
+  pinComplexityPolicy: [K.pinComplexityPolicy, bool],
+  pinComplexityPolicyURL: [K.pinComplexityPolicyURL, bytes],
+  maxPINLength: [K.maxPINLength, uint],
+};
+
 /** Parse an authenticatorGetInfo response map; PROTOCOL error on a missing or mistyped member. */
 export function parseGetInfo(m: Map<CborValue, CborValue>): Ctap2Info {
-  const required = members<Pick<Ctap2Info, 'versions' | 'aaguid' | 'extensions' | 'options' | 'maxMsgSize' | 'pinUvAuthProtocols'>>(m, 'getInfo', {
-    versions: [K.versions, list(text)],
-    aaguid: [K.aaguid, bytes],
-    extensions: [K.extensions, list(text)],
-    options: [K.options, textMap(bool)],
-    maxMsgSize: [K.maxMsgSize, uint],
-    pinUvAuthProtocols: [K.pinUvAuthProtocols, list(uint)],
-  });
+  const required = members<RequiredInfo>(m, 'getInfo', REQUIRED_MEMBERS);
   if (required.versions === undefined) throw responseError('getInfo versions missing');
   if (required.aaguid?.length !== 16) throw responseError('getInfo aaguid must be 16 bytes');
-  const rest = members<Omit<Ctap2Info, keyof typeof required | 'raw'>>(m, 'getInfo', {
-    maxCredentialCountInList: [K.maxCredentialCountInList, uint],
-    maxCredentialIdLength: [K.maxCredentialIdLength, uint],
-    transports: [K.transports, list(text)],
-    algorithms: [K.algorithms, list(algorithm)],
-    maxSerializedLargeBlobArray: [K.maxSerializedLargeBlobArray, uint],
-    forcePINChange: [K.forcePINChange, bool],
-    minPINLength: [K.minPINLength, uint],
-    firmwareVersion: [K.firmwareVersion, uint],
-    maxCredBlobLength: [K.maxCredBlobLength, uint],
-    maxRPIDsForSetMinPINLength: [K.maxRPIDsForSetMinPINLength, uint],
-    preferredPlatformUvAttempts: [K.preferredPlatformUvAttempts, uint],
-    uvModality: [K.uvModality, uint],
-    certifications: [K.certifications, textMap(uint)],
-    remainingDiscoverableCredentials: [K.remainingDiscoverableCredentials, uint],
-    vendorPrototypeConfigCommands: [K.vendorPrototypeConfigCommands, list(uint64)],
-    attestationFormats: [K.attestationFormats, list(text)],
-    uvCountSinceLastPinEntry: [K.uvCountSinceLastPinEntry, uint],
-    longTouchForReset: [K.longTouchForReset, bool],
-    encIdentifier: [K.encIdentifier, bytes],
-    transportsForReset: [K.transportsForReset, list(text)],
-    pinComplexityPolicy: [K.pinComplexityPolicy, bool],
-    pinComplexityPolicyURL: [K.pinComplexityPolicyURL, bytes],
-    maxPINLength: [K.maxPINLength, uint],
-  });
   return {
-    ...rest,
+    ...members<OptionalInfo>(m, 'getInfo', OPTIONAL_MEMBERS),
     versions: required.versions,
     aaguid: required.aaguid,
     extensions: required.extensions ?? [],

@@ -171,7 +171,8 @@ async function getAssertion(device: FidoDevice, req: GetAssertionRequest, ctx: C
     allowListGiven: req.allowList !== undefined,
   };
   // Step 7: locate, then drop what the extensions say does not apply (7.4–7.5).
-  const found = locate(device, rpIdHash, req.allowList).filter((c) => applicable(device, c.record.extensions, context(base, c)));
+  const located = locate(device, rpIdHash, req.allowList);
+  const found = device.extensions.length === 0 ? located : located.filter((c) => applicable(device, c.record.extensions, context(base, c)));
   if (found.length === 0) throw fail(S.CTAP2_ERR_NO_CREDENTIALS); // 7.6
   // Step 9: user presence (a token whose userPresent flag is set spares the touch).
   if (up) {
@@ -179,7 +180,18 @@ async function getAssertion(device: FidoDevice, req: GetAssertionRequest, ctx: C
     if (!upFromUv && token?.userPresent !== true) await device.requireTouch(ctx, 'getAssertion');
     token?.spend();
   }
-  const assertions: Assertions = { ...base, credentials: found, index: 0, extensions: req.extensions, expiresMs: device.env.clock.now() + NEXT_ASSERTION_TIMEOUT_MS };
+  const assertions: Assertions = {
+    rpId: base.rpId,
+    rpIdHash,
+    clientDataHash: base.clientDataHash,
+    flags: base.flags,
+    pinUvAuthProtocol: base.pinUvAuthProtocol,
+    allowListGiven: base.allowListGiven,
+    credentials: found,
+    index: 0,
+    extensions: req.extensions,
+    expiresMs: device.env.clock.now() + NEXT_ASSERTION_TIMEOUT_MS,
+  };
   const response = await assertNext(device, assertions);
   // Steps 11–12: more than one discoverable credential: numberOfCredentials, then getNextAssertion.
   const next = device.volatile(NEXT);

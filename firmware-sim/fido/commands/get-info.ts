@@ -5,7 +5,7 @@
  */
 import { CTAP2_CMD } from '../../../src/protocol/ctap-status.js';
 import { GET_INFO } from '../../../src/protocol/ctap2-parameters.js';
-import type { FidoDevice } from '../device.js';
+import { type FidoDevice, volatileSlot } from '../device.js';
 import { InfoDraft } from '../info-draft.js';
 import { type Ctap2Response, defineCommand, speaksCtap2 } from './command.js';
 
@@ -14,11 +14,10 @@ export function firmwareVersionNumber([major, minor, patch]: readonly [number, n
   return major * 10000 + minor * 100 + patch;
 }
 
-/** The getInfo response map of `device` now. */
-export function buildInfo(device: FidoDevice): Map<number, unknown> {
+/** The members the profile states (a power-up computes them again; they do not change meanwhile). */
+const STATED = volatileSlot('getInfo', (device): ReadonlyMap<number, unknown> => {
   const p = device.profile;
-  const info = new InfoDraft(p.options);
-  const m = info.members;
+  const m = new Map<number, unknown>();
   m.set(GET_INFO.versions, [...p.versions]);
   if (p.extensions.length > 0) m.set(GET_INFO.extensions, [...p.extensions]);
   m.set(GET_INFO.aaguid, device.aaguid);
@@ -36,10 +35,18 @@ export function buildInfo(device: FidoDevice): Map<number, unknown> {
   if (p.limits.preferredPlatformUvAttempts !== undefined) m.set(GET_INFO.preferredPlatformUvAttempts, p.limits.preferredPlatformUvAttempts);
   if (p.uvModality !== undefined) m.set(GET_INFO.uvModality, p.uvModality);
   if (p.certifications !== undefined) m.set(GET_INFO.certifications, new Map(Object.entries(p.certifications)));
+  if (p.limits.maxPINLength !== undefined) m.set(GET_INFO.maxPINLength, p.limits.maxPINLength);
+  return m;
+});
+
+/** The getInfo response map of `device` now: what the profile states, then the live members. */
+export function buildInfo(device: FidoDevice): Map<number, unknown> {
+  const p = device.profile;
+  const info = new InfoDraft(p.options, device.volatile(STATED));
+  const m = info.members;
   if (p.limits.reportsRemainingDiscoverableCredentials === true) {
     m.set(GET_INFO.remainingDiscoverableCredentials, Math.max(0, p.limits.maxDiscoverableCredentials - device.store.residentCredentials().length));
   }
-  if (p.limits.maxPINLength !== undefined) m.set(GET_INFO.maxPINLength, p.limits.maxPINLength);
   for (const command of device.commands) command.info?.(device, info);
   for (const extension of device.extensions) extension.info?.(device, info);
   if (info.options.size > 0) m.set(GET_INFO.options, info.options);

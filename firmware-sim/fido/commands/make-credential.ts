@@ -14,7 +14,7 @@ import { openCredential, sealCredential } from '../credential-id.js';
 import type { FidoDevice } from '../device.js';
 import { S, fail } from '../errors.js';
 import type { ExtensionContext } from '../extensions/index.js';
-import { type ExtensionInputs, applicable, parseExtensionInputs, runExtensions } from '../extensions/process.js';
+import { type ExtensionInputs, NO_RESULTS, applicable, parseExtensionInputs, runExtensions } from '../extensions/process.js';
 import { PIN_UV_AUTH_TOKEN, authorize, pinUvAuthProtocolOf } from '../pin-uv-auth-token.js';
 import type { ResidentCredential } from '../state.js';
 import { defineCommand, speaksCtap2 } from './command.js';
@@ -117,8 +117,7 @@ async function makeCredential(device: FidoDevice, req: MakeCredentialRequest, ct
     if (d.type !== 'public-key') continue;
     const record = openCredential(device.masterKey, rpIdHash, d.id);
     if (record === undefined) continue;
-    const context = extensionContext(req, rpIdHash, uv, false, protocol?.version, d.id);
-    if (!applicable(device, record.extensions, context)) continue;
+    if (device.extensions.length > 0 && !applicable(device, record.extensions, extensionContext(req, rpIdHash, uv, false, protocol?.version, d.id))) continue;
     if (!upFromUv) await device.requireTouch(ctx, 'excluded');
     throw fail(S.CTAP2_ERR_CREDENTIAL_EXCLUDED);
   }
@@ -128,7 +127,7 @@ async function makeCredential(device: FidoDevice, req: MakeCredentialRequest, ct
   token?.spend(); // 14.4
   // Steps 15–17: extensions, the key, the credential ID that seals both.
   const key = await algorithm.generate(device.env.random);
-  const ext = await runExtensions(device, req.extensions, extensionContext(req, rpIdHash, uv, true, protocol?.version, undefined));
+  const ext = req.extensions.size === 0 ? NO_RESULTS : await runExtensions(device, req.extensions, extensionContext(req, rpIdHash, uv, true, protocol?.version, undefined));
   const id = sealCredential(device.masterKey, rpIdHash, { alg: algorithm.alg, privateKey: key.privateKey, extensions: ext.stored }, device.env.random.bytes(12));
   if (rk) {
     // Step 18: replaces a credential of the same RP and user handle.

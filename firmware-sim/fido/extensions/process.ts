@@ -52,6 +52,9 @@ export interface ExtensionResults {
   response: Map<number, CborValue>;
 }
 
+/** What no extension produced. */
+export const NO_RESULTS: Readonly<ExtensionResults> = Object.freeze({ stored: new Map(), outputs: new Map(), unsigned: new Map(), response: new Map() });
+
 /** Run the extensions the request named, for one credential, in the profile's order. */
 export async function runExtensions(
   device: FidoDevice,
