@@ -174,6 +174,11 @@ export class FidoDevice {
     return this.store.readPin().hash !== undefined;
   }
 
+  /** "Protected by some form of user verification" (CTAP 2.1 §6.1.2 step 8): a PIN, or built-in UV set up. */
+  get protectedByUv(): boolean {
+    return this.pinIsSet || this.userVerifier?.configured() === true;
+  }
+
   /** The minimum PIN length in code points (CTAP 2.1 §6.5.1: 4 unless the profile says more). */
   get minPinLength(): number {
     return this.profile.limits.minPINLength ?? 4;

@@ -72,7 +72,7 @@ export class PinUvAuthToken {
     this.#userPresent = false;
   }
 
-  /** verify(pinUvAuthToken, message, pinUvAuthParam) of the given protocol, while the token is in use. */
+  /** verify(pinUvAuthToken, message, pinUvAuthParam) of the given protocol (permissions and expiry are `authorize`'s). */
   verify(protocol: PinUvAuthProtocol, message: Uint8Array, pinUvAuthParam: Uint8Array): boolean {
     return protocol.verify(this.#token, message, pinUvAuthParam);
   }

@@ -12,7 +12,8 @@ import { ES256 } from '../../firmware-sim/fido/algorithms/es256.js';
 import { bool, uint } from '../../firmware-sim/fido/cbor-params.js';
 import { CREDENTIAL_ID_LENGTH, openCredential, sealCredential } from '../../firmware-sim/fido/credential-id.js';
 import { type CredentialAlgorithm, DEFAULT_FIDO_PROFILE, type Extension, FidoAuthenticator, fidoProfile } from '../../firmware-sim/fido/index.js';
-import { createTestEnvironment } from '../../firmware-sim/env/index.js';
+import { DenyPresence, createTestEnvironment } from '../../firmware-sim/env/index.js';
+import { CtapStatusError } from '../../firmware-sim/fido/errors.js';
 import { validateFidoProfile } from '../../devices/fido-profile.js';
 import { CTAP2_STATUS as S } from '../../src/protocol/ctap-status.js';
 import { type M, cdh, descriptor, gaParams, mcParams, parseAuthData, simulatedAuthenticator } from '../support/fido-sim.js';
@@ -121,6 +122,38 @@ describe('the algorithm interface', () => {
     const id = parseAuthData((await first.cbor(0x01, mcParams([[4, [new Map<string, unknown>([['alg', -9], ['type', 'public-key']])]]]))).body!.get(2) as Uint8Array).credId!;
     const second = await simulatedAuthenticator({ storage: shared });
     expect(await second.status(0x02, gaParams([[3, [descriptor(id)]]]))).toBe(S.CTAP2_ERR_NO_CREDENTIALS);
+  });
+});
+
+describe('the built-in user verification hook', () => {
+  /** A verifier that says yes (or refuses with `status`) and counts its calls. */
+  const verifier = (status?: number) => {
+    const calls: string[] = [];
+    return {
+      calls,
+      configured: () => true,
+      verify: async (_ctx: unknown, why: string) => {
+        calls.push(why);
+        if (status !== undefined) throw new CtapStatusError(status);
+      },
+    };
+  };
+
+  it('uv=true verifies instead of a touch (UP and UV set); a refusal is the verifier\'s status; without uv the key is protected', async () => {
+    const uv = verifier();
+    const sim = await simulatedAuthenticator({ presence: new DenyPresence(), userVerifier: uv });
+    const made = await sim.cbor(0x01, mcParams([[7, new Map([['uv', true], ['rk', true]])]]));
+    expect(made.status).toBe(0);
+    expect(parseAuthData(made.body!.get(2) as Uint8Array).flags & 0x05).toBe(0x05);
+    const got = await sim.cbor(0x02, gaParams([[5, new Map([['uv', true]])]]));
+    expect(got.status).toBe(0);
+    expect(parseAuthData(got.body!.get(2) as Uint8Array).flags).toBe(0x05);
+    expect((got.body!.get(4) as M).get('name')).toBe('alice');
+    expect(uv.calls).toEqual(['makeCredential', 'getAssertion']);
+    // Protected by built-in UV, no PIN: makeCredential without UV is OPERATION_DENIED (§6.1.2 step 8).
+    expect(await sim.status(0x01, mcParams())).toBe(S.CTAP2_ERR_OPERATION_DENIED);
+    const refusing = await simulatedAuthenticator({ userVerifier: verifier(S.CTAP2_ERR_UV_INVALID) });
+    expect(await refusing.status(0x01, mcParams([[7, new Map([['uv', true]])]]))).toBe(S.CTAP2_ERR_UV_INVALID);
   });
 });
 

@@ -18,7 +18,7 @@ import { type FidoDevice, volatileSlot } from '../device.js';
 import { S, fail } from '../errors.js';
 import { PIN_UV_AUTH_TOKEN, unauthorizedPermission } from '../pin-uv-auth-token.js';
 import { MAX_PIN_RETRIES } from '../state.js';
-import { type Ctap2Response, defineCommand, speaksCtap21 } from './command.js';
+import { type Ctap2Response, defineCommand, speaksCtap2, speaksCtap21 } from './command.js';
 
 /** Three wrong PINs in a row block PIN auth until the next power cycle (CTAP 2.1 §6.5.2.2). */
 export const MAX_CONSECUTIVE_PIN_FAILURES = 3;
@@ -279,7 +279,7 @@ function parse(p: CborParams): ClientPinRequest {
 export const authenticatorClientPIN = defineCommand<ClientPinRequest>({
   code: CTAP2_CMD.CLIENT_PIN,
   name: 'authenticatorClientPIN',
-  available: (profile) => profile.options.clientPin !== undefined,
+  available: (profile) => speaksCtap2(profile) && profile.options.clientPin !== undefined,
   parse,
   handle(device, req, ctx) {
     const sub = CLIENT_PIN_SUBCOMMANDS.get(req.subCommand);

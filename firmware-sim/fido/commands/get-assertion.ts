@@ -154,7 +154,7 @@ async function getAssertion(device: FidoDevice, req: GetAssertionRequest, ctx: C
   let uv = false;
   let upFromUv = false;
   if (protocol !== undefined) {
-    if (!device.pinIsSet) throw fail(S.CTAP2_ERR_PIN_NOT_SET);
+    if (!device.protectedByUv) throw fail(S.CTAP2_ERR_PIN_NOT_SET);
     authorize(device, { protocol, pinUvAuthParam: req.pinUvAuthParam!, message: req.clientDataHash, permission: PERMISSION.ga, rpId: req.rpId });
     uv = true;
   } else if (uvOption) {
