@@ -92,8 +92,9 @@ async function makeCredential(device: FidoDevice, req: MakeCredentialRequest, ct
   if (req.options.rk === true && profile.options.rk !== true) throw fail(S.CTAP2_ERR_UNSUPPORTED_OPTION, 'rk');
   if (req.options.up === false) throw fail(S.CTAP2_ERR_INVALID_OPTION, 'up'); // 5.6
   const rk = req.options.rk === true;
+  const isProtected = device.protectedByUv;
   // Steps 7–8: a key protected by UV needs it, unless makeCredUvNotRqd spares a non-discoverable credential.
-  if (device.protectedByUv && !uvOption && protocol === undefined && (profile.options.makeCredUvNotRqd !== true || rk)) {
+  if (isProtected && !uvOption && protocol === undefined && (profile.options.makeCredUvNotRqd !== true || rk)) {
     const pinForMcGa = profile.options.clientPin !== undefined && profile.options.noMcGaPermissionsWithClientPin !== true;
     throw fail(pinForMcGa && device.pinIsSet ? S.CTAP2_ERR_PUAT_REQUIRED : S.CTAP2_ERR_OPERATION_DENIED);
   }
@@ -104,7 +105,7 @@ async function makeCredential(device: FidoDevice, req: MakeCredentialRequest, ct
   let upFromUv = false;
   if (protocol !== undefined) {
     // A key with no PIN and no built-in UV has issued no token: PIN_NOT_SET (CTAP 2.1 has no step for it).
-    if (!device.protectedByUv) throw fail(S.CTAP2_ERR_PIN_NOT_SET);
+    if (!isProtected) throw fail(S.CTAP2_ERR_PIN_NOT_SET);
     authorize(device, { protocol, pinUvAuthParam: req.pinUvAuthParam!, message: req.clientDataHash, permission: PERMISSION.mc, rpId: req.rp.id });
     uv = true;
   } else if (uvOption) {
