@@ -104,7 +104,7 @@ export class SigningKeyCache {
   readonly #max: number;
   readonly #keys = new Map<string, Buffer>();
 
-  constructor(max = 1024) {
+  constructor(max = 8192) {
     this.#max = max;
   }
 
