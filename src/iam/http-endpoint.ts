@@ -64,8 +64,11 @@ export class IamHttpEndpoint {
     const host = options.host ?? '127.0.0.1';
     const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
     const server = createServer((req, res) => void handle(service, req, res, maxBody, options.onResponse));
-    // Keep-alive connections the SDKs hold open must not outlive a close() for long.
-    server.keepAliveTimeout = 5_000;
+    // SDK clients keep connections open between calls that may be many seconds apart (a test
+    // waiting for the next TOTP step): Node's 5 s would close them under a client about to
+    // reuse one ("socket hang up"). close() drops idle connections at once anyway.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, host, () => {
