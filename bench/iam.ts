@@ -48,30 +48,45 @@ const IN_FLIGHT = 16;
 const GST = 'GetSessionToken + MFA code, AWS SDK over loopback HTTP';
 const ENABLE = 'EnableMFADevice (2 codes), AWS SDK over loopback HTTP';
 
+interface BenchUser {
+  name: string;
+  key: { accessKeyId: string; secretAccessKey: string };
+  token: TokenSeed;
+  totp: Totp;
+}
+
 interface Prepared {
   state: string;
   root: { accessKeyId: string; secretAccessKey: string };
-  users: { name: string; key: { accessKeyId: string; secretAccessKey: string }; token: TokenSeed; totp: Totp }[];
+  /** Users whose (imported) hardware token is not yet assigned: for EnableMFADevice. */
+  toEnable: BenchUser[];
+  /** Users whose token is assigned (no step spent yet): for GetSessionToken. */
+  enrolled: BenchUser[];
 }
 
-/** A state with `n` users, each with an access key and an imported (unassigned) hardware token. */
+/**
+ * A state with `n` users of each kind, each with an access key and a hardware token. The
+ * sign-in users are enrolled here, not by the EnableMFADevice phase: an enrollment whose
+ * answer is late enough to cross a step boundary is (rightly) out of sync by a step.
+ */
 function prepare(dir: string, n: number): Prepared {
   const state = join(dir, 'state');
   const store = IamStore.open(state);
   const service = IamService.open({ store });
-  const seeds = generateSeeds(n, builtinSeedProfile('aws-hardware'));
+  const seeds = generateSeeds(2 * n, builtinSeedProfile('aws-hardware'));
   importHardwareTokens(store, seeds, Date.now());
   const ids = new IdMinter(cryptoRandomBytes);
   const users = seeds.map((token, i) => ({ name: `bench${i}`, key: { accessKeyId: ids.accessKeyId(), secretAccessKey: ids.secretAccessKey() }, token, totp: new Totp(token.secret) }));
   store.write(() => {
-    for (const u of users) {
+    for (const [i, u] of users.entries()) {
       store.insertUser({ userName: u.name, userId: ids.userId(), path: '/', createDate: Date.now(), tags: '[]' });
       store.insertAccessKey({ accessKeyId: u.key.accessKeyId, secret: u.key.secretAccessKey, userName: u.name, status: 'Active', createDate: Date.now() });
+      if (i >= n) store.assignDevice(u.token.serial, u.name, Date.now(), 0, 0);
     }
   });
   const root = service.rootCredentials;
   void store.close();
-  return { state, root, users };
+  return { state, root, toEnable: users.slice(0, n), enrolled: users.slice(n) };
 }
 
 interface Server {
@@ -155,26 +170,27 @@ async function httpPhases(users: number, durability: 'group' | 'full', budgetMs:
     const iam = new IAMClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: p.root, maxAttempts: 1, requestHandler: { httpAgent: agent } });
     const now = (): number => Math.floor(Date.now() / 1000);
     let next = 0;
-    // EnableMFADevice with the codes of two and one steps ago, so the current step's code signs in.
+    // EnableMFADevice with the codes of the previous and the current step, as a person types them.
     const enable = await phase(
       server,
       async () => {
-        const u = p.users[next++];
+        const u = p.toEnable[next++];
         if (u === undefined) return false;
-        await iam.send(new EnableMFADeviceCommand({ UserName: u.name, SerialNumber: u.token.serial, AuthenticationCode1: u.totp.generate(now() - 60), AuthenticationCode2: u.totp.generate(now() - 30) }));
+        const t = now();
+        await iam.send(new EnableMFADeviceCommand({ UserName: u.name, SerialNumber: u.token.serial, AuthenticationCode1: u.totp.generate(t - 30), AuthenticationCode2: u.totp.generate(t) }));
         return true;
       },
       1000,
       Number.POSITIVE_INFINITY,
     );
     // Each user signs in once per step; the clients are made before the clock starts.
-    const clients = p.users.map((u) => new STSClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: u.key, maxAttempts: 1, requestHandler: { httpAgent: agent } }));
+    const clients = p.enrolled.map((u) => new STSClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: u.key, maxAttempts: 1, requestHandler: { httpAgent: agent } }));
     next = 0;
     const signIn = await phase(
       server,
       async () => {
         const i = next++;
-        const u = p.users[i];
+        const u = p.enrolled[i];
         if (u === undefined) return false;
         await clients[i]!.send(new GetSessionTokenCommand({ SerialNumber: u.token.serial, TokenCode: u.totp.generate(now()) }));
         return true;
@@ -271,7 +287,7 @@ function note(label: string, r: PhaseResult): void {
 
 export async function run(options: SuiteOptions): Promise<BenchRow[]> {
   const budget = Math.max(3000, options.timeMs * 4);
-  const users = Number(process.env.BENCH_IAM_USERS ?? 12_000);
+  const users = Number(process.env.BENCH_IAM_USERS ?? 10_000);
   const group = await httpPhases(users, 'group', budget);
   note('group commit, EnableMFADevice', group.enable);
   note('group commit, GetSessionToken', group.signIn);
