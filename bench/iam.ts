@@ -19,7 +19,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fdatasyncSync, mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
-import { Agent } from 'node:http';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
@@ -31,11 +31,12 @@ import { credentials as credentialsXml } from '../src/iam/actions/render.js';
 import { GetSessionToken } from '../src/iam/actions/sts.js';
 import { authenticate, type SignedRequest } from '../src/iam/auth/authenticate.js';
 import { SigningKeyCache, signRequest } from '../src/iam/auth/sigv4.js';
-import { IdMinter } from '../src/iam/ids.js';
+import { IdMinter, pooledRandom } from '../src/iam/ids.js';
 import { DEFAULT_WINDOWS, IamService, IamStore, importHardwareTokens } from '../src/iam/index.js';
 import { parseQueryParams } from '../src/iam/wire/query-params.js';
 import { successXml } from '../src/iam/wire/query-response.js';
 import { validateInput } from '../src/iam/wire/validation.js';
+import { ManualClock } from '../src/clock/index.js';
 import { Totp, cryptoRandomBytes } from '../src/otp/index.js';
 import { builtinSeedProfile, generateSeeds, type TokenSeed } from '../src/seeds/index.js';
 import { type BenchRow, type SuiteOptions, measure } from './harness.js';
@@ -95,7 +96,7 @@ interface Server {
   stop(): Promise<void>;
 }
 
-async function startServer(state: string, durability: 'group' | 'full'): Promise<Server> {
+async function startServer(state: string, durability: 'group' | 'full' | 'floor'): Promise<Server> {
   const child = spawn(process.execPath, [...(process.env.BENCH_IAM_CPU_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_IAM_CPU_PROF}`]), '--no-warnings', '--import', 'tsx', SERVER, state, durability], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: Interface = createInterface({ input: child.stdout });
   const next = (): Promise<string> => new Promise((resolve) => lines.once('line', resolve));
@@ -161,7 +162,52 @@ async function phase(server: Server, call: () => Promise<boolean>, warmupMs: num
   };
 }
 
-async function httpPhases(users: number, durability: 'group' | 'full', budgetMs: number): Promise<{ enable: PhaseResult; signIn: PhaseResult }> {
+/** POST a signed request over a keep-alive agent with node:http itself (no SDK); resolves with the status. */
+function rawPost(agent: Agent, endpoint: string, req: SignedRequest): Promise<number> {
+  const url = new URL(endpoint);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of req.headers) headers[k] = v.join(',');
+  return new Promise((resolve, reject) => {
+    const r = request({ host: url.hostname, port: url.port, path: '/', method: 'POST', agent, headers: { ...headers, 'content-length': String(req.body.length) } }, (res) => {
+      res.on('data', () => undefined);
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    r.on('error', reject);
+    r.end(req.body);
+  });
+}
+
+/**
+ * GetSessionToken from a raw keep-alive client (pre-signed requests, no SDK), against the
+ * endpoint and against the node:http floor: the endpoint's CPU per call minus the floor's is
+ * what the service adds to Node's HTTP handling.
+ */
+async function rawPhases(p: Prepared, server: Server, floor: Server, from: number, budgetMs: number): Promise<{ endpoint: PhaseResult; floor: PhaseResult }> {
+  const now = Math.floor(Date.now() / 1000);
+  const reqs = p.enrolled.slice(from).map((u) => signedGetSessionToken(u.token.serial, u.totp.generate(now), u.key, server.endpoint));
+  const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+  const drive = async (target: Server): Promise<PhaseResult> => {
+    let next = 0;
+    return phase(
+      target,
+      async () => {
+        const r = reqs[next++];
+        if (r === undefined) return false;
+        const status = await rawPost(agent, target.endpoint, r);
+        if (status !== 200) throw new Error(`GetSessionToken answered HTTP ${status}`);
+        return true;
+      },
+      1000,
+      budgetMs,
+    );
+  };
+  const endpoint = await drive(server);
+  const base = await drive(floor);
+  agent.destroy();
+  return { endpoint, floor: base };
+}
+
+async function httpPhases(users: number, durability: 'group' | 'full', budgetMs: number): Promise<{ enable: PhaseResult; signIn: PhaseResult; raw?: { endpoint: PhaseResult; floor: PhaseResult } }> {
   const dir = mkdtempSync(join(tmpdir(), 'tokenrig-bench-iam-'));
   try {
     const p = prepare(dir, users);
@@ -200,8 +246,14 @@ async function httpPhases(users: number, durability: 'group' | 'full', budgetMs:
     );
     for (const c of [iam, ...clients]) c.destroy();
     agent.destroy();
+    let raw: { endpoint: PhaseResult; floor: PhaseResult } | undefined;
+    if (durability === 'group') {
+      const floor = await startServer(p.state, 'floor');
+      raw = await rawPhases(p, server, floor, next + IN_FLIGHT, budgetMs);
+      await floor.stop();
+    }
     await server.stop();
-    return { enable, signIn };
+    return { enable, signIn, ...(raw === undefined ? {} : { raw }) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -230,27 +282,26 @@ function breakdown(timeMs: number): BenchRow[] {
   const dir = mkdtempSync(join(tmpdir(), 'tokenrig-bench-iam-parts-'));
   try {
     const store = IamStore.open(join(dir, 'state'));
-    const service = IamService.open({ store });
+    IamService.open({ store });
     const [token] = generateSeeds(1, builtinSeedProfile('aws-hardware'));
     importHardwareTokens(store, [token!], Date.now());
-    const ids = new IdMinter(cryptoRandomBytes);
+    // As the service mints them: CSPRNG draws pooled.
+    const ids = new IdMinter(pooledRandom());
     const key = { accessKeyId: ids.accessKeyId(), secretAccessKey: ids.secretAccessKey() };
     store.write(() => {
       store.insertUser({ userName: 'parts', userId: ids.userId(), path: '/', createDate: Date.now(), tags: '[]' });
       store.insertAccessKey({ ...key, secret: key.secretAccessKey, userName: 'parts', status: 'Active', createDate: Date.now() });
       store.assignDevice(token!.serial, 'parts', Date.now(), 0, 0);
     });
-    const totp = new Totp(token!.secret);
-    const code = totp.generate(Math.floor(Date.now() / 1000));
-    const body = new URLSearchParams({ Action: 'GetSessionToken', Version: '2011-06-15', SerialNumber: token!.serial, TokenCode: code }).toString();
-    const headers = signRequest({ method: 'POST', url: new URL('http://127.0.0.1:8135/'), headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body, credentials: key, region: 'us-east-1', service: 'sts', now: Date.now() });
-    const req: SignedRequest = { method: 'POST', path: '/', query: [], headers: new Map(Object.entries(headers).map(([k, v]) => [k, [v]])), body: new TextEncoder().encode(body) };
+    const code = new Totp(token!.secret).generate(Math.floor(Date.now() / 1000));
+    const req = signedGetSessionToken(token!.serial, code, key);
     const keys = new SigningKeyCache();
     const device = store.getDevice(token!.serial)!;
     const session = { accessKeyId: ids.temporaryAccessKeyId(), secret: ids.secretAccessKey(), token: ids.sessionToken(), kind: 'session' as const, userName: 'parts', roleName: null, roleId: null, sessionName: null, sourceIdentity: null, mfaAuthTime: Date.now(), expiration: Date.now() + 43_200_000, createDate: Date.now() };
     let n = 0;
     const parts: [string, () => unknown][] = [
-      ['SigV4 verify (with the access key lookup)', () => authenticate(req, 'sts', store, keys, Date.now())],
+      // In the service the lookup shares the call's transaction; here it gets a read transaction.
+      ['SigV4 verify (signing key cached, access key lookup)', () => store.read(() => authenticate(req, 'sts', store, keys, Date.now()))],
       ['Query parsing + model validation', () => validateInput(parseQueryParams(new TextDecoder().decode(req.body)), GetSessionToken.input)],
       ['TOTP verifier (window ±1)', () => checkSignIn(device, code, Date.now(), DEFAULT_WINDOWS)],
       [
@@ -262,17 +313,68 @@ function breakdown(timeMs: number): BenchRow[] {
             store.insertSession({ ...session, accessKeyId: `ASIABENCH${String(n++).padStart(11, '0')}` });
           }),
       ],
-      ['mint credentials (IDs, secret, session token)', () => [ids.temporaryAccessKeyId(), ids.secretAccessKey(), ids.sessionToken()]],
-      ['XML answer', () => successXml('sts', 'GetSessionToken', credentialsXml(session), ids.requestId())],
+      ['mint credentials and request ID', () => [ids.temporaryAccessKeyId(), ids.secretAccessKey(), ids.sessionToken(), ids.requestId()]],
+      ['XML answer', () => successXml('sts', 'GetSessionToken', credentialsXml(session), 'd5dd2148-ff06-4ec9-859f-9a245e318712')],
     ];
     const rows: BenchRow[] = parts.map(([name, fn]) => ({ suite: 'iam', case: `GetSessionToken part: ${name}`, impl: 'tokenrig', opsPerSec: cpuRate(fn, timeMs) }));
     // The WAL fdatasync alone: what one group-commit batch waits for (not on the event loop).
     const wal = openSync(join(dir, 'state', 'iam.sqlite-wal'), 'r+');
-    rows.push({ suite: 'iam', case: 'GetSessionToken part: WAL fdatasync (once per batch, thread pool)', impl: 'tokenrig', opsPerSec: measure(() => fdatasyncSync(wal), { timeMs, warmupMs: 50 }) });
+    rows.push({ suite: 'iam', case: 'GetSessionToken part: WAL fdatasync (once per batch, thread pool; wall time)', impl: 'tokenrig', opsPerSec: measure(() => fdatasyncSync(wal), { timeMs, warmupMs: 50 }) });
     closeSync(wal);
-    void service;
     void store.close();
     return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function signedGetSessionToken(serial: string, code: string, key: { accessKeyId: string; secretAccessKey: string }, endpoint = 'http://127.0.0.1:8135/'): SignedRequest {
+  const body = new URLSearchParams({ Action: 'GetSessionToken', Version: '2011-06-15', SerialNumber: serial, TokenCode: code }).toString();
+  const headers = signRequest({ method: 'POST', url: new URL(endpoint), headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body, credentials: key, region: 'us-east-1', service: 'sts', now: Date.now() });
+  return { method: 'POST', path: '/', query: [], headers: new Map(Object.entries(headers).map(([k, v]) => [k, [v]])), body: new TextEncoder().encode(body) };
+}
+
+/**
+ * Whole GetSessionToken calls in the service, without HTTP: 16 in flight, group commit, one
+ * user whose every call carries the next step's code (the service's code clock is a
+ * ManualClock moved a step before each call; signatures use the wall clock). Per CPU-second.
+ */
+export async function serviceCalls(calls: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'tokenrig-bench-iam-service-'));
+  try {
+    const start = Math.floor(Date.now() / 30_000) * 30_000;
+    const clock = new ManualClock(start);
+    const store = IamStore.open(join(dir, 'state'));
+    const service = IamService.open({ store, clock });
+    const [token] = generateSeeds(1, builtinSeedProfile('aws-hardware'));
+    importHardwareTokens(store, [token!], start);
+    const ids = new IdMinter(pooledRandom());
+    const key = { accessKeyId: ids.accessKeyId(), secretAccessKey: ids.secretAccessKey() };
+    store.write(() => {
+      store.insertUser({ userName: 'svc', userId: ids.userId(), path: '/', createDate: start, tags: '[]' });
+      store.insertAccessKey({ ...key, secret: key.secretAccessKey, userName: 'svc', status: 'Active', createDate: start });
+      store.assignDevice(token!.serial, 'svc', start, 0, 0);
+    });
+    const totp = new Totp(token!.secret);
+    const total = calls + 1000;
+    const reqs = Array.from({ length: total }, (_, j) => signedGetSessionToken(token!.serial, totp.generate(start / 1000 + 30 * (j + 1)), key));
+    let next = 0;
+    let cpu: NodeJS.CpuUsage | undefined;
+    const worker = async (): Promise<void> => {
+      for (;;) {
+        const j = next++;
+        if (j >= total) return;
+        if (j === 1000) cpu = process.cpuUsage();
+        // The transaction runs before handle() first awaits: the clock is the call's.
+        clock.set(start + 30_000 * (j + 1));
+        const r = await service.handle(reqs[j]!);
+        if (r.status !== 200) throw new Error(`GetSessionToken answered ${r.status}: ${r.body}`);
+      }
+    };
+    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+    const used = process.cpuUsage(cpu);
+    await store.close();
+    return (calls * 1e6) / (used.user + used.system);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -291,6 +393,8 @@ export async function run(options: SuiteOptions): Promise<BenchRow[]> {
   const group = await httpPhases(users, 'group', budget);
   note('group commit, EnableMFADevice', group.enable);
   note('group commit, GetSessionToken', group.signIn);
+  note('group commit, GetSessionToken, raw node:http client', group.raw!.endpoint);
+  note('node:http floor (fixed answer), raw node:http client', group.raw!.floor);
   const full = await httpPhases(4_000, 'full', budget);
   note('synchronous=FULL, EnableMFADevice', full.enable);
   note('synchronous=FULL, GetSessionToken', full.signIn);
@@ -303,6 +407,11 @@ export async function run(options: SuiteOptions): Promise<BenchRow[]> {
     { suite: 'iam', case: ENABLE, impl: 'tokenrig', opsPerSec: rate(group.enable) },
     { suite: 'iam', case: ENABLE, impl: 'sqlite synchronous=FULL', opsPerSec: rate(full.enable) },
     { suite: 'iam', case: `${ENABLE}: endpoint CPU as calls/s on one core`, impl: 'tokenrig', opsPerSec: perCore(group.enable) },
+    { suite: 'iam', case: 'GetSessionToken + MFA code, raw keep-alive HTTP client (pre-signed)', impl: 'tokenrig', opsPerSec: rate(group.raw!.endpoint) },
+    { suite: 'iam', case: 'GetSessionToken + MFA code, raw keep-alive HTTP client (pre-signed)', impl: 'node:http floor (fixed answer)', opsPerSec: rate(group.raw!.floor) },
+    { suite: 'iam', case: 'GetSessionToken, raw client: endpoint CPU as calls/s on one core', impl: 'tokenrig', opsPerSec: perCore(group.raw!.endpoint) },
+    { suite: 'iam', case: 'GetSessionToken, raw client: endpoint CPU as calls/s on one core', impl: 'node:http floor (fixed answer)', opsPerSec: perCore(group.raw!.floor) },
+    { suite: 'iam', case: `GetSessionToken in the service, no HTTP (group commit), per CPU-second`, impl: 'tokenrig', opsPerSec: await serviceCalls(20_000) },
     ...breakdown(options.timeMs),
   ];
 }

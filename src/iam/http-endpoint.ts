@@ -11,7 +11,6 @@
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SignedRequest } from './auth/authenticate.js';
 import type { IamService, ServiceResponse } from './iam-service.js';
 import { AwsError } from './wire/aws-error.js';
 import { errorXml } from './wire/query-response.js';
@@ -40,7 +39,8 @@ function headerMap(raw: readonly string[]): Map<string, string[]> {
 
 function send(res: ServerResponse, r: { status: number; body: string; requestId: string }): void {
   const body = Buffer.from(r.body, 'utf8');
-  res.writeHead(r.status, { 'x-amzn-RequestId': r.requestId, 'Content-Type': 'text/xml', 'Content-Length': body.length, Date: new Date().toUTCString() });
+  // node:http adds the Date header itself (cached for the second).
+  res.writeHead(r.status, { 'x-amzn-RequestId': r.requestId, 'Content-Type': 'text/xml', 'Content-Length': body.length });
   res.end(body);
 }
 
@@ -88,26 +88,39 @@ export class IamHttpEndpoint {
   }
 }
 
-async function handle(service: IamService, req: IncomingMessage, res: ServerResponse, maxBody: number, onResponse: EndpointOptions['onResponse']): Promise<void> {
-  const started = performance.now();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let tooLarge = false;
-  try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
+/** The body of `req`, or undefined when it is larger than `max` bytes (the rest is not read). */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+  // Plain 'data'/'end' listeners: an async iterator over the stream costs a promise a chunk.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > maxBody) {
-        tooLarge = true;
-        break;
+      if (size > max) {
+        req.off('data', onData);
+        req.pause();
+        resolve(undefined);
+        return;
       }
       chunks.push(chunk);
-    }
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}
+
+async function handle(service: IamService, req: IncomingMessage, res: ServerResponse, maxBody: number, onResponse: EndpointOptions['onResponse']): Promise<void> {
+  const started = performance.now();
+  let body: Buffer | undefined;
+  try {
+    body = await readBody(req, maxBody);
   } catch {
     res.destroy();
     return;
   }
   let r: ServiceResponse;
-  if (tooLarge) {
+  if (body === undefined) {
     const requestId = crypto.randomUUID();
     const error = new AwsError('RequestEntityTooLarge', `Request body is larger than ${maxBody} bytes.`);
     r = { status: error.status, body: errorXml('iam', error, requestId), requestId, action: undefined, errorCode: error.code };
@@ -115,14 +128,13 @@ async function handle(service: IamService, req: IncomingMessage, res: ServerResp
   } else {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const signed: SignedRequest = {
+    r = await service.handle({
       method: req.method ?? 'GET',
       path: q < 0 ? url : url.slice(0, q),
       query: q < 0 ? [] : [...new URLSearchParams(url.slice(q + 1))],
       headers: headerMap(req.rawHeaders),
-      body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
-    };
-    r = await service.handle(signed);
+      body,
+    });
   }
   send(res, r);
   onResponse?.({ ...r, ms: performance.now() - started });
