@@ -1,0 +1,113 @@
+/**
+ * The packed package in projects of a user's own: what `npm pack` ships, the `tokenrig`
+ * command run by plain node (no tsx installed), and the library from plain Node ESM and from
+ * CommonJS (require, and the import() recipe for Node versions without require(esm)).
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, type Packed, makeProject, ok, packRepository, parseNpmJson, run } from './consumer-project.js';
+
+// RFC 6238 Appendix B: the SHA-1 secret "12345678901234567890", T = 59 s, 8 digits.
+const RFC6238_SECRET_B32 = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
+const RFC6238_CODE_AT_59 = '94287082';
+
+const ESM = `import { Totp, base32Decode, TokenrigError } from 'tokenrig';
+import { parseUriList, SEED_FORMATS } from 'tokenrig/seeds';
+const code = new Totp(base32Decode('${RFC6238_SECRET_B32}'), { digits: 8 }).generate(59);
+const [seed] = parseUriList('otpauth://totp/ACME:alice?secret=${RFC6238_SECRET_B32}&issuer=ACME');
+console.log(JSON.stringify({ code, account: seed.account, formats: SEED_FORMATS.length > 3, error: typeof TokenrigError }));
+`;
+
+const CJS_REQUIRE = `'use strict';
+// Node >= 20.19 and 22.12 load the ES module with require() (require(esm)).
+const { Totp } = require('tokenrig');
+const { parseUriList } = require('tokenrig/seeds');
+const [seed] = parseUriList('otpauth://totp/ACME:alice?secret=${RFC6238_SECRET_B32}');
+console.log(JSON.stringify({ code: new Totp(seed.secret, { digits: 8 }).generate(59) }));
+`;
+
+const CJS_IMPORT = `'use strict';
+// The recipe for CommonJS on any Node 20: a dynamic import() of the ES module.
+async function main() {
+  const { Totp, base32Decode } = await import('tokenrig');
+  console.log(JSON.stringify({ code: new Totp(base32Decode('${RFC6238_SECRET_B32}'), { digits: 8 }).generate(59) }));
+}
+main().catch((e) => { console.error(e); process.exitCode = 1; });
+`;
+
+let work: string;
+let packed: Packed;
+let project: string;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'tokenrig-pack-'));
+  packed = await packRepository(work);
+  project = await makeProject('tokenrig-consumer', { tokenrig: `file:${packed.tarball}` }, { 'esm.mjs': ESM, 'require.cjs': CJS_REQUIRE, 'import.cjs': CJS_IMPORT });
+});
+
+afterAll(() => {
+  for (const dir of [work, project]) if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('npm pack', () => {
+  it('ships dist/ (ESM, .d.ts, source maps), the device profiles, docs, README and LICENSE, and nothing else', () => {
+    const paths = packed.files.map((f) => f.path);
+    const allowed = (p: string): boolean =>
+      ['package.json', 'README.md', 'LICENSE'].includes(p) || /^dist\/.+\.(js|d\.ts|js\.map)$/.test(p) || /^devices\/profiles\/[\w-]+\.json$/.test(p) || /^docs\/[\w-]+\.(md|json|py)$/.test(p);
+    expect(paths.filter((p) => !allowed(p))).toEqual([]);
+    for (const p of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/index.js.map', 'dist/src/seeds/index.js', 'dist/src/cli/bin.js', 'devices/profiles/aws-totp.json', 'docs/fido-host.md', 'LICENSE', 'README.md']) {
+      expect(paths).toContain(p);
+    }
+    // The build holds no tests or benchmarks, and the maps carry their sources (the .ts files are not shipped).
+    expect(paths.filter((p) => /^dist\/(test|bench)\//.test(p))).toEqual([]);
+    const map = JSON.parse(readFileSync(join(project, 'node_modules/tokenrig/dist/src/index.js.map'), 'utf8')) as { sourcesContent?: string[] };
+    expect(map.sourcesContent?.[0]).toMatch(/export \* from/);
+  });
+
+  it('npm pack --dry-run lists exactly what the tarball holds', async () => {
+    const r = ok(await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO_ROOT }), 'npm pack --dry-run');
+    const [entry] = parseNpmJson<{ files: { path: string }[] }[]>(r.stdout);
+    expect(entry!.files.map((f) => f.path).sort()).toEqual(packed.files.map((f) => f.path).sort());
+  });
+
+  it('runtime dependencies leave out tsx, @types and the test tools', () => {
+    const pkg = JSON.parse(readFileSync(join(project, 'node_modules/tokenrig/package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(Object.keys(pkg.dependencies).filter((d) => d === 'tsx' || d.startsWith('@types/') || d === 'vitest')).toEqual([]);
+    expect(existsSync(join(project, 'node_modules/tsx'))).toBe(false);
+  });
+});
+
+describe('the tokenrig command from the installed package', () => {
+  it('runs the built CLI with plain node', async () => {
+    const bin = join(project, 'node_modules/.bin/tokenrig');
+    expect(readFileSync(bin, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    const version = ok(await run(bin, ['--version'], { cwd: project }), 'tokenrig --version');
+    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+    const code = ok(await run('npx', ['--no-install', 'tokenrig', 'otp', 'code', '--secret', RFC6238_SECRET_B32, '--time', '59', '--digits', '8', '--json'], { cwd: project }), 'npx tokenrig otp code');
+    expect(JSON.parse(code.stdout)).toMatchObject({ code: RFC6238_CODE_AT_59, step: 1 });
+  });
+
+  it('npx tokenrig in the repository runs the package bin, as the README says', async () => {
+    const r = ok(await run('npx', ['--no-install', 'tokenrig', 'otp', 'code', '--secret', RFC6238_SECRET_B32, '--time', '59', '--digits', '8', '--json'], { cwd: REPO_ROOT }), 'npx tokenrig');
+    expect(JSON.parse(r.stdout)).toMatchObject({ code: RFC6238_CODE_AT_59 });
+  });
+});
+
+describe('the library from a project of ones own', () => {
+  it('plain Node ESM imports tokenrig and tokenrig/seeds', async () => {
+    const r = ok(await run(process.execPath, ['esm.mjs'], { cwd: project }), 'node esm.mjs');
+    expect(JSON.parse(r.stdout)).toEqual({ code: RFC6238_CODE_AT_59, account: 'alice', formats: true, error: 'function' });
+  });
+
+  it('CommonJS require()s it (require(esm), Node >= 20.19)', async () => {
+    const r = ok(await run(process.execPath, ['require.cjs'], { cwd: project }), 'node require.cjs');
+    expect(JSON.parse(r.stdout)).toEqual({ code: RFC6238_CODE_AT_59 });
+  });
+
+  it('CommonJS on any Node 20 uses the documented import() recipe', async () => {
+    const r = ok(await run(process.execPath, ['import.cjs'], { cwd: project }), 'node import.cjs');
+    expect(JSON.parse(r.stdout)).toEqual({ code: RFC6238_CODE_AT_59 });
+  });
+});
