@@ -142,6 +142,11 @@ export class FidoAuthenticator {
     return this.#store.residentCredentials().length;
   }
 
+  /** The resident (discoverable) credentials stored: ids, relying parties and users, no keys. */
+  residentCredentials(): readonly ResidentCredential[] {
+    return this.#store.residentCredentials();
+  }
+
   /** Power cycle the device (same as the endpoint's power cycle). */
   powerCycle(): void {
     this.hid.powerCycle();

@@ -4,6 +4,7 @@
  * (bin/tokenrig.js runs the same file from the TypeScript sources, for development and tests.)
  */
 import { main } from './main.js';
+import { exitOnSignals } from './signals.js';
 
 // A reader that stops early (`tokenrig ... | head`) closes the pipe: that is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -11,4 +12,5 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
+exitOnSignals();
 process.exitCode = await main(process.argv.slice(2));

@@ -20,6 +20,18 @@ const [seed] = parseUriList('otpauth://totp/ACME:alice?secret=${RFC6238_SECRET_B
 console.log(JSON.stringify({ code, account: seed.account, formats: SEED_FORMATS.length > 3, error: typeof TokenrigError }));
 `;
 
+// A token started in-process with tokenrig/sim, read over UDP HID by the host driver of tokenrig.
+const SIM_ESM = `import { ManualClock, openOtpTokenDriver, Totp, base32Decode } from 'tokenrig';
+import { startOtpToken } from 'tokenrig/sim';
+const clock = new ManualClock(59_000);
+const token = await startOtpToken({ clock, secret: '${RFC6238_SECRET_B32}', hid: 'udp:0' });
+const driver = await openOtpTokenDriver(token.endpoints.hid);
+const code = await driver.press();
+await driver.close();
+await token.close();
+console.log(JSON.stringify({ code, expected: new Totp(base32Decode('${RFC6238_SECRET_B32}')).generate(59), serial: token.serial }));
+`;
+
 const CJS_REQUIRE = `'use strict';
 // Node >= 20.19 and 22.12 load the ES module with require() (require(esm)).
 const { Totp } = require('tokenrig');
@@ -44,7 +56,7 @@ let project: string;
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'tokenrig-pack-'));
   packed = await packRepository(work);
-  project = await makeProject('tokenrig-consumer', { tokenrig: `file:${packed.tarball}` }, { 'esm.mjs': ESM, 'require.cjs': CJS_REQUIRE, 'import.cjs': CJS_IMPORT });
+  project = await makeProject('tokenrig-consumer', { tokenrig: `file:${packed.tarball}` }, { 'esm.mjs': ESM, 'sim.mjs': SIM_ESM, 'require.cjs': CJS_REQUIRE, 'import.cjs': CJS_IMPORT });
 });
 
 afterAll(() => {
@@ -57,7 +69,7 @@ describe('npm pack', () => {
     const allowed = (p: string): boolean =>
       ['package.json', 'README.md', 'LICENSE'].includes(p) || /^dist\/.+\.(js|d\.ts|js\.map)$/.test(p) || /^devices\/profiles\/[\w-]+\.json$/.test(p) || /^docs\/[\w-]+\.(md|json|py)$/.test(p);
     expect(paths.filter((p) => !allowed(p))).toEqual([]);
-    for (const p of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/index.js.map', 'dist/src/seeds/index.js', 'dist/src/cli/bin.js', 'devices/profiles/aws-totp.json', 'docs/fido-host.md', 'LICENSE', 'README.md']) {
+    for (const p of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/index.js.map', 'dist/src/seeds/index.js', 'dist/src/sim/index.js', 'dist/src/sim/index.d.ts', 'dist/src/cli/bin.js', 'devices/profiles/aws-totp.json', 'docs/fido-host.md', 'LICENSE', 'README.md']) {
       expect(paths).toContain(p);
     }
     // The build holds no tests or benchmarks, and the maps carry their sources (the .ts files are not shipped).
@@ -99,6 +111,13 @@ describe('the library from a project of ones own', () => {
   it('plain Node ESM imports tokenrig and tokenrig/seeds', async () => {
     const r = ok(await run(process.execPath, ['esm.mjs'], { cwd: project }), 'node esm.mjs');
     expect(JSON.parse(r.stdout)).toEqual({ code: RFC6238_CODE_AT_59, account: 'alice', formats: true, error: 'function' });
+  });
+
+  it('plain Node ESM starts a token with tokenrig/sim and reads its code through the driver', async () => {
+    const r = ok(await run(process.execPath, ['sim.mjs'], { cwd: project }), 'node sim.mjs');
+    const out = JSON.parse(r.stdout) as { code: string; expected: string; serial: string };
+    expect(out.code).toBe(out.expected);
+    expect(out.serial).toMatch(/^GAKT\d{8}$/);
   });
 
   it('CommonJS require()s it (require(esm), Node >= 20.19)', async () => {
