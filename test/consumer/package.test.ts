@@ -3,11 +3,12 @@
  * command run by plain node (no tsx installed), and the library from plain Node ESM and from
  * CommonJS (require, and the import() recipe for Node versions without require(esm)).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, type Packed, makeProject, ok, packRepository, parseNpmJson, run } from './consumer-project.js';
+import { REPO_ROOT, type Packed, installedVersion, makeProject, ok, packRepository, parseNpmJson, run } from './consumer-project.js';
+import { TSCONFIG_BUNDLER, TSCONFIG_NODENEXT, USE_TS, VITEST_TS } from './fixtures-ts.js';
 
 // RFC 6238 Appendix B: the SHA-1 secret "12345678901234567890", T = 59 s, 8 digits.
 const RFC6238_SECRET_B32 = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
@@ -56,7 +57,20 @@ let project: string;
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'tokenrig-pack-'));
   packed = await packRepository(work);
-  project = await makeProject('tokenrig-consumer', { tokenrig: `file:${packed.tarball}` }, { 'esm.mjs': ESM, 'sim.mjs': SIM_ESM, 'require.cjs': CJS_REQUIRE, 'import.cjs': CJS_IMPORT });
+  project = await makeProject(
+    'tokenrig-consumer',
+    { tokenrig: `file:${packed.tarball}`, typescript: installedVersion('typescript'), '@types/node': installedVersion('@types/node'), vitest: installedVersion('vitest') },
+    {
+      'esm.mjs': ESM,
+      'sim.mjs': SIM_ESM,
+      'require.cjs': CJS_REQUIRE,
+      'import.cjs': CJS_IMPORT,
+      'src/use.ts': USE_TS,
+      'tsconfig.bundler.json': TSCONFIG_BUNDLER,
+      'tsconfig.nodenext.json': TSCONFIG_NODENEXT,
+      'test/token.test.ts': VITEST_TS,
+    },
+  );
 });
 
 afterAll(() => {
@@ -87,6 +101,7 @@ describe('npm pack', () => {
   it('runtime dependencies leave out tsx, @types and the test tools', () => {
     const pkg = JSON.parse(readFileSync(join(project, 'node_modules/tokenrig/package.json'), 'utf8')) as { dependencies: Record<string, string> };
     expect(Object.keys(pkg.dependencies).filter((d) => d === 'tsx' || d.startsWith('@types/') || d === 'vitest')).toEqual([]);
+    // (vitest and typescript are the consumer project's own dependencies here, not tokenrig's.)
     expect(existsSync(join(project, 'node_modules/tsx'))).toBe(false);
   });
 });
@@ -128,5 +143,31 @@ describe('the library from a project of ones own', () => {
   it('CommonJS on any Node 20 uses the documented import() recipe', async () => {
     const r = ok(await run(process.execPath, ['import.cjs'], { cwd: project }), 'node import.cjs');
     expect(JSON.parse(r.stdout)).toEqual({ code: RFC6238_CODE_AT_59 });
+  });
+});
+
+describe('TypeScript and vitest in a project of ones own', () => {
+  for (const [name, config] of [['Bundler', 'tsconfig.bundler.json'], ['NodeNext', 'tsconfig.nodenext.json']] as const) {
+    it(`the public API compiles under strict, exactOptionalPropertyTypes, lib ES2020, moduleResolution ${name} (tsc --noEmit, no skipLibCheck)`, async () => {
+      const r = await run(join(project, 'node_modules/.bin/tsc'), ['-p', config], { cwd: project });
+      expect(r.stdout + r.stderr).toBe('');
+      expect(r.code).toBe(0);
+    });
+  }
+
+  it('tsc refuses a wrong call: the checks above can fail', async () => {
+    const bad = join(project, 'bad');
+    mkdirSync(join(bad, 'src'), { recursive: true });
+    writeFileSync(join(bad, 'src/bad.ts'), "import { startOtpToken } from 'tokenrig/sim';\nexport const t = startOtpToken({ hid: 'tcp:0' });\n");
+    writeFileSync(join(bad, 'tsconfig.json'), TSCONFIG_BUNDLER);
+    const r = await run(join(project, 'node_modules/.bin/tsc'), ['-p', join(bad, 'tsconfig.json')], { cwd: project });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toMatch(/bad\.ts.*error TS2322/);
+  });
+
+  it('a vitest test starts a token in-process and reads its codes through the driver', async () => {
+    const r = await run(join(project, 'node_modules/.bin/vitest'), ['run', '--root', project], { cwd: project, env: { ...process.env, CI: 'true' } });
+    expect(r.stdout + r.stderr).toMatch(/1 passed/);
+    expect(r.code).toBe(0);
   });
 });
