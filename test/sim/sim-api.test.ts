@@ -15,7 +15,7 @@ import { CtapHidDevice } from '../../src/drivers/ctaphid-device.js';
 import { KeyboardCodeReader, openOtpTokenDriver } from '../../src/drivers/otp-token-driver.js';
 import { TokenrigError } from '../../src/errors.js';
 import { Totp } from '../../src/otp/index.js';
-import { type SimEvent, startFidoKey, startOtpToken, startSecurityKey } from '../../src/sim/index.js';
+import { COMPOSITE_KEY_PROFILE, type SimEvent, startFidoKey, startOtpToken, startSecurityKey } from '../../src/sim/index.js';
 import { openHidTransport } from '../../src/transports/device-spec.js';
 import { WebAuthnClient } from '../../src/webauthn/index.js';
 import { peers } from '../support/peer.js';
@@ -224,6 +224,14 @@ describe('startSecurityKey (composite-key): one device, every interface of the p
       await serial.close();
       await fido.close();
     }
+  });
+
+  it('serves the interfaces the profile lists, no more: a key without a keyboard has none', async () => {
+    const profile = { ...COMPOSITE_KEY_PROFILE, name: 'no-keyboard', interfaces: COMPOSITE_KEY_PROFILE.interfaces.filter((i) => i.kind !== 'keyboard' && i.kind !== 'serial') };
+    await using key = await startSecurityKey({ profile, hid: 'udp:0' });
+    expect(Object.keys(key.endpoints).sort()).toEqual(['hid', 'otp']);
+    expect((await errorOf(startSecurityKey({ profile, serialPort: 'tcp:0' }))).message).toMatch(/no serial interface/);
+    expect((await errorOf(startSecurityKey({ profile: 'aws-totp' }))).message).toMatch(/has no FIDO and OTP interfaces: use composite-key/);
   });
 
   it('startOtpToken and startFidoKey with the composite profile serve the same interfaces; hid names the one asked for', async () => {
