@@ -292,7 +292,7 @@ function readSecret(secretEl: Element | undefined, label: string, encKey: Uint8A
  *
  * @example
  * ```ts
- * writeFileSync('batch.pskc', formatPskc(generateSeeds(10, builtinSeedProfile('aws-totp')), { password: 'long pass' }));
+ * writeFileSync('batch.pskc', formatPskc(generateSeeds(10, builtinSeedProfile('aws-hardware')), { password: 'long pass' }));
  * ```
  */
 export function formatPskc(seeds: readonly TokenSeed[], options: PskcWriteOptions = {}): string {

@@ -9,7 +9,7 @@
  * ```
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { link, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ErrorCode, TokenrigError, badFile, badInput } from '../errors.js';
 import { base32Encode, parseBase32Secret } from '../otp/index.js';
@@ -170,14 +170,17 @@ export async function formatSeedFile(seeds: readonly TokenSeed[], format: SeedFo
 }
 
 /**
- * Write `data` to `path` atomically with mode 0600: temp file, fsync, rename.
+ * Write `data` to `path` atomically with mode 0600: temp file, fsync, rename. With
+ * `overwrite: false` an existing file is kept and the write refused (BAD_INPUT), decided
+ * atomically (the temp file is hard-linked into place, which fails if the name exists).
  *
  * @example
  * ```ts
  * await writeFileAtomic('seed.txt', new TextEncoder().encode('JBSWY3DPEHPK3PXP\n')); // mode 0600
+ * await writeFileAtomic('batch.pskc', data, { overwrite: false }); // never replaces a file
  * ```
  */
-export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: Uint8Array, options: { overwrite?: boolean } = {}): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   let handle;
   try {
@@ -186,10 +189,14 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
     await handle.sync();
     await handle.close();
     handle = undefined;
-    await rename(tmp, path);
+    if (options.overwrite === false) {
+      await link(tmp, path);
+      await unlink(tmp);
+    } else await rename(tmp, path);
   } catch (e) {
     await handle?.close().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new TokenrigError(ErrorCode.BAD_INPUT, `${path} exists: not replaced`, { cause: e });
     throw new TokenrigError(ErrorCode.BAD_FILE, `${path}: cannot write it (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
   }
 }

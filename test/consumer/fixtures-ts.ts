@@ -54,7 +54,7 @@ export async function composite(): Promise<string> {
 
 export async function seeds(path: string): Promise<string[]> {
   const fromFile: TokenSeed[] = await loadSeedFile(path, { password: 'pw' });
-  const made = generateSeeds(2, builtinSeedProfile('aws-totp'));
+  const made = generateSeeds(2, builtinSeedProfile('aws-hardware'));
   const again = parsePskc(formatPskc(made, { password: 'pw', iterations: 1000 }), { password: 'pw' });
   const uri = parseOtpAuthUri(seedToUri(again[0]!));
   const code = new Totp(base32Decode('JBSWY3DPEHPK3PXP'), { digits: 6, period: 30 }).generate(59);

@@ -12,20 +12,11 @@
 import { createInterface } from 'node:readline';
 import { DEVICE_PROFILES } from '../../../devices/index.js';
 import { type FidoKey, type SimEvent, type TouchMode, startFidoKey } from '../../sim/index.js';
-import { type ParsedArgs, choiceOpt, flag, parseCommandArgs, stringOpt } from '../args.js';
-import { type CliIo, printLine } from '../cli-io.js';
+import { type ParsedArgs, choiceOpt, flag, stringOpt } from '../args.js';
+import type { CliIo } from '../cli-io.js';
+import type { CommandSpec, FlagTable } from '../command.js';
 import { EventStream, serveUntilStopped } from '../sim-session.js';
-import { endpointOptions, stateOption } from './sim-otp.js';
-
-const USAGE = `usage: tokenrig sim fido [--hid udp[:PORT]] [--profile NAME] [--touch auto|manual|deny] [--state DIR] [--quiet] [--json]
-  --hid udp[:PORT]   UDP HID endpoint on 127.0.0.1 (default port 8111, the SoloKeys contract; 0 = any)
-  --profile NAME     be a device from devices/ that has a FIDO interface (${fidoDeviceNames().join(', ')});
-                     a composite profile serves all its interfaces; default: the tokenrig FIDO2 simulator
-  --touch MODE       auto (default): every touch granted; manual: press Enter; deny: always refused
-  --state DIR        keep credentials, counters, PIN and keys in DIR (default: in memory)
-  --quiet            no line per request (a rig sending thousands a second); the ready and
-                     stopped lines, errors, and with --touch manual the touch requests remain
-  --json             JSON lines: a "ready" event, then one line per device event`;
+import { TOKEN_FLAGS, endpointOptions, stateOption } from './sim-otp.js';
 
 /** Names of the built-in device profiles that have a FIDO interface. */
 export function fidoDeviceNames(): string[] {
@@ -69,12 +60,13 @@ export function touchOnEnter(io: CliIo, key: FidoKey, events: EventStream): { st
   return { stop: () => lines.close() };
 }
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, { hid: { type: 'string' }, profile: { type: 'string' }, touch: { type: 'string' }, state: { type: 'string' }, quiet: { type: 'boolean' } });
-  if (flag(args, 'help')) {
-    printLine(io, USAGE);
-    return 0;
-  }
+/** The flags of a FIDO key's touch and event stream (`sim fido`, `sim key`). */
+export const FIDO_FLAGS: FlagTable = {
+  touch: { type: 'string', value: 'MODE', help: 'how touches are answered: auto (default) grants each; manual waits for Enter\n(or Space in a live view); deny refuses each' },
+  quiet: { type: 'boolean', help: 'no line per request (a rig sending thousands a second); ready, stopped, errors\nand, with --touch manual, touch requests remain' },
+};
+
+async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const json = flag(args, 'json');
   const touch = touchOption(args);
   const profile = stringOpt(args, 'profile');
@@ -88,6 +80,21 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     touching?.stop();
   }
 }
+
+/** `tokenrig sim fido`. */
+export const command: CommandSpec = {
+  summary: 'run a simulated FIDO2/U2F key on UDP HID (the SoloKeys contract, 127.0.0.1:8111) until Ctrl-C',
+  flags: {
+    hid: { type: 'string', value: 'udp[:PORT]', help: 'the UDP HID endpoint on 127.0.0.1: default port 8111 (python-fido2, Solo and OpenSK\ntest suites expect it); udp:0 any free port' },
+    profile: { type: 'string', value: 'NAME', help: `a device profile with a FIDO interface (${fidoDeviceNames().join(', ')}): its USB identity, and all\nits interfaces; default: the tokenrig FIDO2 simulator` },
+    state: TOKEN_FLAGS.state!,
+    ...FIDO_FLAGS,
+  },
+  notes: ['With --json the first line is the "ready" event naming the endpoint as a device spec, then one JSON line\nper device event (touch requests, credentials made, assertions, PIN changes), then "stopped". See\ndocs/fido-simulator.md; talk to it with tokenrig fido --device udp:127.0.0.1:8111 or python-fido2.'],
+  examples: ['tokenrig sim fido --json', 'tokenrig sim fido --hid udp:0 --touch manual --state ./key', 'tokenrig sim fido --profile composite-key --quiet --json'],
+  exits: { BAD_INPUT: ['--touch', 'sometimes'], BAD_FILE: ['--state', '{bad-state}'], BUSY: ['--hid', 'udp:{busy-udp}'] },
+  run,
+};
 
 function describe(e: SimEvent, touch: string): string {
   switch (e.event) {

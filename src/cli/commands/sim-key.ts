@@ -5,34 +5,20 @@
  * request when one waits (with --touch manual) and otherwise shows (and types) a code, as a
  * YubiKey's does. The device is `startSecurityKey` of `tokenrig/sim`.
  */
-import { DEVICE_PROFILES } from '../../../devices/index.js';
 import { startSecurityKey } from '../../sim/index.js';
-import { flag, parseCommandArgs } from '../args.js';
+import { type ParsedArgs, flag } from '../args.js';
 import { type CliIo, printLine } from '../cli-io.js';
+import type { CommandSpec } from '../command.js';
+import { SEED_FILE_SECRETS } from '../seed-options.js';
 import { EventStream, serveUntilStopped } from '../sim-session.js';
-import { fidoAnnouncement, fidoEventFilter, touchOnEnter, touchOption } from './sim-fido.js';
-import { TOKEN_OPTIONS, describeTokenEvent, endpointOptions, startLiveView, tokenAnnouncement, tokenStartOptions } from './sim-otp.js';
+import { SECRET } from './otp.js';
+import { FIDO_FLAGS, fidoAnnouncement, fidoEventFilter, touchOnEnter, touchOption } from './sim-fido.js';
+import { TOKEN_EXITS, TOKEN_FLAGS, describeTokenEvent, endpointOptions, startLiveView, tokenAnnouncement, tokenStartOptions } from './sim-otp.js';
 
-const USAGE = `usage: tokenrig sim key [--profile NAME | --profile-file JSON] [--hid udp[:PORT]] [--serial-port pty|tcp:PORT]
-                        [--touch auto|manual|deny] [--secret B32] [--serial SN] [--state DIR] [--offset SECONDS]
-                        [--drift PPM] [--link PATH] [--quiet] [--json] [--reveal]
-  profiles with FIDO and OTP interfaces: ${Object.values(DEVICE_PROFILES)
-    .filter((d) => d.interfaces.some((i) => i.kind === 'fido') && d.interfaces.some((i) => i.kind !== 'fido'))
-    .map((d) => d.name)
-    .join(', ')} (default composite-key)
-  --hid udp[:PORT]        every HID interface over UDP on 127.0.0.1: by default FIDO on 8111, the OTP vendor
-                          interface on 8112, the keyboard on 8113; udp:PORT counts up from PORT; udp:0 any free ports
-  --serial-port ...       also the serial port: pty (a real /dev/pts/N, via socat) or tcp:PORT
-  --touch MODE            auto (default), manual (the button: Enter, or Space in the live view) or deny
-  with neither --hid nor --serial-port, the HID interfaces are served on their default ports
-  the other options are those of tokenrig sim otp (tokenrig sim otp --help)`;
-
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, { ...TOKEN_OPTIONS, touch: { type: 'string' }, quiet: { type: 'boolean' } });
-  if (flag(args, 'help')) return printLine(io, USAGE), 0;
+async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const json = flag(args, 'json');
   const touch = touchOption(args);
-  const options = await tokenStartOptions(args, 'composite-key');
+  const options = await tokenStartOptions(args, 'composite-key', io);
   const endpoints = endpointOptions(args, undefined);
   const events = new EventStream(io, json, { describe: describeTokenEvent, show: fidoEventFilter(flag(args, 'quiet'), touch) });
   const key = await startSecurityKey({ ...options, ...(Object.keys(endpoints).length === 0 ? { hid: 'udp' } : endpoints), touch, onEvent: events.push });
@@ -56,3 +42,16 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     touching?.stop();
   }
 }
+
+/** `tokenrig sim key`. */
+export const command: CommandSpec = {
+  summary: 'run a simulated composite key (FIDO, OTP vendor interface, keyboard, serial) until Ctrl-C',
+  flags: { ...TOKEN_FLAGS, ...FIDO_FLAGS },
+  secrets: [SECRET, ...SEED_FILE_SECRETS],
+  notes: [
+    'The device of a profile with FIDO and OTP interfaces (default composite-key, a YubiKey-like key):\nits ready line names each interface as a device spec: hid (FIDO), otp (the vendor interface), keyboard\n(types the code on a press) and serial. With neither --hid nor --serial-port the HID interfaces are\nserved on their default ports. Its one button answers a waiting FIDO touch request (with --touch manual),\nelse shows and types a code.',
+  ],
+  examples: ['tokenrig sim key --json', 'tokenrig sim key --hid udp:0 --serial-port pty --touch manual'],
+  exits: { BAD_INPUT: ['--profile', 'aws-totp'], ...TOKEN_EXITS, BAD_FILE: ['--state', '{bad-state}'] },
+  run,
+};

@@ -6,24 +6,21 @@
  * Without --json, on a terminal, a live view: the LCD, the step countdown, Space/Enter presses
  * the button, q or Ctrl-C quits.
  */
-import { readFileSync } from 'node:fs';
 import { DEVICE_PROFILES, type DeviceProfile, validateDeviceProfile } from '../../../devices/index.js';
 import { badFile, badInput } from '../../errors.js';
 import { base32Encode, formatOtpAuthUri, parseBase32Secret } from '../../otp/index.js';
 import { type DeviceStartOptions, type EndpointOptions, type OtpStartOptions, type OtpToken, type SimEvent, startOtpToken } from '../../sim/index.js';
-import { type OptionSpec, type ParsedArgs, flag, numberOpt, parseCommandArgs, stringOpt } from '../args.js';
+import { type ParsedArgs, flag, numberOpt, stringOpt } from '../args.js';
 import { type CliIo, printLine } from '../cli-io.js';
-import { SEED_FILE_OPTIONS, seedFromOptions } from '../seed-options.js';
+import type { CommandSpec, FlagTable } from '../command.js';
+import { readTextInput } from '../input-file.js';
+import { SEED_FILE_FLAGS, SEED_FILE_SECRETS, seedFromOptions } from '../seed-options.js';
 import { EventStream, serveUntilStopped } from '../sim-session.js';
+import { SECRET } from './otp.js';
 
 /** A device profile from a JSON file, validated (the error names the field). */
-export function loadProfileFile(path: string): DeviceProfile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw badInput(`cannot read --profile-file ${path}: ${(e as Error).message}`);
-  }
+export async function loadProfileFile(path: string, io: CliIo): Promise<DeviceProfile> {
+  const text = await readTextInput(path, '--profile-file', io);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -32,18 +29,6 @@ export function loadProfileFile(path: string): DeviceProfile {
   }
   return validateDeviceProfile(value);
 }
-
-const USAGE = `usage: tokenrig sim otp [--profile NAME | --profile-file JSON] [--secret B32] [--serial SN] [--serial-port pty|tcp:PORT]
-                        [--hid udp[:PORT]] [--state DIR] [--offset SECONDS] [--drift PPM] [--link PATH]
-                        [--json] [--reveal]
-  profiles: ${Object.keys(DEVICE_PROFILES).join(', ')} (default aws-totp)
-  --serial-port pty       a real /dev/pts/N (via socat) that serialport, pyserial, screen open
-  --serial-port tcp:PORT  a serial session over TCP on 127.0.0.1:PORT (0 = any free port)
-  --hid udp[:PORT]        the vendor HID interface over UDP on 127.0.0.1 (default port 8112; 0 = any)
-  --state DIR             persist the token (seed, serial, HOTP counter) in DIR, files mode 0600
-  --seed-file FILE        take secret and serial from a seed file (PSKC, CSV, URIs, QR PNG) instead of
-                          --secret; [--password P | --key HEX] decrypt it, --serial picks one of many
-  with neither --serial-port nor --hid, a pty is opened`;
 
 /** The otpauth:// URI of a running token (for --reveal). */
 export function tokenUri(token: OtpToken): string {
@@ -70,27 +55,34 @@ export function tokenAnnouncement(token: OtpToken, reveal: boolean): { ready: Re
   return { ready, lines };
 }
 
-/** The options `sim otp` and `sim key` share: the token, its profile and its endpoints. */
-export const TOKEN_OPTIONS = {
-  ...SEED_FILE_OPTIONS,
-  profile: { type: 'string' },
-  'profile-file': { type: 'string' },
-  secret: { type: 'string' },
-  serial: { type: 'string' },
-  'serial-port': { type: 'string' },
-  hid: { type: 'string' },
-  state: { type: 'string' },
-  offset: { type: 'string' },
-  drift: { type: 'string' },
-  link: { type: 'string' },
-  reveal: { type: 'boolean' },
-} as const satisfies OptionSpec;
+/** The flags `sim otp` and `sim key` share: the token, its profile, its state and its endpoints. */
+export const TOKEN_FLAGS: FlagTable = {
+  profile: { type: 'string', value: 'NAME', help: `a built-in device profile: ${Object.keys(DEVICE_PROFILES).join(', ')}` },
+  'profile-file': { type: 'string', value: 'JSON', help: 'a device profile of your own (devices/profiles/*.json show the fields; validated)' },
+  ...SEED_FILE_FLAGS,
+  serial: { type: 'string', value: 'SN', help: 'the serial number of a new token (default: random in the profile\'s format),\nor the one to take from a --seed-file that holds many' },
+  'serial-port': { type: 'string', value: 'pty|tcp:PORT', help: 'the serial port: pty, a real /dev/pts/N (via socat) that serialport, pyserial or\nscreen open; or tcp:PORT, a serial session over TCP on 127.0.0.1 (0: any free port)' },
+  hid: { type: 'string', value: 'udp[:PORT]', help: 'the HID interfaces over UDP on 127.0.0.1, one 64-byte report per datagram\n(default ports: OTP 8112, FIDO 8111, keyboard 8113; udp:PORT counts up from PORT; 0: any)' },
+  state: { type: 'string', value: 'DIR', help: 'keep the device (seed, serial, counters) in DIR, files mode 0600; default in memory' },
+  offset: { type: 'string', value: 'SECONDS', help: "the token's clock runs this far ahead (negative: behind), e.g. --offset -600" },
+  drift: { type: 'string', value: 'PPM', help: "the token's crystal gains this many parts per million (negative: loses)" },
+  link: { type: 'string', value: 'PATH', help: 'with --serial-port pty: also a symlink to the pty at PATH' },
+  reveal: { type: 'boolean', help: 'print the seed and its otpauth:// URI in the ready line (hidden otherwise)' },
+};
+
+/** Exit statuses of every `sim` command that starts a token, with invocations that end so. */
+export const TOKEN_EXITS: CommandSpec['exits'] = {
+  BAD_FILE: ['--profile-file', '{file}'],
+  NOT_FOUND: ['--profile-file', '{tmp}/missing.json'],
+  REJECTED: ['--seed-file', '{pskc-pw}', '--password', 'wrong'],
+  BUSY: ['--hid', 'udp:{busy-udp}'],
+};
 
 /** The token's start options from the command line (profile, seed, serial, crystal, state). */
-export async function tokenStartOptions(args: ParsedArgs, defaultProfile: string): Promise<DeviceStartOptions & OtpStartOptions> {
+export async function tokenStartOptions(args: ParsedArgs, defaultProfile: string, io: CliIo): Promise<DeviceStartOptions & OtpStartOptions> {
   const profileFile = stringOpt(args, 'profile-file');
   if (profileFile !== undefined && stringOpt(args, 'profile') !== undefined) throw badInput('give --profile or --profile-file, not both');
-  const profile = profileFile === undefined ? (stringOpt(args, 'profile') ?? defaultProfile) : loadProfileFile(profileFile);
+  const profile = profileFile === undefined ? (stringOpt(args, 'profile') ?? defaultProfile) : await loadProfileFile(profileFile, io);
   const secretText = stringOpt(args, 'secret');
   const fromFile = await seedFromOptions(args);
   if (fromFile !== undefined && secretText !== undefined) throw badInput('give --secret or --seed-file, not both');
@@ -108,11 +100,9 @@ export async function tokenStartOptions(args: ParsedArgs, defaultProfile: string
   };
 }
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, TOKEN_OPTIONS);
-  if (flag(args, 'help')) return printLine(io, USAGE), 0;
+async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const json = flag(args, 'json');
-  const options = await tokenStartOptions(args, 'aws-totp');
+  const options = await tokenStartOptions(args, 'aws-totp', io);
   const events = new EventStream(io, json, { describe: describeTokenEvent });
   const token = await startOtpToken({ ...options, ...endpointOptions(args, 'pty'), onEvent: events.push });
   const { ready, lines } = tokenAnnouncement(token, flag(args, 'reveal'));
@@ -124,6 +114,19 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     ...(!json && io.isTTY ? { live: (quit: () => void) => startLiveView(io, token, quit) } : {}),
   });
 }
+
+/** `tokenrig sim otp`. */
+export const command: CommandSpec = {
+  summary: 'run a simulated hardware OTP token on a pty, TCP serial and/or UDP HID until Ctrl-C',
+  flags: TOKEN_FLAGS,
+  secrets: [SECRET, ...SEED_FILE_SECRETS],
+  notes: [
+    'With neither --serial-port nor --hid, a pty is opened. With --json the first line is the "ready" event\nnaming every endpoint as a device spec (serial:/dev/pts/N, tcp:..., udp:...) that --device takes, then\none JSON line per event, then "stopped" with its reason. On a terminal without --json, a live view:\nSpace or Enter presses the button, q quits. Protocols: docs/serial-protocol.md, docs/hid-otp-protocol.md.',
+  ],
+  examples: ['tokenrig sim otp --serial-port pty --hid udp:0 --json', 'tokenrig sim otp --profile hotp --serial-port tcp:4000 --state ./token', 'tokenrig sim otp --seed-file batch.pskc --password-file pw.txt --serial GAKT12345678'],
+  exits: { BAD_INPUT: ['--profile', 'nope'], ...TOKEN_EXITS },
+  run,
+};
 
 /** --serial-port and --hid as the API's endpoint options; with neither, `whenNone` for the serial port. */
 export function endpointOptions(args: ParsedArgs, whenNone: 'pty' | undefined): EndpointOptions {

@@ -1,0 +1,33 @@
+/**
+ * The sample options the docs ship (docs/create.json, docs/get.json) work as the README says:
+ * `tokenrig fido register` then `authenticate` against a simulated key, each response verified
+ * by @simplewebauthn/server.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server';
+import { describe, expect, it } from 'vitest';
+import { startFidoKey } from '../../src/sim/index.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/tokenrig.js');
+const ORIGIN = 'https://rp.example';
+const run = promisify(execFile);
+
+describe('docs/create.json and docs/get.json', () => {
+  it('register and authenticate a discoverable credential, verified by @simplewebauthn/server', async () => {
+    await using key = await startFidoKey({ hid: 'udp:0' });
+    const create = JSON.parse(readFileSync(join(ROOT, 'docs/create.json'), 'utf8')) as { challenge: string };
+    const get = JSON.parse(readFileSync(join(ROOT, 'docs/get.json'), 'utf8')) as { challenge: string };
+    const reg = await run(process.execPath, [BIN, 'fido', 'register', '--options', join(ROOT, 'docs/create.json'), '--origin', ORIGIN, '--device', key.endpoints.hid!]);
+    const v = await verifyRegistrationResponse({ response: JSON.parse(reg.stdout) as never, expectedChallenge: create.challenge, expectedOrigin: ORIGIN, expectedRPID: 'rp.example', requireUserVerification: false });
+    expect(v.verified).toBe(true);
+    expect(key.credentials()).toHaveLength(1);
+    // get.json names no credential: the key finds its discoverable one.
+    const auth = await run(process.execPath, [BIN, 'fido', 'authenticate', '--options', join(ROOT, 'docs/get.json'), '--origin', ORIGIN, '--device', key.endpoints.hid!]);
+    const a = await verifyAuthenticationResponse({ response: JSON.parse(auth.stdout) as never, expectedChallenge: get.challenge, expectedOrigin: ORIGIN, expectedRPID: 'rp.example', credential: v.registrationInfo!.credential, requireUserVerification: false });
+    expect(a.verified).toBe(true);
+  });
+});
