@@ -63,6 +63,7 @@ const ADVICE: Readonly<Partial<Record<number, Advice>>> = {
   [S.CTAP2_ERR_UP_REQUIRED]: { code: ErrorCode.DEVICE, say: () => 'the key needs a touch for this' },
   [S.CTAP2_ERR_REQUEST_TOO_LARGE]: { code: ErrorCode.DEVICE, say: () => 'the request is larger than the key accepts (see maxMsgSize in tokenrig fido info)' },
   [S.CTAP1_ERR_CHANNEL_BUSY]: { code: ErrorCode.BUSY, say: () => 'the key is busy with another program: close it or try again' },
+  [S.CTAP1_ERR_INVALID_COMMAND]: { code: ErrorCode.UNSUPPORTED, say: () => 'the device does not know this command: is --device its FIDO interface (a ready line\'s hid, or fido on a composite key)?' },
   [S.CTAP2_ERR_INVALID_CREDENTIAL]: { code: ErrorCode.DEVICE, say: () => 'the key does not know this credential (it was made by another key, or before a reset)' },
 };
 

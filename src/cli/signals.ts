@@ -26,8 +26,13 @@ export interface StopWatch {
   dispose(): void;
 }
 
+/** How many commands are waiting on a signal now (the default handler leaves it to them). */
+let watching = 0;
+
 /** Wait for SIGINT or SIGTERM; a second signal exits with its status at once. */
 export function untilStopped(): StopWatch {
+  watching++;
+  let disposed = false;
   let first: StopSignal | undefined;
   let resolve!: (s: StopSignal) => void;
   const stopped = new Promise<StopSignal>((r) => (resolve = r));
@@ -43,6 +48,9 @@ export function untilStopped(): StopWatch {
   return {
     stopped,
     dispose() {
+      if (disposed) return;
+      disposed = true;
+      watching--;
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
     },
@@ -56,7 +64,7 @@ export function untilStopped(): StopWatch {
 export function exitOnSignals(): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
-      if (process.listenerCount(signal) === 1) process.exit(SIGNAL_EXIT_STATUS[signal]);
+      if (watching === 0) process.exit(SIGNAL_EXIT_STATUS[signal]);
     });
   }
 }

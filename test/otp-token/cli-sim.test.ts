@@ -212,12 +212,13 @@ print(ask(b'PRESS\\n'))
     expect(JSON.parse(devices.stdout)).toHaveProperty('devices');
   });
 
-  it('without --json on a terminal: a live view with the LCD; Space presses, q quits cleanly', async () => {
-    // A real terminal from python's pty module: the view needs a TTY on stdin and stdout.
+  /** `sim otp` on a real terminal `columns` wide (python's pty module): press Space, then q. */
+  async function liveView(columns: number): Promise<string> {
     const script = `
-import os, pty, sys, select, time
+import os, pty, sys, select, time, fcntl, termios, struct
 pid, fd = pty.fork()
 if pid == 0:
+    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 24, int(sys.argv[4]), 0, 0))
     os.execv(sys.argv[1], [sys.argv[1], sys.argv[2], 'sim', 'otp', '--hid', 'udp:0', '--secret', sys.argv[3]])
 out = b''
 def until(marker, seconds=15):
@@ -231,18 +232,30 @@ def until(marker, seconds=15):
             except OSError:
                 break
     return marker in out
-ok = until(b'[space/enter] press')
+ok = until(b'quit')
 os.write(fd, b' ')
-ok = ok and until(b'shown ')
+ok = ok and until(b'shown')
 os.write(fd, b'q')
 ok = ok and until(b'stopped')
 _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode('utf8', 'replace'))
 print('\\nRESULT', ok, os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1)
 `;
-    const r = await run(DEBIAN_PYTHON, ['-c', script, process.execPath, BIN, SECRET], { timeout: 40_000 });
+    const r = await run(DEBIAN_PYTHON, ['-c', script, process.execPath, BIN, SECRET, String(columns)], { timeout: 40_000 });
     expect(r.stdout).toMatch(/RESULT True 0\s*$/);
-    expect(r.stdout).toContain(' _ '); // seven-segment digits
-    expect(r.stdout).toMatch(/next step in +\d+ s/);
+    return r.stdout;
+  }
+
+  it('without --json on a terminal: a live view with the LCD and the code as text; Space presses, q quits cleanly', async () => {
+    const out = await liveView(80);
+    expect(out).toContain('|_|'); // seven-segment digits
+    expect(out).toMatch(/code: \d{6} {2}\(shown \d+ s more\)/); // the digits as text, to copy
+    expect(out).toMatch(/next step in +\d+ s/);
+  });
+
+  it('a terminal too narrow for the LCD still shows the code as text, redrawn in place', async () => {
+    const out = await liveView(16);
+    expect(out).not.toContain('|_|');
+    expect(out).toMatch(/code: \d{6}/);
   });
 });

@@ -27,6 +27,11 @@ describe('tokenrig sim key --profile composite-key', () => {
       expect(viaSerial.code).toMatch(/^\d{6}$/);
       const info = JSON.parse((await run(process.execPath, [BIN, 'fido', 'info', '--device', ready.endpoints.hid!, '--json'])).stdout) as { versions: string[] };
       expect(info.versions).toContain('FIDO_2_1');
+      // The wrong interface of the device is named as such, not a bare protocol error.
+      const wrongOtp = await run(process.execPath, [BIN, 'code', '--device', ready.endpoints.hid!]).catch((e: { code: number; stderr: string }) => e);
+      expect(wrongOtp).toMatchObject({ code: 10, stderr: expect.stringMatching(/not an OTP token's interface/) });
+      const wrongFido = await run(process.execPath, [BIN, 'fido', 'info', '--device', ready.endpoints.otp!]).catch((e: { code: number; stderr: string }) => e);
+      expect(wrongFido).toMatchObject({ code: 10, stderr: expect.stringMatching(/is --device its FIDO interface/) });
       const presses: Record<string, unknown>[] = [];
       child.kill('SIGINT');
       for (;;) {

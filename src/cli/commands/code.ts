@@ -15,6 +15,10 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   try {
     const id = await driver.identify().catch((e: unknown) => {
       if (e instanceof TokenrigError && e.code === ErrorCode.TIMEOUT) throw new TokenrigError(ErrorCode.TIMEOUT, `${spec}: no OTP token answered within ${timeoutMs} ms (is it running, and is this its OTP interface?)`, { cause: e });
+      // A CTAPHID device that does not know the OTP vendor commands: a FIDO interface.
+      if (e instanceof TokenrigError && e.code === ErrorCode.DEVICE && e.wireCode === 0x01) {
+        throw new TokenrigError(ErrorCode.UNSUPPORTED, `${spec}: not an OTP token's interface (it does not know the OTP vendor commands): use the ready line's otp or serial spec`, { cause: e });
+      }
       throw e;
     });
     const code = await driver.press();

@@ -13,7 +13,8 @@ import { SEED_FILE_SECRETS } from '../seed-options.js';
 import { EventStream, serveUntilStopped } from '../sim-session.js';
 import { SECRET } from './otp.js';
 import { FIDO_FLAGS, fidoAnnouncement, fidoEventFilter, touchOnEnter, touchOption } from './sim-fido.js';
-import { TOKEN_EXITS, TOKEN_FLAGS, describeTokenEvent, endpointOptions, startLiveView, tokenAnnouncement, tokenStartOptions } from './sim-otp.js';
+import { startLiveView } from '../live-view.js';
+import { TOKEN_EXITS, TOKEN_FLAGS, describeTokenEvent, endpointOptions, tokenAnnouncement, tokenStartOptions } from './sim-otp.js';
 
 async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const json = flag(args, 'json');

@@ -15,6 +15,7 @@ import { type CliIo, printLine } from '../cli-io.js';
 import type { CommandSpec, FlagTable } from '../command.js';
 import { readTextInput } from '../input-file.js';
 import { SEED_FILE_FLAGS, SEED_FILE_SECRETS, seedFromOptions } from '../seed-options.js';
+import { startLiveView } from '../live-view.js';
 import { EventStream, serveUntilStopped } from '../sim-session.js';
 import { SECRET } from './otp.js';
 
@@ -148,71 +149,4 @@ export function stateOption(args: ParsedArgs): { stateDir?: string } {
 /** Events a person reads on a terminal without --json (the live view shows presses itself). */
 export function describeTokenEvent(e: SimEvent): string | undefined {
   return e.event === 'fault' ? `fault: ${String(e.fault)}` : undefined;
-}
-
-// The live terminal view: a seven-segment LCD, the step countdown, keys to press and quit.
-
-const SEGMENTS: Record<string, [string, string, string]> = {
-  '0': [' _ ', '| |', '|_|'],
-  '1': ['   ', '  |', '  |'],
-  '2': [' _ ', ' _|', '|_ '],
-  '3': [' _ ', ' _|', ' _|'],
-  '4': ['   ', '|_|', '  |'],
-  '5': [' _ ', '|_ ', ' _|'],
-  '6': [' _ ', '|_ ', '|_|'],
-  '7': [' _ ', '  |', '  |'],
-  '8': [' _ ', '|_|', '|_|'],
-  '9': [' _ ', '|_|', ' _|'],
-  '-': ['   ', ' _ ', '   '],
-};
-
-/** Three lines of seven-segment digits. */
-export function lcdLines(text: string): [string, string, string] {
-  const rows: [string, string, string] = ['', '', ''];
-  for (const ch of text) {
-    const seg = SEGMENTS[ch] ?? SEGMENTS['-']!;
-    for (let i = 0; i < 3; i++) rows[i] += `${seg[i]} `;
-  }
-  return rows;
-}
-
-export function startLiveView(io: CliIo, token: OtpToken, quit: () => void, press: () => void = () => void token.press()): { stop(): void } {
-  const stdin = io.stdin as NodeJS.ReadStream;
-  const digits = token.profile.otp.digits;
-  const draw = (): void => {
-    const status = token.status();
-    const shown = status.display;
-    const lcd = lcdLines(shown?.code ?? '-'.repeat(digits));
-    const step = token.profile.otp.kind === 'totp' ? `next step in ${String(status.secondsToNextStep).padStart(2)} s` : `counter ${status.counter}`;
-    const lit = shown === undefined ? 'display blank' : `shown ${Math.ceil(shown.remainingMs / 1000)} s more`;
-    const fault = status.fault === 'none' ? '' : `  FAULT: ${status.fault}`;
-    io.stdout.write(`\x1b[2K\r${lcd[0]}\n\x1b[2K${lcd[1]}\n\x1b[2K${lcd[2]}\n\x1b[2K${token.serial}  ${step}  ${lit}${fault}\n\x1b[2K[space/enter] press  [q/Ctrl-C] quit\x1b[4A\r`);
-  };
-  const onKey = (chunk: Buffer): void => {
-    for (const b of chunk) {
-      if (b === 0x03 || b === 0x71) return quit();
-      if (b === 0x20 || b === 0x0d) {
-        try {
-          press();
-        } catch {
-          // The view shows the fault; a refused press needs no other output.
-        }
-      }
-    }
-    draw();
-  };
-  if (stdin.isTTY) stdin.setRawMode(true);
-  stdin.on('data', onKey);
-  stdin.resume();
-  const timer = setInterval(draw, 250);
-  draw();
-  return {
-    stop() {
-      clearInterval(timer);
-      stdin.off('data', onKey);
-      if (stdin.isTTY) stdin.setRawMode(false);
-      stdin.pause();
-      io.stdout.write('\n\n\n\n\n');
-    },
-  };
 }
