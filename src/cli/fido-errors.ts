@@ -34,7 +34,11 @@ const ADVICE: Readonly<Partial<Record<number, Advice>>> = {
     code: ErrorCode.REJECTED,
     say: (c) => `wrong PIN${c.retries === undefined ? '' : `, ${c.retries} ${c.retries === 1 ? 'try' : 'tries'} left`}${c.retries === 0 ? ': the PIN is now blocked' : ''}`,
   },
-  [S.CTAP2_ERR_PIN_AUTH_INVALID]: { code: ErrorCode.REJECTED, say: () => 'the key refused the PIN token (it may have been replugged): try again' },
+  // CTAP 2.1 §6.5.5.5: setPIN on a key that has a PIN answers PIN_AUTH_INVALID.
+  [S.CTAP2_ERR_PIN_AUTH_INVALID]: {
+    code: ErrorCode.REJECTED,
+    say: (c) => (c.command === 'pin set' ? 'the key already has a PIN: change it with tokenrig fido pin change' : 'the key refused the PIN token (it may have been replugged): try again'),
+  },
   [S.CTAP2_ERR_PIN_AUTH_BLOCKED]: { code: ErrorCode.DEVICE, say: () => 'three wrong PINs in a row: unplug and replug the key, then try again' },
   [S.CTAP2_ERR_PIN_BLOCKED]: { code: ErrorCode.DEVICE, say: () => 'the PIN is blocked after too many wrong tries: only a reset (tokenrig fido reset --yes) makes the key usable again, and it erases every credential' },
   [S.CTAP2_ERR_PIN_NOT_SET]: { code: ErrorCode.DEVICE, say: () => 'the key has no PIN yet: set one with tokenrig fido pin set' },
@@ -45,9 +49,7 @@ const ADVICE: Readonly<Partial<Record<number, Advice>>> = {
     say: (c) =>
       c.command === 'reset'
         ? 'reset is only allowed within 10 s of plugging the key in: replug it and run the command at once'
-        : c.command === 'pin set'
-          ? 'the key already has a PIN: change it with tokenrig fido pin change'
-          : 'the key does not allow this now',
+        : 'the key does not allow this now',
   },
   [S.CTAP2_ERR_OPERATION_DENIED]: { code: ErrorCode.REJECTED, say: () => 'the key refused: the touch was denied' },
   [S.CTAP2_ERR_USER_ACTION_TIMEOUT]: { code: ErrorCode.TIMEOUT, say: () => 'nobody touched the key in time: run the command again and touch the key when it blinks' },

@@ -1,7 +1,8 @@
 /**
  * The sample options the docs ship (docs/create.json, docs/get.json) work as the README says:
  * `tokenrig fido register` then `authenticate` against a simulated key, each response verified
- * by @simplewebauthn/server.
+ * by @simplewebauthn/server; and the python-fido2 snippet (docs/python-fido2-udp.py) registers
+ * and signs in against the simulator over UDP.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { promisify } from 'node:util';
 import { verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server';
 import { describe, expect, it } from 'vitest';
 import { startFidoKey } from '../../src/sim/index.js';
+import { DEBIAN_PYTHON, peers } from '../support/peer.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/tokenrig.js');
@@ -29,5 +31,14 @@ describe('docs/create.json and docs/get.json', () => {
     const auth = await run(process.execPath, [BIN, 'fido', 'authenticate', '--options', join(ROOT, 'docs/get.json'), '--origin', ORIGIN, '--device', key.endpoints.hid!]);
     const a = await verifyAuthenticationResponse({ response: JSON.parse(auth.stdout) as never, expectedChallenge: get.challenge, expectedOrigin: ORIGIN, expectedRPID: 'rp.example', credential: v.registrationInfo!.credential, requireUserVerification: false });
     expect(a.verified).toBe(true);
+  });
+
+  it('docs/python-fido2-udp.py registers and signs in with python-fido2 over UDP', async (ctx) => {
+    peers.pythonFido2.require(ctx);
+    await using key = await startFidoKey({ hid: 'udp:0' });
+    const r = await run(DEBIAN_PYTHON, [join(ROOT, 'docs/python-fido2-udp.py'), key.endpoints.hid!.split(':')[2]!], { timeout: 30_000 });
+    expect(r.stdout).toMatch(/^versions: \['U2F_V2', 'FIDO_2_0', 'FIDO_2_1'\] aaguid: 746f6b656e7269672d73696d2d666964$/m);
+    expect(r.stdout).toMatch(/^signed in: signature verified, counter 1$/m);
+    expect(key.credentials()).toEqual([]); // python-fido2 asked for a non-discoverable credential
   });
 });

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 const BIN = resolve(import.meta.dirname, '../../bin/tokenrig.js');
 const run = promisify(execFile);
 
-describe('tokenrig sim key --profile composite-key', () => {
+describe('tokenrig sim key --profile composite-key', { timeout: 60_000 }, () => {
   it('serves FIDO, the OTP vendor interface, the keyboard and the serial port from one process', async () => {
     const child = spawn(process.execPath, [BIN, 'sim', 'key', '--profile', 'composite-key', '--hid', 'udp:0', '--serial-port', 'tcp:0', '--json'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();

@@ -253,7 +253,7 @@ export const commands: CommandTable = {
     summary: "set the key's first PIN",
     secrets: [PIN],
     examples: ['tokenrig fido pin set --pin-file - < pin.txt'],
-    exits: { BAD_INPUT: [], DEVICE: ['--pin', '5678', '--device', '{fido-with-pin}'] },
+    exits: { BAD_INPUT: [], REJECTED: ['--pin', '5678', '--device', '{fido-with-pin}'] },
   }),
   'pin change': fidoCommand('pin change', {
     summary: "change the key's PIN (--pin the current one, --new-pin the new one)",
