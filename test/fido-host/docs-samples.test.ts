@@ -42,3 +42,20 @@ describe('docs/create.json and docs/get.json', () => {
     expect(key.credentials()).toEqual([]); // python-fido2 asked for a non-discoverable credential
   });
 });
+
+describe('Ctrl-C while the key waits for a touch', () => {
+  it('cancels the request on the key (CTAPHID_CANCEL) and exits 130', async () => {
+    const events: string[] = [];
+    await using key = await startFidoKey({ hid: 'udp:0', touch: 'manual', onEvent: (e) => events.push(e.event) });
+    const child = execFile(process.execPath, [BIN, 'fido', 'register', '--options', join(ROOT, 'docs/create.json'), '--origin', ORIGIN, '--device', key.endpoints.hid!]);
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await new Promise<void>((r) => child.stderr!.on('data', (d: Buffer) => d.toString().includes('touch your key') && r()));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    // No request waits on the key any more (without the cancel, one would until its 30 s
+    // timeout, and this touch would grant it), and it holds no credential.
+    expect(events).toContain('touch_requested');
+    await expect.poll(() => key.touch(), { timeout: 5000 }).toBe(0);
+    expect(key.credentials()).toEqual([]);
+  });
+});

@@ -21,6 +21,7 @@ import { type CliIo, printJson, printLine } from '../cli-io.js';
 import type { CommandSpec, CommandTable, FlagTable } from '../command.js';
 import { ctapStatusOf, explainFidoError } from '../fido-errors.js';
 import { readJsonInput } from '../input-file.js';
+import { SIGNAL_EXIT_STATUS, type StopSignal, untilStopped } from '../signals.js';
 import { secretInput } from '../secret-input.js';
 
 /** The key's PIN: `--pin`, `--pin -` (stdin), `--pin-file FILE` or TOKENRIG_FIDO_PIN. */
@@ -92,6 +93,18 @@ async function run(name: FidoCommand, args: ParsedArgs, io: CliIo): Promise<numb
     if (e instanceof TokenrigError && e.code === ErrorCode.TIMEOUT) throw new TokenrigError(ErrorCode.TIMEOUT, `${spec}: no FIDO key answered within ${timeoutMs} ms (is it plugged in, or the simulator running?)`, { cause: e });
     throw e;
   }
+  // Ctrl-C while the key waits for a touch cancels the request (CTAPHID_CANCEL), so the key
+  // stops blinking, then the command exits 130 like every other.
+  const interrupt = new AbortController();
+  const signals = untilStopped();
+  let stoppedBy: StopSignal | undefined;
+  void signals.stopped.then((signal) => {
+    stoppedBy = signal;
+    interrupt.abort();
+    // A wait that cannot be cancelled (a key that does not answer at all) ends anyway.
+    setTimeout(() => process.exit(SIGNAL_EXIT_STATUS[signal]), 2000).unref();
+  });
+  const signal = interrupt.signal;
   let prompted = false;
   const onKeepalive = (status: number): void => {
     if (status === KEEPALIVE_STATUS.UPNEEDED && !prompted) {
@@ -105,13 +118,13 @@ async function run(name: FidoCommand, args: ParsedArgs, io: CliIo): Promise<numb
         return await info(device, spec, protocol, json, io);
       case 'register': {
         const client = new WebAuthnClient(device, { protocol });
-        const r = await client.create(options as PublicKeyCredentialCreationOptionsJSON, origin, { onKeepalive, ...(pin !== undefined ? { pin } : {}) });
+        const r = await client.create(options as PublicKeyCredentialCreationOptionsJSON, origin, { onKeepalive, signal, ...(pin !== undefined ? { pin } : {}) });
         printJson(io, r);
         return 0;
       }
       case 'authenticate': {
         const client = new WebAuthnClient(device, { protocol });
-        const r = await client.get(options as PublicKeyCredentialRequestOptionsJSON, origin, { onKeepalive, ...(pin !== undefined ? { pin } : {}) });
+        const r = await client.get(options as PublicKeyCredentialRequestOptionsJSON, origin, { onKeepalive, signal, ...(pin !== undefined ? { pin } : {}) });
         printJson(io, r);
         return 0;
       }
@@ -124,7 +137,7 @@ async function run(name: FidoCommand, args: ParsedArgs, io: CliIo): Promise<numb
         return 0;
       }
       case 'reset':
-        await new Ctap2(device).reset({ onKeepalive });
+        await new Ctap2(device).reset({ onKeepalive, signal });
         if (json) printJson(io, { device: spec, reset: true });
         else printLine(io, 'key reset: credentials and PIN erased');
         return 0;
@@ -136,10 +149,12 @@ async function run(name: FidoCommand, args: ParsedArgs, io: CliIo): Promise<numb
     }
     return 2;
   } catch (e) {
+    if (stoppedBy !== undefined) return SIGNAL_EXIT_STATUS[stoppedBy];
     // After a wrong PIN, the key can still say how many tries are left.
     const retries = ctapStatusOf(e) === 0x31 ? await pinRetries(device) : undefined;
     throw explainFidoError(e, { command: name, retries });
   } finally {
+    signals.dispose();
     await device.close();
   }
 }
