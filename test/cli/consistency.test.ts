@@ -139,6 +139,11 @@ describe('tokenrig --help and every command help', () => {
     expect(commands.map((c) => c.command)).toEqual(expect.arrayContaining(['otp code', 'otp verify', 'sim otp', 'sim fido', 'sim key', 'fido info', 'fido pin set', 'seed export', 'code']));
   });
 
+  it('--version is the package version', async () => {
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    expect((await tokenrig(['--version'])).stdout).toBe(`${version}\n`);
+  });
+
   it("prints the exit status table, the README's table", async () => {
     const help = (await tokenrig(['--help'])).stdout;
     const table = help.slice(help.indexOf('exit status')).split('\n').filter((l) => /^ {2}\d+ /.test(l));
