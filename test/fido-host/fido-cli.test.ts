@@ -88,7 +88,7 @@ describe('tokenrig fido (child processes)', () => {
     expect(human).toMatch(/^ {2}options: +rk, up, noplat, clientPin, pinUvAuthToken$/m);
   });
 
-  it('gives one-line errors for a missing file, bad JSON, a bad origin and an unknown command', async () => {
+  it('gives one-line errors for a missing file, bad JSON, a bad origin and an unknown command', { timeout: 60_000 }, async () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{ nope');
     for (const [args, code, re] of [
