@@ -15,6 +15,8 @@ import { type IamReady, type JsonProcess, killAll, startJson, tokenrig } from '.
 import { AWS_CLI, peers } from '../support/peer.js';
 
 const run = promisify(execFile);
+/** The AWS CLI (Python) takes seconds to start on a loaded machine: a dozen calls get 5 minutes. */
+const FLOW_MS = 300_000;
 let dir: string;
 let server: JsonProcess<IamReady> | undefined;
 
@@ -31,7 +33,7 @@ afterAll(async () => {
 /** Run the AWS CLI against the endpoint with `keys` (the account's root keys by default). */
 async function aws(args: string[], keys?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }): Promise<{ code: number; stdout: string; stderr: string }> {
   const r = server!.ready;
-  const k = keys ?? { accessKeyId: r.accessKeyId, secretAccessKey: r.secretAccessKey };
+  const k = keys ?? { accessKeyId: r.access_key_id, secretAccessKey: r.secret_access_key };
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: dir,
@@ -74,7 +76,7 @@ describe('the AWS CLI against tokenrig iam serve', () => {
     const qa = { accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey };
     const created = await ok(['iam', 'create-virtual-mfa-device', '--virtual-mfa-device-name', 'qa', '--outfile', 'QRCode.png', '--bootstrap-method', 'QRCodePNG']);
     const serial = (created.VirtualMFADevice as { SerialNumber: string }).SerialNumber;
-    expect(serial).toBe(`arn:aws:iam::${server!.ready.accountId}:mfa/qa`);
+    expect(serial).toBe(`arn:aws:iam::${server!.ready.account_id}:mfa/qa`);
     expect(readFileSync(join(dir, 'QRCode.png')).subarray(1, 4).toString()).toBe('PNG');
 
     const t = Math.floor(Date.now() / 1000);
@@ -87,14 +89,14 @@ describe('the AWS CLI against tokenrig iam serve', () => {
     const session = (await ok(['sts', 'get-session-token', '--serial-number', serial, '--token-code', code, '--duration-seconds', '900'], qa)).Credentials as Record<string, string>;
     expect(session.AccessKeyId).toMatch(/^ASIA/);
     const who = await ok(['sts', 'get-caller-identity'], { accessKeyId: session.AccessKeyId!, secretAccessKey: session.SecretAccessKey!, sessionToken: session.SessionToken! });
-    expect(who.Arn).toBe(`arn:aws:iam::${server!.ready.accountId}:user/qa`);
+    expect(who.Arn).toBe(`arn:aws:iam::${server!.ready.account_id}:user/qa`);
 
     const replay = await aws(['sts', 'get-session-token', '--serial-number', serial, '--token-code', code], qa);
     expect(replay.code).toBe(254);
     expect(replay.stderr.trim()).toBe(
       'An error occurred (AccessDenied) when calling the GetSessionToken operation: MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.',
     );
-  }, 120_000);
+  }, FLOW_MS);
 
   it('Base32StringSeed bootstrap file, list/resync/deactivate/delete, and the errors the CLI prints', async (ctx) => {
     peers.awscli.require(ctx);
@@ -120,11 +122,11 @@ describe('the AWS CLI against tokenrig iam serve', () => {
 
     const unknown = await aws(['iam', 'get-user', '--user-name', 'nobody']);
     expect(unknown.stderr.trim()).toBe('An error occurred (NoSuchEntity) when calling the GetUser operation: The user with name nobody cannot be found.');
-    const badKey = await aws(['iam', 'list-users'], { accessKeyId: server!.ready.accessKeyId, secretAccessKey: 'wrong-secret' });
+    const badKey = await aws(['iam', 'list-users'], { accessKeyId: server!.ready.access_key_id, secretAccessKey: 'wrong-secret' });
     expect(badKey.stderr.trim()).toBe(
       'An error occurred (SignatureDoesNotMatch) when calling the ListUsers operation: The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
     );
     const unknownKey = await aws(['sts', 'get-caller-identity'], { accessKeyId: 'AKIAUNKNOWNKEY000000', secretAccessKey: 'x' });
     expect(unknownKey.stderr.trim()).toBe('An error occurred (InvalidClientTokenId) when calling the GetCallerIdentity operation: The security token included in the request is invalid.');
-  }, 120_000);
+  }, FLOW_MS);
 });

@@ -26,7 +26,7 @@ afterAll(() => {
 });
 
 function clients(ready: IamReady): { iam: IAMClient; sts: STSClient } {
-  const credentials = { accessKeyId: ready.accessKeyId, secretAccessKey: ready.secretAccessKey };
+  const credentials = { accessKeyId: ready.access_key_id, secretAccessKey: ready.secret_access_key };
   return {
     iam: new IAMClient({ endpoint: ready.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 }),
     sts: new STSClient({ endpoint: ready.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 }),
@@ -39,17 +39,17 @@ describe('tokenrig iam serve', () => {
     const server = await startJson<IamReady>(['iam', 'serve', '--port', '0', '--state', state]);
     const r = server.ready;
     expect(r.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(r.accessKeyId).toMatch(/^AKIA[A-Z2-7]{16}$/);
-    expect(r.secretAccessKey).toHaveLength(40);
-    expect(r.accountId).toMatch(/^[1-9]\d{11}$/);
+    expect(r.access_key_id).toMatch(/^AKIA[A-Z2-7]{16}$/);
+    expect(r.secret_access_key).toHaveLength(40);
+    expect(r.account_id).toMatch(/^[1-9]\d{11}$/);
     expect(statSync(state).mode & 0o777).toBe(0o700);
     expect(statSync(join(state, 'iam.sqlite')).mode & 0o777).toBe(0o600);
     const { iam, sts } = clients(r);
     await iam.send(new CreateUserCommand({ UserName: 'kept' }));
-    expect(await sts.send(new GetCallerIdentityCommand({}))).toMatchObject({ Account: r.accountId, Arn: `arn:aws:iam::${r.accountId}:root` });
+    expect(await sts.send(new GetCallerIdentityCommand({}))).toMatchObject({ Account: r.account_id, Arn: `arn:aws:iam::${r.account_id}:root` });
     iam.destroy();
     sts.destroy();
-    expect(await server.stop()).toBe(0);
+    expect(await server.stop()).toBe(143);
     expect(server.events.filter((e) => e.event === 'request').map((e) => [e.action, e.status])).toEqual([
       ['CreateUser', 200],
       ['GetCallerIdentity', 200],
@@ -57,22 +57,22 @@ describe('tokenrig iam serve', () => {
     expect(server.events.at(-1)).toMatchObject({ event: 'stopped', reason: 'SIGTERM' });
 
     const again = await startJson<IamReady>(['iam', 'serve', '--port', '0', '--state', state, '--quiet']);
-    expect(again.ready).toMatchObject({ accountId: r.accountId, accessKeyId: r.accessKeyId, secretAccessKey: r.secretAccessKey });
+    expect(again.ready).toMatchObject({ account_id: r.account_id, access_key_id: r.access_key_id, secret_access_key: r.secret_access_key });
     const c = clients(again.ready);
     expect((await c.iam.send(new ListUsersCommand({}))).Users?.map((u) => u.UserName)).toEqual(['kept']);
     c.iam.destroy();
     c.sts.destroy();
-    expect(await again.stop('SIGINT')).toBe(0);
+    expect(await again.stop('SIGINT')).toBe(130);
     expect(again.events.filter((e) => e.event === 'request')).toEqual([]);
   }, 120_000);
 
   it('uses a root key given with --access-key/--secret-key', async () => {
     const server = await startJson<IamReady>(['iam', 'serve', '--port', '0', '--state', join(tempDir(), 's'), '--access-key', 'AKIATOKENRIGTEST0001', '--secret-key', 'test-secret-key']);
-    expect(server.ready).toMatchObject({ accessKeyId: 'AKIATOKENRIGTEST0001', secretAccessKey: 'test-secret-key' });
+    expect(server.ready).toMatchObject({ access_key_id: 'AKIATOKENRIGTEST0001', secret_access_key: 'test-secret-key' });
     const { sts } = clients(server.ready);
     expect((await sts.send(new GetCallerIdentityCommand({}))).Arn).toMatch(/:root$/);
     sts.destroy();
-    expect(await server.stop()).toBe(0);
+    expect(await server.stop()).toBe(143);
   }, 120_000);
 
   it('imports hardware tokens from an encrypted PSKC file at start, and with import-seeds while running', async () => {
@@ -83,7 +83,7 @@ describe('tokenrig iam serve', () => {
     await writeSeedFile(join(dir, 'b1.pskc'), batch1, 'pskc', { password: 'long pass phrase' });
     await writeSeedFile(join(dir, 'b2.csv'), batch2, 'csv-privacyidea');
     const server = await startJson<IamReady>(['iam', 'serve', '--port', '0', '--state', state, '--seed-file', join(dir, 'b1.pskc'), '--password', 'long pass phrase', '--quiet']);
-    expect(server.ready.hardwareTokens).toEqual({ imported: 3, known: 0 });
+    expect(server.ready.hardware_tokens).toEqual({ imported: 3, known: 0 });
     const added = await tokenrig(['iam', 'import-seeds', '--state', state, join(dir, 'b2.csv'), '--json']);
     expect(added.code).toBe(0);
     expect(JSON.parse(added.stdout)).toMatchObject({ imported: 2, known: 0 });
@@ -99,7 +99,7 @@ describe('tokenrig iam serve', () => {
     expect((await iam.send(new ListMFADevicesCommand({ UserName: 'hw' }))).MFADevices?.map((d) => d.SerialNumber).sort()).toEqual([batch1[0]!.serial, batch2[0]!.serial].sort());
     iam.destroy();
     sts.destroy();
-    expect(await server.stop()).toBe(0);
+    expect(await server.stop()).toBe(143);
   }, 120_000);
 
   it('refuses what IAM cannot use, and bad options, with one line and a documented exit status', async () => {
@@ -118,7 +118,7 @@ describe('tokenrig iam serve', () => {
     const taken = (busy.address() as { port: number }).port;
     const inUse = await tokenrig(['iam', 'serve', '--port', String(taken), '--state', join(dir, 's2')]);
     busy.close();
-    expect(inUse.code).toBe(2);
+    expect(inUse.code).toBe(11);
     expect(inUse.stderr).toBe(`tokenrig: port ${taken} is in use on 127.0.0.1: choose another with --port (0 = any free port)\n`);
   }, 120_000);
 
@@ -130,7 +130,7 @@ describe('tokenrig iam serve', () => {
     const sim = await startJson<{ endpoints: { serial: string } }>(['sim', 'otp', '--seed-file', join(dir, 't.csv'), '--serial-port', 'tcp:0']);
     const device = sim.ready.endpoints.serial;
     const base = ['iam', 'enroll-token', '--user', 'nobody', '--device', device, '--endpoint-url', server.ready.endpoint];
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: server.ready.accessKeyId, AWS_SECRET_ACCESS_KEY: server.ready.secretAccessKey };
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: server.ready.access_key_id, AWS_SECRET_ACCESS_KEY: server.ready.secret_access_key };
 
     const other = await tokenrig([...base, '--serial', 'GAKT00000000'], env);
     expect(other.code).toBe(2);
@@ -150,8 +150,8 @@ describe('tokenrig iam serve', () => {
 
     const unknownUser = await tokenrig([...base, '--serial', seed!.serial, '--json'], env);
     expect(unknownUser.code).toBe(7);
-    expect(unknownUser.stdout.trim().split('\n').at(-1)).toContain('"wireCode":"NoSuchEntity"');
-    expect(await sim.stop()).toBe(0);
-    expect(await server.stop()).toBe(0);
+    expect(unknownUser.stdout.trim().split('\n').at(-1)).toContain('"wire_code":"NoSuchEntity"');
+    expect(await sim.stop()).toBe(143);
+    expect(await server.stop()).toBe(143);
   }, 120_000);
 });

@@ -36,11 +36,11 @@ describe('hardware token: seed file → endpoint and simulator → enroll over s
 
     const server = await startJson<IamReady>(['iam', 'serve', '--port', '0', '--state', state, '--seed-file', seedFile, '--password', 'shipping manifest', '--quiet']);
     const sim = await startJson<{ serial: string; endpoints: { serial: string } }>(['sim', 'otp', '--seed-file', seedFile, '--password', 'shipping manifest', '--serial', token.serial, '--serial-port', 'pty']);
-    expect(server.ready.hardwareTokens.imported).toBe(3);
+    expect(server.ready.hardware_tokens.imported).toBe(3);
     expect(sim.ready.serial).toBe(token.serial);
-    const device = `serial:${sim.ready.endpoints.serial}`;
+    const device = sim.ready.endpoints.serial;
 
-    const root = { accessKeyId: server.ready.accessKeyId, secretAccessKey: server.ready.secretAccessKey };
+    const root = { accessKeyId: server.ready.access_key_id, secretAccessKey: server.ready.secret_access_key };
     const iam = new IAMClient({ endpoint: server.ready.endpoint, region: 'us-east-1', credentials: root, maxAttempts: 1 });
     await iam.send(new CreateUserCommand({ UserName: 'field-tech' }));
     const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'field-tech' }))).AccessKey!;
@@ -90,7 +90,7 @@ describe('hardware token: seed file → endpoint and simulator → enroll over s
     }
     iam.destroy();
     sts.destroy();
-    expect(await sim.stop()).toBe(0);
-    expect(await server.stop()).toBe(0);
+    expect(await sim.stop()).toBe(143);
+    expect(await server.stop()).toBe(143);
   }, 120_000);
 });

@@ -74,12 +74,13 @@ export async function tokenrig(args: string[], env: NodeJS.ProcessEnv = process.
 
 /** What `tokenrig iam serve --json` announces. */
 export interface IamReady {
+  timestamp: string;
   endpoint: string;
-  accountId: string;
-  accessKeyId: string;
-  secretAccessKey: string;
+  account_id: string;
+  access_key_id: string;
+  secret_access_key: string;
   region: string;
   state: string;
-  hardwareTokens: { imported: number; known: number };
+  hardware_tokens: { imported: number; known: number };
   pid: number;
 }

@@ -1,6 +1,6 @@
 /**
- * `tokenrig iam serve|enroll-token|import-seeds`: the strict local IAM/STS endpoint and the
- * helpers of the QA flow around it (docs/iam-endpoint.md).
+ * `tokenrig iam serve|enroll-token|resync-token|import-seeds`: the strict local IAM/STS
+ * endpoint and the helpers of the QA flow around it (docs/iam-endpoint.md).
  *
  * - `serve` runs the endpoint on loopback; with --json the first line is the `ready` event
  *   (endpoint URL, the test account's keys), then one `request` event per call (not with
@@ -18,65 +18,27 @@ import { readConsecutiveCodes } from '../../drivers/consecutive-codes.js';
 import { openOtpTokenDriver } from '../../drivers/otp-token-driver.js';
 import { ErrorCode, TokenrigError, badFile, badInput } from '../../errors.js';
 import type { TokenSeed } from '../../seeds/index.js';
-import { type OptionSpec, type ParsedArgs, flag, intOpt, parseCommandArgs, requireOpt, stringOpt } from '../args.js';
-import { type CliIo, printJson, printLine } from '../cli-io.js';
-import { pskcKeysFromOptions } from '../seed-options.js';
+import { type ParsedArgs, flag, intOpt, requireOpt, stringOpt } from '../args.js';
+import { type CliIo, printEvent, printJson, printLine } from '../cli-io.js';
+import type { CommandSpec, CommandTable, FlagTable } from '../command.js';
+import { SEED_FILE_SECRETS, pskcKeysFromOptions } from '../seed-options.js';
+import { secretInput } from '../secret-input.js';
+import { SIGNAL_EXIT_STATUS, untilStopped } from '../signals.js';
 
 export const DEFAULT_IAM_PORT = 8135;
 
-const SERVE_USAGE = `usage: tokenrig iam serve [--port P] [--state DIR] [--seed-file F]... [--password P | --key HEX]
-                         [--access-key AKID --secret-key SECRET] [--account-id ID] [--json] [--quiet] [--reveal]
-  The AWS Query protocol for IAM (2010-05-08) and STS (2011-06-15) on http://127.0.0.1:P
-  (default port ${DEFAULT_IAM_PORT}; 0 = any free port), SigV4 checked, every MFA code checked.
-  --state DIR        the SQLite store (default $XDG_STATE_HOME/tokenrig/iam); the account and its
-                     root access key are made on first start and kept
-  --seed-file F      hardware tokens (PSKC, CSV, otpauth URIs) EnableMFADevice will know by serial;
-                     --password/--key decrypt an encrypted PSKC file
-  --access-key, --secret-key  use this root access key instead of the generated one
-  --json             JSON lines: ready (endpoint, accessKeyId, secretAccessKey), request, stopped
-  --quiet            no line per request; --reveal prints the secret key without --json too`;
+/** The root secret key of `serve --access-key` (a secret: stdin, a file or the environment too). */
+const SECRET_KEY = secretInput('secret-key', { value: 'SECRET', env: 'TOKENRIG_IAM_SECRET_KEY', help: 'the secret access key that goes with --access-key' });
 
-const ENROLL_USAGE = `usage: tokenrig iam enroll-token --user U --serial SN --device SPEC [--endpoint-url URL]
-                                [--state DIR | --profile NAME] [--region R] [--json]
-  Reads two consecutive codes from the token on SPEC (serial:, tcp:, udp:, hid:, usb:) and calls
-  EnableMFADevice(U, SN, code1, code2). A simulator's clock is moved with SIM:ADV (and moved back);
-  a real token is pressed until its code changes (up to 65 s).
-  --endpoint-url URL  default $AWS_ENDPOINT_URL_IAM, $AWS_ENDPOINT_URL, else https://iam.amazonaws.com
-  credentials: --state DIR (the local endpoint's root key), else $AWS_ACCESS_KEY_ID and
-               $AWS_SECRET_ACCESS_KEY ($AWS_SESSION_TOKEN), else --profile / $AWS_PROFILE in
-               $AWS_SHARED_CREDENTIALS_FILE (default ~/.aws/credentials)`;
-
-const RESYNC_USAGE = `usage: tokenrig iam resync-token --user U --serial SN --device SPEC [--endpoint-url URL]
-                                [--state DIR | --profile NAME] [--region R] [--json]
-  The same as enroll-token, calling ResyncMFADevice: brings a drifted token back in sync.`;
-
-const IMPORT_USAGE = `usage: tokenrig iam import-seeds --state DIR FILE... [--password P | --key HEX] [--json]
-  Adds the hardware tokens of seed files (PSKC, CSV, otpauth URIs) to the endpoint's store
-  (running or not). Tokens must be TOTP with 6 digits; a serial already known with the same
-  seed is skipped, with another seed refused.`;
-
-const USAGE = `usage: tokenrig iam serve|enroll-token|resync-token|import-seeds [options]   (tokenrig iam SUBCOMMAND --help)\n\n${SERVE_USAGE}\n\n${ENROLL_USAGE}\n\n${RESYNC_USAGE}\n\n${IMPORT_USAGE}`;
-
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'serve') return serve(rest, io);
-  if (sub === 'enroll-token') return tokenCodesCall('EnableMFADevice', rest, io);
-  if (sub === 'resync-token') return tokenCodesCall('ResyncMFADevice', rest, io);
-  if (sub === 'import-seeds') return importSeeds(rest, io);
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-    printLine(io, USAGE);
-    return sub === undefined ? 2 : 0;
-  }
-  throw badInput(`unknown iam command ${JSON.stringify(sub)}: use serve, enroll-token, resync-token or import-seeds`);
-}
+const STATE_FLAG: FlagTable = {
+  state: { type: 'string', value: 'DIR', help: 'the endpoint\'s SQLite store (default $XDG_STATE_HOME/tokenrig/iam): the account,\nits root access key, users, MFA devices, sessions; mode 0700/0600' },
+};
 
 /** `$XDG_STATE_HOME/tokenrig/iam`, or `~/.local/state/tokenrig/iam`. */
 function defaultStateDir(io: CliIo): string {
   const base = io.env.XDG_STATE_HOME ?? join(io.env.HOME ?? homedir(), '.local', 'state');
   return join(base, 'tokenrig', 'iam');
 }
-
-const KEY_OPTIONS = { password: { type: 'string' }, key: { type: 'string' } } as const satisfies OptionSpec;
 
 async function loadSeeds(files: string[], args: ParsedArgs): Promise<TokenSeed[]> {
   const keys = pskcKeysFromOptions(args);
@@ -92,19 +54,7 @@ function stringList(args: ParsedArgs, name: string): string[] {
   return (Array.isArray(v) ? v : [v]).map(String);
 }
 
-async function serve(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, {
-    ...KEY_OPTIONS,
-    port: { type: 'string' },
-    state: { type: 'string' },
-    'seed-file': { type: 'string', multiple: true },
-    'access-key': { type: 'string' },
-    'secret-key': { type: 'string' },
-    'account-id': { type: 'string' },
-    quiet: { type: 'boolean' },
-    reveal: { type: 'boolean' },
-  });
-  if (flag(args, 'help')) return printLine(io, SERVE_USAGE), 0;
+async function serve(args: ParsedArgs, io: CliIo): Promise<number> {
   const json = flag(args, 'json');
   const quiet = flag(args, 'quiet');
   const port = intOpt(args, 'port', 0, 65535) ?? DEFAULT_IAM_PORT;
@@ -120,15 +70,17 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
 
   const { IamStore, IamService, IamHttpEndpoint, importHardwareTokens } = await import('../../iam/index.js');
   const store = IamStore.open(stateDir);
+  let service: ReturnType<typeof IamService.open>;
+  let hardwareTokens: { imported: number; known: number };
   let endpoint: Awaited<ReturnType<typeof IamHttpEndpoint.listen>> | undefined;
   try {
-    const service = IamService.open({
+    service = IamService.open({
       store,
       ...(accessKeyId === undefined ? {} : { accessKey: { accessKeyId, secretAccessKey: secretAccessKey! } }),
       ...(accountId === undefined ? {} : { accountId }),
     });
     if (accountId !== undefined && service.account !== accountId) throw badInput(`--account-id: ${stateDir} already holds account ${service.account}`);
-    const { imported, known } = importHardwareTokens(store, seeds, Date.now());
+    hardwareTokens = importHardwareTokens(store, seeds, Date.now());
     store.purgeSessions(Date.now() - 86_400_000);
     await store.durable();
     endpoint = await IamHttpEndpoint.listen(service, {
@@ -136,62 +88,55 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
       onResponse: (r) => {
         if (r.fault !== undefined) {
           const message = r.fault instanceof Error ? r.fault.message : String(r.fault);
-          if (json) printJson(io, { event: 'fault', requestId: r.requestId, action: r.action, message });
+          if (json) printEvent(io, { event: 'fault', requestId: r.requestId, action: r.action ?? null, message });
           io.stderr.write(`tokenrig: internal error in ${r.action ?? 'a request'}: ${message}\n`);
         }
         if (quiet) return;
-        if (json) printJson(io, { event: 'request', action: r.action ?? null, status: r.status, ...(r.errorCode === undefined ? {} : { code: r.errorCode }), requestId: r.requestId, ms: Math.round(r.ms * 100) / 100 });
+        if (json) printEvent(io, { event: 'request', action: r.action ?? null, status: r.status, ...(r.errorCode === undefined ? {} : { code: r.errorCode }), requestId: r.requestId, ms: Math.round(r.ms * 100) / 100 });
         else printLine(io, `${r.status} ${r.action ?? '-'}${r.errorCode === undefined ? '' : ` ${r.errorCode}`} ${r.ms.toFixed(1)} ms`);
       },
     });
-    // Expired sessions are kept a day (so their use answers ExpiredToken), then forgotten.
-    const purge = setInterval(() => store.purgeSessions(Date.now() - 86_400_000), 3_600_000);
-    purge.unref();
-    const creds = service.rootCredentials;
-    if (json) {
-      printJson(io, {
-        event: 'ready',
-        endpoint: endpoint.url,
-        accountId: service.account,
-        accessKeyId: creds.accessKeyId,
-        secretAccessKey: creds.secretAccessKey,
-        region: 'us-east-1',
-        state: stateDir,
-        hardwareTokens: { imported, known },
-        pid: process.pid,
-      });
-    } else {
-      printLine(io, `IAM/STS endpoint on ${endpoint.url} (account ${service.account}, state ${stateDir})`);
-      if (seeds.length > 0) printLine(io, `  hardware tokens: ${imported} imported, ${known} already known`);
-      printLine(io, `  export AWS_ACCESS_KEY_ID=${creds.accessKeyId}`);
-      printLine(io, flag(args, 'reveal') ? `  export AWS_SECRET_ACCESS_KEY=${creds.secretAccessKey}` : '  (the secret key is shown with --reveal or --json)');
-      printLine(io, `  aws --endpoint-url ${endpoint.url} iam list-users`);
-    }
-    const reason = await new Promise<string>((resolve) => {
-      const stop = (why: string): void => {
-        process.off('SIGINT', onInt);
-        process.off('SIGTERM', onTerm);
-        resolve(why);
-      };
-      const onInt = (): void => stop('SIGINT');
-      const onTerm = (): void => stop('SIGTERM');
-      process.on('SIGINT', onInt);
-      process.on('SIGTERM', onTerm);
-    });
-    clearInterval(purge);
-    await endpoint.close();
-    await store.close();
-    if (json) printJson(io, { event: 'stopped', reason });
-    else printLine(io, 'stopped');
-    return 0;
   } catch (e) {
     await endpoint?.close();
     await store.close();
-    if (e instanceof Error && 'code' in e && (e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new TokenrigError(ErrorCode.BAD_INPUT, `port ${port} is in use on 127.0.0.1: choose another with --port (0 = any free port)`);
+    if (e instanceof Error && (e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new TokenrigError(ErrorCode.BUSY, `port ${port} is in use on 127.0.0.1: choose another with --port (0 = any free port)`, { cause: e });
     }
     throw e;
   }
+  // Listen for Ctrl-C before announcing readiness: a controller may signal as soon as it reads it.
+  const signals = untilStopped();
+  // Expired sessions are kept a day (so their use answers ExpiredToken), then forgotten.
+  const purge = setInterval(() => store.purgeSessions(Date.now() - 86_400_000), 3_600_000);
+  purge.unref();
+  const creds = service.rootCredentials;
+  if (json) {
+    printEvent(io, {
+      event: 'ready',
+      endpoint: endpoint.url,
+      accountId: service.account,
+      accessKeyId: creds.accessKeyId,
+      secretAccessKey: creds.secretAccessKey,
+      region: 'us-east-1',
+      state: stateDir,
+      hardwareTokens,
+      pid: process.pid,
+    });
+  } else {
+    printLine(io, `IAM/STS endpoint on ${endpoint.url} (account ${service.account}, state ${stateDir})`);
+    if (seeds.length > 0) printLine(io, `  hardware tokens: ${hardwareTokens.imported} imported, ${hardwareTokens.known} already known`);
+    printLine(io, `  export AWS_ACCESS_KEY_ID=${creds.accessKeyId}`);
+    printLine(io, flag(args, 'reveal') ? `  export AWS_SECRET_ACCESS_KEY=${creds.secretAccessKey}` : '  (the secret key is shown with --reveal or --json)');
+    printLine(io, `  aws --endpoint-url ${endpoint.url} iam list-users`);
+  }
+  const reason = await signals.stopped;
+  clearInterval(purge);
+  await endpoint.close();
+  await store.close();
+  signals.dispose();
+  if (json) printEvent(io, { event: 'stopped', reason });
+  else printLine(io, `stopped (${reason})`);
+  return SIGNAL_EXIT_STATUS[reason];
 }
 
 /** Credentials for enroll-token: the local state's root key, the environment, or a profile. */
@@ -244,18 +189,7 @@ export function parseIni(text: string): Record<string, Record<string, string>> {
 }
 
 /** enroll-token (EnableMFADevice) and resync-token (ResyncMFADevice): two codes from a token, one call. */
-async function tokenCodesCall(action: 'EnableMFADevice' | 'ResyncMFADevice', argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, {
-    user: { type: 'string' },
-    serial: { type: 'string' },
-    device: { type: 'string' },
-    'endpoint-url': { type: 'string' },
-    state: { type: 'string' },
-    profile: { type: 'string' },
-    region: { type: 'string' },
-    timeout: { type: 'string' },
-  });
-  if (flag(args, 'help')) return printLine(io, action === 'EnableMFADevice' ? ENROLL_USAGE : RESYNC_USAGE), 0;
+async function tokenCodesCall(action: 'EnableMFADevice' | 'ResyncMFADevice', args: ParsedArgs, io: CliIo): Promise<number> {
   const json = flag(args, 'json');
   const user = requireOpt(args, 'user');
   const serial = requireOpt(args, 'serial');
@@ -267,24 +201,27 @@ async function tokenCodesCall(action: 'EnableMFADevice' | 'ResyncMFADevice', arg
     throw badInput(`--endpoint-url must be a URL, got ${JSON.stringify(endpointUrl)}`);
   }
   const region = stringOpt(args, 'region') ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const credentials = await resolveCredentials(args, io);
-  const emit = (e: Record<string, unknown>, line: string): void => {
-    if (json) printJson(io, e);
+  const emit = (e: { event: string; [field: string]: unknown }, line: string): void => {
+    if (json) printEvent(io, e);
     else io.stderr.write(`${line}\n`);
   };
 
   const driver = await openOtpTokenDriver(spec, { timeoutMs: intOpt(args, 'timeout', 1, 600_000) ?? 2000 });
   let codes: [string, string];
   let simulator: boolean;
+  let credentials: Awaited<ReturnType<typeof resolveCredentials>>;
   try {
     const id = await driver.identify();
     // A hardware serial is the token's own: enrolling another token's codes under it cannot work.
     if (!serial.startsWith('arn:') && id.serial !== serial) throw badInput(`the token on ${spec} has serial ${id.serial}, not ${serial}`);
     emit({ event: 'token', device: spec, serial: id.serial, model: id.model }, `token ${id.serial} (${id.model}) on ${spec}`);
+    // Credentials after the token answered (a missing token fails at once) and before the codes
+    // (which take up to a minute on a real token).
+    credentials = await resolveCredentials(args, io);
     ({ codes, simulator } = await readConsecutiveCodes(driver, {
       onProgress: (p) => {
         if (p.stage === 'code') emit({ event: 'code', index: p.index }, `read code ${p.index} of 2`);
-        else if (json) printJson(io, { event: 'waiting', elapsedSeconds: p.elapsedSeconds, maxSeconds: p.maxSeconds });
+        else if (json) printEvent(io, { event: 'waiting', elapsedSeconds: p.elapsedSeconds, maxSeconds: p.maxSeconds });
         else if (io.isTTY) io.stderr.write(`\rwaiting for the token's next code: ${p.elapsedSeconds} s`);
         else if (p.elapsedSeconds % 10 === 0) io.stderr.write(`waiting for the token's next code: ${p.elapsedSeconds} s\n`);
       },
@@ -299,16 +236,13 @@ async function tokenCodesCall(action: 'EnableMFADevice' | 'ResyncMFADevice', arg
   const doc = await iam.call(action, { UserName: user, SerialNumber: serial, AuthenticationCode1: codes[0], AuthenticationCode2: codes[1] });
   const requestId = doc.getElementsByTagName('RequestId')[0]?.textContent ?? undefined;
   const done = action === 'EnableMFADevice' ? 'enabled' : 'resynced';
-  if (json) printJson(io, { event: done, user, serial, endpoint: endpointUrl, simulator, requestId });
+  if (json) printEvent(io, { event: done, user, serial, endpoint: endpointUrl, simulator, requestId });
   else printLine(io, `${done} ${serial} for ${user}${simulator ? ' (simulator: clock moved and moved back)' : ''}`);
   return 0;
 }
 
-async function importSeeds(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, { ...KEY_OPTIONS, state: { type: 'string' } }, true);
-  if (flag(args, 'help')) return printLine(io, IMPORT_USAGE), 0;
+async function importSeeds(args: ParsedArgs, io: CliIo): Promise<number> {
   const stateDir = requireOpt(args, 'state');
-  if (args.positionals.length === 0) throw badInput('name at least one seed file');
   const seeds = await loadSeeds(args.positionals, args);
   const { IamStore, IamService, importHardwareTokens } = await import('../../iam/index.js');
   const store = IamStore.open(stateDir);
@@ -323,3 +257,87 @@ async function importSeeds(argv: string[], io: CliIo): Promise<number> {
     await store.close();
   }
 }
+
+/** What enroll-token and resync-token share: the token, the call, the credentials. */
+const TOKEN_CALL_FLAGS: FlagTable = {
+  user: { type: 'string', value: 'USER', help: 'the IAM user whose MFA device it is' },
+  serial: { type: 'string', value: 'SN', help: "the token's serial number (a hardware token: it must be the token's own), or\na virtual MFA device's ARN" },
+  device: { type: 'string', value: 'SPEC', help: 'the token: serial:/dev/ttyX, tcp:HOST:PORT, udp:PORT, hid:PATH or usb:VID:PID\n(tokenrig devices lists them; sim otp prints its own)' },
+  'endpoint-url': { type: 'string', value: 'URL', help: 'the IAM endpoint (default $AWS_ENDPOINT_URL_IAM, $AWS_ENDPOINT_URL, else\nhttps://iam.amazonaws.com)' },
+  ...STATE_FLAG,
+  profile: { type: 'string', value: 'NAME', help: 'the credentials of this profile in $AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials)' },
+  region: { type: 'string', value: 'REGION', help: 'the SigV4 signing region (default $AWS_REGION, $AWS_DEFAULT_REGION, else us-east-1)' },
+  timeout: { type: 'string', value: 'MS', help: "how long to wait for the token's answer to one request (default 2000)" },
+};
+
+const TOKEN_CALL_NOTES = [
+  'Credentials: --state DIR (the local endpoint\'s root key), else $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY\n($AWS_SESSION_TOKEN), else --profile or $AWS_PROFILE. A simulator\'s clock is moved to its next step and moved\nback (SIM:ADV); a real token is pressed until its code changes (up to 65 s), with progress on stderr\n(or "waiting" events with --json). A code the endpoint refuses exits 9 with its AWS error code.',
+];
+
+/** Invocations that fail before any endpoint is called: a missing token, a silent one. */
+const TOKEN_CALL_EXITS: CommandSpec['exits'] = {
+  BAD_INPUT: ['--user', 'alice', '--device', 'udp:1'],
+  NOT_FOUND: ['--user', 'alice', '--serial', 'GAKT00000001', '--device', 'serial:{tmp}/no-such-tty'],
+  TIMEOUT: ['--user', 'alice', '--serial', 'GAKT00000001', '--device', 'udp:{silent-udp}', '--timeout', '300'],
+};
+
+/** `tokenrig iam ...`. */
+export const commands: CommandTable = {
+  serve: {
+    summary: 'run the strict IAM/STS endpoint (AWS Query protocol, SigV4, MFA codes checked) on loopback',
+    flags: {
+      port: { type: 'string', value: 'PORT', help: `the TCP port on 127.0.0.1 (default ${DEFAULT_IAM_PORT}; 0: any free port)` },
+      ...STATE_FLAG,
+      'seed-file': { type: 'string', value: 'FILE', multiple: true, help: 'hardware tokens EnableMFADevice knows by serial (PSKC, CSV, otpauth URIs; may\nbe repeated): AWS knows the seeds of the tokens it sells' },
+      'access-key': { type: 'string', value: 'AKID', help: 'use this root access key ID (with --secret-key) instead of the generated one' },
+      'account-id': { type: 'string', value: 'ID', help: 'the 12-digit account ID of a new state (default: random)' },
+      quiet: { type: 'boolean', help: 'no line (or request event) per call' },
+      reveal: { type: 'boolean', help: 'print the secret access key without --json too (--json always has it)' },
+    },
+    secrets: [...SEED_FILE_SECRETS, SECRET_KEY],
+    notes: [
+      'IAM 2010-05-08 and STS 2011-06-15 at http://127.0.0.1:PORT; the AWS CLI, the SDKs and Terraform use it\nwith an endpoint URL. With --json the first line is the "ready" event (endpoint, account_id, access_key_id,\nsecret_access_key, state), then one "request" event per call, then "stopped". The account and its\nroot key are made on first start and kept in --state. docs/iam-endpoint.md has every action and error.',
+    ],
+    examples: ['tokenrig iam serve --json', 'tokenrig iam serve --port 0 --state ./iam --seed-file tokens.pskc --password-file pw.txt'],
+    exits: {
+      BAD_INPUT: ['--port', '70000'],
+      NOT_FOUND: ['--state', '{tmp}/iam-serve', '--seed-file', '{tmp}/missing.pskc'],
+      BAD_FILE: ['--state', '{tmp}/iam-serve', '--seed-file', '{file}'],
+      REJECTED: ['--state', '{tmp}/iam-serve', '--seed-file', '{pskc-pw}', '--password', 'wrong'],
+      BUSY: ['--state', '{tmp}/iam-serve', '--port', '{busy-tcp}'],
+    },
+    run: serve,
+  },
+  'enroll-token': {
+    summary: 'read two consecutive codes from a token and call EnableMFADevice (here or on AWS)',
+    flags: TOKEN_CALL_FLAGS,
+    notes: TOKEN_CALL_NOTES,
+    examples: ['tokenrig iam enroll-token --user bob --serial GAKT12345678 --device serial:/dev/pts/7 --endpoint-url http://127.0.0.1:8135 --state ./iam'],
+    exits: TOKEN_CALL_EXITS,
+    run: (args, io) => tokenCodesCall('EnableMFADevice', args, io),
+  },
+  'resync-token': {
+    summary: 'read two consecutive codes from a drifted token and call ResyncMFADevice',
+    flags: TOKEN_CALL_FLAGS,
+    notes: TOKEN_CALL_NOTES,
+    examples: ['tokenrig iam resync-token --user bob --serial GAKT12345678 --device serial:/dev/pts/7 --endpoint-url http://127.0.0.1:8135 --state ./iam'],
+    exits: TOKEN_CALL_EXITS,
+    run: (args, io) => tokenCodesCall('ResyncMFADevice', args, io),
+  },
+  'import-seeds': {
+    summary: "add hardware tokens from seed files to an endpoint's state (running or not)",
+    args: 'FILE...',
+    positionals: { min: 1, max: 1000 },
+    flags: { ...STATE_FLAG, state: { type: 'string', value: 'DIR', help: "the endpoint's state directory (as given to iam serve --state); required" } },
+    secrets: SEED_FILE_SECRETS,
+    notes: ['Tokens must be TOTP with 6 digits, as IAM takes them; a serial already known with the same seed is\nskipped, with another seed refused.'],
+    examples: ['tokenrig iam import-seeds --state ./iam more-tokens.csv'],
+    exits: {
+      BAD_INPUT: ['{file}'],
+      NOT_FOUND: ['--state', '{tmp}/iam-import', '{tmp}/missing.csv'],
+      BAD_FILE: ['--state', '{tmp}/iam-import', '{file}'],
+      REJECTED: ['--state', '{tmp}/iam-import', '{pskc-pw}', '--password', 'wrong'],
+    },
+    run: importSeeds,
+  },
+};
