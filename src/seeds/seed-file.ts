@@ -8,10 +8,10 @@
  * await writeSeedFile('tokens.csv', seeds, 'csv-entra');
  * ```
  */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { ErrorCode, TokenrigError, badFile, badInput } from '../errors.js';
+import { writeFileAtomic } from '../files/atomic-file.js';
 import { base32Encode, parseBase32Secret } from '../otp/index.js';
 import { formatEntraCsv, formatPrivacyIdeaCsv, parseEntraCsv, parsePrivacyIdeaCsv } from './csv.js';
 import { type PskcKeys, type PskcWriteOptions, formatPskc, parsePskc } from './pskc.js';
@@ -134,23 +134,8 @@ export async function formatSeedFile(seeds: readonly TokenSeed[], format: SeedFo
   }
 }
 
-/** Write `data` to `path` atomically with mode 0600: temp file, fsync, rename. */
-export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  let handle;
-  try {
-    handle = await open(tmp, 'wx', 0o600);
-    await handle.writeFile(data);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await rename(tmp, path);
-  } catch (e) {
-    await handle?.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    throw new TokenrigError(ErrorCode.BAD_FILE, `${path}: cannot write it (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
-  }
-}
+/** Write `data` to `path` atomically with mode 0600 (see src/files/atomic-file.ts). */
+export { writeFileAtomic };
 
 /** Format and write atomically with mode 0600. */
 export async function writeSeedFile(path: string, seeds: readonly TokenSeed[], format: SeedFormat, options: PskcWriteOptions = {}): Promise<void> {
