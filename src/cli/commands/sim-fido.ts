@@ -80,6 +80,8 @@ export async function startFidoSimulator(options: FidoSimulatorOptions): Promise
   try {
     authenticator = await FidoAuthenticator.create(env, options.profile);
   } catch (e) {
+    // A damaged state file already says which file, and how to recover.
+    if (e instanceof TokenrigError) throw e;
     throw new TokenrigError(ErrorCode.BAD_FILE, `state in ${options.stateDir ?? 'memory'} is unreadable: ${(e as Error).message}`, { cause: e });
   }
   authenticator.onEvent = options.onEvent;
