@@ -182,11 +182,11 @@ async function openEndpoints(
   const result: Endpoints = { close: async () => void (await Promise.all(closers.map((c) => c()))) };
   try {
     if (o.wantPty) {
-      const pty = await PtyEndpoint.open(new OtpSerialInterface(token), o.link === undefined ? {} : { link: o.link });
+      const pty = await PtyEndpoint.open(new OtpSerialInterface(token), { log: env.log, ...(o.link === undefined ? {} : { link: o.link }) });
       closers.push(() => pty.close());
       result.serial = pty.path;
     } else if (o.tcpPort !== undefined) {
-      const tcp = await TcpSerialEndpoint.listen(new OtpSerialInterface(token), { port: o.tcpPort });
+      const tcp = await TcpSerialEndpoint.listen(new OtpSerialInterface(token), { port: o.tcpPort, log: env.log });
       closers.push(() => tcp.close());
       result.serial = `tcp:127.0.0.1:${tcp.port}`;
     }
