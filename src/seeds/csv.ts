@@ -93,7 +93,11 @@ export function parseEntraCsv(text: string): TokenSeed[] {
     if (get('upn') !== '') seed.account = get('upn');
     if (get('manufacturer') !== '') seed.manufacturer = get('manufacturer');
     if (get('model') !== '') seed.model = get('model');
-    seeds.push(seed);
+    try {
+      seeds.push(checkTokenSeed(seed));
+    } catch (e) {
+      throw badFile(`csv line ${l.no}: the time interval: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
   if (seeds.length === 0) throw badFile('csv: the file has a header but no tokens');
   return seeds;

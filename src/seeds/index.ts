@@ -6,7 +6,7 @@ export { type SeedProfile, type TokenSeed, BUILTIN_SEED_PROFILES, builtinSeedPro
 export { type PskcKeys, type PskcWriteOptions, PSKC_NS, formatPskc, parsePskc } from './pskc.js';
 export { ENTRA_COLUMNS, formatEntraCsv, formatPrivacyIdeaCsv, parseEntraCsv, parsePrivacyIdeaCsv } from './csv.js';
 export { formatUriList, parseUriList, seedFromUri, seedToUri } from './uri.js';
-export { decodeQrPng, renderQrPng, renderQrTerminal } from './qr.js';
+export { MAX_QR_PIXELS, checkQrPngHeader, decodeQrPng, renderQrPng, renderQrTerminal } from './qr.js';
 export {
   type SeedFormat,
   SEED_FORMATS,
