@@ -103,7 +103,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 async function code(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommandArgs(argv, { ...PARAMS, counter: { type: 'string' } });
   if (flag(args, 'help')) return printLine(io, USAGE), 0;
-  await seedOptionsAsUri(args);
+  await seedOptionsAsUri(args, io);
   const p = otpParameters(args);
   const counterText = stringOpt(args, 'counter');
   if (counterText !== undefined) {
@@ -164,7 +164,7 @@ async function verify(argv: string[], io: CliIo): Promise<number> {
   if (flag(args, 'help')) return printLine(io, USAGE), 0;
   const codes = args.positionals;
   if (codes.length < 1 || codes.length > 2) throw badInput('give one code, or two consecutive codes');
-  await seedOptionsAsUri(args);
+  await seedOptionsAsUri(args, io);
   const p = otpParameters(args);
   if (p.type !== 'totp') throw badInput('otp verify checks TOTP codes; this URI is hotp');
   for (const c of codes) if (!new RegExp(`^\\d{${p.digits}}$`).test(c)) throw badInput(`the code ${JSON.stringify(c)} is not ${p.digits} digits`);

@@ -26,6 +26,7 @@ import {
   writeFileAtomic,
 } from '../../seeds/index.js';
 import { type OptionSpec, type ParsedArgs, choiceOpt, flag, intOpt, parseCommandArgs, requireOpt, stringOpt } from '../args.js';
+import { withImportProgress } from '../progress.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
 
 const OUT_FORMATS = [...SEED_FORMATS, 'qr-terminal'] as const;
@@ -203,7 +204,7 @@ async function importSeeds(argv: string[], io: CliIo): Promise<number> {
   if (flag(args, 'help')) return printLine(io, USAGE), 0;
   if (args.positionals.length !== 1) throw badInput('usage: tokenrig seed import FILE [--password P | --key HEX] [--reveal] [--json]');
   const file = args.positionals[0]!;
-  const { format, seeds } = await readSeedFile(file, keyOptions(args));
+  const { format, seeds } = await withImportProgress(io, file, (onProgress) => readSeedFile(file, keyOptions(args), { onProgress }));
   const reveal = flag(args, 'reveal');
   const tokens = describeAll(seeds, reveal);
   if (flag(args, 'json')) {

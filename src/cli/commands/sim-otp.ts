@@ -83,7 +83,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (profileFile !== undefined && stringOpt(args, 'profile') !== undefined) throw badInput('give --profile or --profile-file, not both');
   const profile = profileFile === undefined ? deviceProfile(stringOpt(args, 'profile') ?? 'aws-totp') : loadProfileFile(profileFile);
   const secretText = stringOpt(args, 'secret');
-  const fromFile = await seedFromOptions(args);
+  const fromFile = await seedFromOptions(args, io);
   if (fromFile !== undefined && secretText !== undefined) throw badInput('give --secret or --seed-file, not both');
   const secret = fromFile?.secret ?? (secretText === undefined ? undefined : parseBase32Secret(secretText));
   const serialPort = stringOpt(args, 'serial-port');
