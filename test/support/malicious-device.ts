@@ -109,7 +109,8 @@ export class MaliciousHidTransport implements HidTransport {
       }
       case 'other-channel': {
         const r = report.slice();
-        r[rng.int(4)] ^= 1 + rng.int(255);
+        const at = rng.int(4);
+        r[at] = r[at]! ^ (1 + rng.int(255));
         return push(r);
       }
       case 'bad-seq': {
@@ -136,7 +137,7 @@ export class MaliciousHidTransport implements HidTransport {
       case 'flip': {
         const r = report.slice();
         const at = 5 + rng.int(59);
-        r[at] ^= 1 << rng.int(8);
+        r[at] = r[at]! ^ (1 << rng.int(8));
         return push(r);
       }
       case 'wrong-command': {
