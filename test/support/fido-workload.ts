@@ -31,16 +31,18 @@ export interface WorkloadTally {
   wrong: number;
   /** Calls that failed with a typed error (CHANNEL_BUSY after every retry, a timeout). */
   failed: number;
-  /** What went wrong, first few. */
+  /** The first few wrong answers. */
   notes: string[];
+  /** The first few failed calls. */
+  failures: string[];
 }
 
 export function newTally(): WorkloadTally {
-  return { ok: 0, wrong: 0, failed: 0, notes: [] };
+  return { ok: 0, wrong: 0, failed: 0, notes: [], failures: [] };
 }
 
-function note(t: WorkloadTally, text: string): void {
-  if (t.notes.length < 10) t.notes.push(text);
+function note(list: string[], text: string): void {
+  if (list.length < 10) list.push(text);
 }
 
 /** The attested credential in makeCredential's authData (WebAuthn §6.5.1). */
@@ -69,32 +71,38 @@ export async function runHostWorkload(ctap2: Ctap2, host: string, rounds: number
         const problem = checkMade(made.authData, made.attStmt, rpId, clientDataHash);
         if (problem !== undefined) {
           tally.wrong++;
-          note(tally, `${host} round ${r} makeCredential: ${problem}`);
+          note(tally.notes, `${host} round ${r} makeCredential: ${problem}`);
           continue;
         }
         const { id, key } = attestedCredential(made.authData);
         held.push({ rpId, id, key, counter: counterOf(made.authData) });
       } else {
-        const cred = held[r % held.length]!;
-        const got = await ctap2.getAssertion({ rpId: cred.rpId, clientDataHash, allowList: [{ type: 'public-key', id: cred.id }] });
-        const problem = checkAssertion(got, cred, clientDataHash);
+        const problem = await assertHeld(ctap2, held[r % held.length]!, clientDataHash);
         if (problem !== undefined) {
           tally.wrong++;
-          note(tally, `${host} round ${r} getAssertion: ${problem}`);
+          note(tally.notes, `${host} round ${r} getAssertion: ${problem}`);
           continue;
         }
-        cred.counter = counterOf(got.authData);
       }
       tally.ok++;
     } catch (e) {
       if (!(e instanceof TokenrigError)) throw e;
-      // A CTAP error that says the request was not this host's (e.g. NO_CREDENTIALS for a
-      // credential it holds) is a wrong answer too; anything else is a failed call.
       tally.failed++;
-      note(tally, `${host} round ${r} ${make ? 'makeCredential' : 'getAssertion'}: ${e.code} ${e.message}`);
+      note(tally.failures, `${host} round ${r} ${make ? 'makeCredential' : 'getAssertion'}: ${e.code} ${e.message}`);
     }
   }
   return held;
+}
+
+/**
+ * One verified assertion of a credential held: undefined when the answer is right (and the
+ * credential's counter moves on), else what is wrong with it. Typed errors are thrown.
+ */
+export async function assertHeld(ctap2: Ctap2, cred: HeldCredential, clientDataHash: Uint8Array = sha256(randomBytes(16))): Promise<string | undefined> {
+  const got = await ctap2.getAssertion({ rpId: cred.rpId, clientDataHash, allowList: [{ type: 'public-key', id: cred.id }] });
+  const problem = checkAssertion(got, cred, clientDataHash);
+  if (problem === undefined) cred.counter = counterOf(got.authData);
+  return problem;
 }
 
 function counterOf(authData: Uint8Array): number {
