@@ -242,18 +242,20 @@ export class CtapHidDevice {
         });
       }
       await sleep(backoff);
-      await this.#drain();
+      await this.#drain(now() + backoff);
       backoff = Math.min(backoff * 2, 1000);
     }
   }
 
   /**
-   * Drop reports already waiting. A device that answers each packet of a refused message
-   * (older firmware did) sends several CHANNEL_BUSY answers to one request; taken one by one,
-   * they answered later retries, and the retries' own answers then answered later requests.
+   * Drop reports already waiting, until none is or `until` (a device shared with busy hosts
+   * never falls silent: every host sees every report). A device that answers each packet of
+   * a refused message (older firmware did) sends several CHANNEL_BUSY answers to one request;
+   * taken one by one, they answered later retries, and the retries' own answers then answered
+   * later requests.
    */
-  async #drain(): Promise<void> {
-    for (;;) {
+  async #drain(until: number): Promise<void> {
+    while (this.#options.now() < until) {
       try {
         await this.transport.read(0);
       } catch (e) {

@@ -30,11 +30,14 @@ async function simulatedKey(seed: string): Promise<FidoAuthenticator> {
 /**
  * One device, `hosts` transports, and every input report fanned out to every host: what a
  * real key (or one attached over USB/IP) does when several processes have its hidraw open.
+ * Each host receives a report as an I/O event of its own (setImmediate), as a process reading
+ * hidraw does: delivered as microtasks, a few busy hosts could keep every other host's timers
+ * (its CHANNEL_BUSY backoff) from ever firing.
  */
 export function fanOut(device: { attach(send: (r: Uint8Array) => void): void; receive(r: Uint8Array): void }, hosts: number): MemoryHidTransport[] {
   const sinks: ((r: Uint8Array) => void)[] = [];
   device.attach((r) => {
-    for (const sink of sinks) sink(r);
+    for (const sink of sinks) setImmediate(() => sink(r));
   });
   return Array.from({ length: hosts }, (_, i) =>
     MemoryHidTransport.connect({ attach: (sink) => void sinks.push(sink), receive: (r) => device.receive(r) }, `memory:host${i}`),
