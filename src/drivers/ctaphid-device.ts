@@ -30,9 +30,13 @@ export interface CtapHidDeviceOptions {
   randomBytes?: (n: number) => Uint8Array;
   /** Overall time a call may take, including waiting for a touch; default 35 000 ms. */
   timeoutMs?: number;
-  /** How often a CHANNEL_BUSY answer is retried; default 10. */
+  /**
+   * How often a CHANNEL_BUSY answer is retried at most; default: as often as the call's
+   * timeout allows. A host that gave up after a few doubling waits lost the device for good
+   * to hosts that ask again the moment their answer arrives.
+   */
   busyRetries?: number;
-  /** First backoff after CHANNEL_BUSY, doubled each time up to 1 s; default 20 ms. */
+  /** First backoff after CHANNEL_BUSY, doubled each time up to MAX_BUSY_BACKOFF_MS, each wait jittered by ±50%; default 20 ms. */
   busyBackoffMs?: number;
   /** Waits `ms`; injectable so tests never sleep. */
   sleep?: (ms: number) => Promise<void>;
@@ -61,6 +65,12 @@ export interface CtapHidDeviceInfo {
   msg: boolean;
 }
 
+/**
+ * The longest wait between CHANNEL_BUSY retries. Short enough that a host waiting for a key
+ * other hosts keep busy still finds it idle now and then (a request takes milliseconds).
+ */
+export const MAX_BUSY_BACKOFF_MS = 200;
+
 const defaultRandom = (n: number): Uint8Array => globalThis.crypto.getRandomValues(new Uint8Array(n));
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -83,7 +93,7 @@ export class CtapHidDevice {
     this.#options = {
       randomBytes: options.randomBytes ?? defaultRandom,
       timeoutMs: options.timeoutMs ?? 35_000,
-      busyRetries: options.busyRetries ?? 10,
+      busyRetries: options.busyRetries ?? Number.POSITIVE_INFINITY,
       busyBackoffMs: options.busyBackoffMs ?? 20,
       sleep: options.sleep ?? defaultSleep,
       now: options.now ?? Date.now,
@@ -119,8 +129,9 @@ export class CtapHidDevice {
   /**
    * Send one message and return the reply's data. Throws TokenrigError DEVICE (wireCode =
    * CTAPHID error code) on CTAPHID_ERROR, TIMEOUT when nothing useful arrives in time.
-   * A device busy with another host's transaction is asked again with a doubling backoff,
-   * `busyRetries` times at most; a channel the device forgot (INVALID_CHANNEL: evicted, or
+   * A device busy with another host's transaction is asked again with a doubling, jittered
+   * backoff (up to MAX_BUSY_BACKOFF_MS) until the call's timeout, when it gives up with
+   * ERR_CHANNEL_BUSY; a channel the device forgot (INVALID_CHANNEL: evicted, or
    * the device restarted) is allocated anew and the request sent once more.
    */
   call(cmd: number, data: Uint8Array = new Uint8Array(0), options: CallOptions = {}): Promise<Uint8Array> {
@@ -241,9 +252,11 @@ export class CtapHidDevice {
           wireCode: code,
         });
       }
-      await sleep(backoff);
-      await this.#drain(now() + backoff);
-      backoff = Math.min(backoff * 2, 1000);
+      // Jittered (0.5–1.5 ×): hosts that wait in step keep meeting the same busy moments.
+      const wait = Math.max(1, Math.round(backoff * (0.5 + this.#options.randomBytes(1)[0]! / 256)));
+      await sleep(wait);
+      await this.#drain(now() + wait);
+      backoff = Math.min(backoff * 2, MAX_BUSY_BACKOFF_MS);
     }
   }
 

@@ -67,12 +67,13 @@ describe('CtapHidDevice', () => {
     expect(seen).toEqual([1, 2]);
   });
 
-  it('retries CHANNEL_BUSY with doubling backoff, then succeeds', async () => {
+  it('retries CHANNEL_BUSY with doubling, jittered backoff, then succeeds', async () => {
     sleeps.length = 0;
     const t = new ScriptedTransport(handshake((req, n) => (n < 4 ? [{ cid: CID, cmd: CTAPHID.ERROR, data: [CTAPHID_ERR.ERR_CHANNEL_BUSY] }] : [{ cid: CID, cmd: req.cmd, data: req.data }])));
     const d = await CtapHidDevice.open(t, opts);
     expect(await d.ping(Uint8Array.of(1))).toEqual(Uint8Array.of(1));
-    expect(sleeps).toEqual([20, 40]);
+    // 20 and 40 ms, jittered by the injected random byte (1 of 256): × (0.5 + 1/256).
+    expect(sleeps).toEqual([10, 20]);
     expect(t.requests.length).toBe(4);
   });
 

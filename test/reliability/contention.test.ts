@@ -17,7 +17,7 @@ describe('hosts sharing one key get their own answers, and only those', () => {
       it(`${transport.name}: ${hosts} hosts × ${ROUNDS} calls, zero wrong`, async () => {
         const key = await transport.connect(hosts);
         try {
-          const devices = await Promise.all(key.transports.map((t) => CtapHidDevice.open(t, { timeoutMs: 10_000 })));
+          const devices = await Promise.all(key.transports.map((t) => CtapHidDevice.open(t, { timeoutMs: 30_000 })));
           expect(new Set(devices.map((d) => d.info.cid)).size).toBe(hosts);
           const tally = newTally();
           await Promise.all(devices.map((d, i) => runHostWorkload(new Ctap2(d), `host${i}`, ROUNDS, tally)));

@@ -5,7 +5,7 @@
  * USB/IP) is one more entry here.
  */
 import { UdpEndpoint } from '../../firmware-sim/endpoints/udp-endpoint.js';
-import { createTestEnvironment } from '../../firmware-sim/env/index.js';
+import { type UserPresence, createTestEnvironment } from '../../firmware-sim/env/index.js';
 import { FidoAuthenticator } from '../../firmware-sim/fido/index.js';
 import type { HidTransport } from '../../src/transports/hid-transport.js';
 import { MemoryHidTransport } from '../../src/transports/memory-hid-transport.js';
@@ -22,8 +22,16 @@ export interface ContentionTransport {
   connect(hosts: number): Promise<SharedKey>;
 }
 
+/**
+ * A touch that is not instantaneous, as a finger's is not: every request then spans I/O events,
+ * as on a real key, so answers of pending requests meet other hosts' traffic.
+ */
+const quickTouch: UserPresence = {
+  waitForTouch: (request) => new Promise((resolve) => setImmediate(() => resolve(request.signal?.aborted !== true))),
+};
+
 async function simulatedKey(seed: string): Promise<FidoAuthenticator> {
-  const { env } = createTestEnvironment({ startMs: Date.UTC(2026, 0, 1), seed });
+  const { env } = createTestEnvironment({ startMs: Date.UTC(2026, 0, 1), seed, presence: quickTouch });
   return FidoAuthenticator.create(env);
 }
 
