@@ -110,6 +110,7 @@ export class CtapHidDevice {
     try {
       await device.init();
     } catch (e) {
+      // Nothing answered (or not as a CTAPHID device): the transport is not left open.
       await transport.close().catch(() => {});
       throw e;
     }

@@ -7,12 +7,13 @@
  *
  * @example
  * ```ts
- * await writeFileAtomic('svc.json', new TextEncoder().encode('{}\n'));
+ * await writeFileAtomic('seed.txt', new TextEncoder().encode('JBSWY3DPEHPK3PXP\n')); // mode 0600
+ * await writeFileAtomic('batch.pskc', data, { overwrite: false }); // never replaces a file
  * ```
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { link, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ErrorCode, TokenrigError } from '../errors.js';
 
@@ -23,21 +24,35 @@ function isTemporaryOf(name: string, target: string): boolean {
   return name.startsWith(`.${target}.`) && name.endsWith('.tmp') && /^[0-9a-f]{12}$/.test(name.slice(target.length + 2, -4));
 }
 
-/** Write `data` to `path` atomically, with `mode` (default 0600). BAD_FILE when it cannot. */
-export async function writeFileAtomic(path: string, data: Uint8Array, mode = 0o600): Promise<void> {
+export interface AtomicWriteOptions {
+  /** File mode; default 0600. */
+  mode?: number;
+  /**
+   * false: keep an existing file and refuse the write (BAD_INPUT), decided atomically (the
+   * temporary is hard-linked into place, which fails if the name exists). Default true.
+   */
+  overwrite?: boolean;
+}
+
+/** Write `data` to `path` atomically. BAD_FILE when it cannot. */
+export async function writeFileAtomic(path: string, data: Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   let handle;
   try {
-    handle = await open(tmp, NEW_FILE, mode);
+    handle = await open(tmp, NEW_FILE, options.mode ?? 0o600);
     await handle.writeFile(data);
     await handle.sync();
     await handle.close();
     handle = undefined;
-    await rename(tmp, path);
+    if (options.overwrite === false) {
+      await link(tmp, path);
+      await unlink(tmp);
+    } else await rename(tmp, path);
   } catch (e) {
     await handle?.close().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST' && options.overwrite === false) throw new TokenrigError(ErrorCode.BAD_INPUT, `${path} exists: not replaced`, { cause: e });
     throw new TokenrigError(ErrorCode.BAD_FILE, `${path}: cannot write it (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
   }
   await syncDirectory(dir);

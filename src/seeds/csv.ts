@@ -60,7 +60,14 @@ function csvField(v: string): string {
   return /[",\n\r]/.test(v) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-/** Microsoft Entra layout. Columns are found by header name (any order, any case). */
+/**
+ * Microsoft Entra layout. Columns are found by header name (any order, any case).
+ *
+ * @example
+ * ```ts
+ * const seeds = parseEntraCsv(readFileSync('entra.csv', 'utf8')); // TokenSeed[], one per row
+ * ```
+ */
 export function parseEntraCsv(text: string): TokenSeed[] {
   return readLines(text, new EntraCsvReader());
 }
@@ -123,7 +130,14 @@ function lineBase32(v: string, lineNo: number): Uint8Array {
   }
 }
 
-/** Write the Entra layout. Entra takes TOTP, SHA-1, 6 digits only: anything else is refused. */
+/**
+ * Write the Entra layout. Entra takes TOTP, SHA-1, 6 digits only: anything else is refused.
+ *
+ * @example
+ * ```ts
+ * writeFileSync('entra.csv', formatEntraCsv(seeds)); // upn,serial number,secret key,time interval,manufacturer,model
+ * ```
+ */
 export function formatEntraCsv(seeds: readonly TokenSeed[]): string {
   const out = [ENTRA_COLUMNS.join(',')];
   for (const s of seeds) {
@@ -134,7 +148,14 @@ export function formatEntraCsv(seeds: readonly TokenSeed[]): string {
   return `${out.join('\n')}\n`;
 }
 
-/** privacyIDEA OATH CSV: `serial, hexkey, hotp|totp, digits, counter|step[, sha1|sha256|sha512]`. */
+/**
+ * privacyIDEA OATH CSV: `serial, hexkey, hotp|totp, digits, counter|step[, sha1|sha256|sha512]`.
+ *
+ * @example
+ * ```ts
+ * parsePrivacyIdeaCsv('GAKT00000001, 3132333435363738393031323334353637383930, totp, 6, 30\n')[0].period; // 30
+ * ```
+ */
 export function parsePrivacyIdeaCsv(text: string): TokenSeed[] {
   return readLines(text, new PrivacyIdeaCsvReader());
 }
@@ -192,6 +213,14 @@ export class PrivacyIdeaCsvReader implements SeedLineReader {
   }
 }
 
+/**
+ * Write the privacyIDEA OATH CSV layout (hex keys; the algorithm column when not SHA-1).
+ *
+ * @example
+ * ```ts
+ * writeFileSync('tokens.csv', formatPrivacyIdeaCsv(seeds)); // 'GAKT00000001,3132…,totp,6,30'
+ * ```
+ */
 export function formatPrivacyIdeaCsv(seeds: readonly TokenSeed[]): string {
   return seeds
     .map((s) => {

@@ -64,6 +64,11 @@ export interface PskcLimits {
  * Read every key of a PSKC document. Malformed or truncated XML and unsupported content are
  * `BAD_FILE`; a missing password/key is `BAD_INPUT`; a wrong one or a bad MAC is `REJECTED`.
  * For a file, `readSeedFile` streams it through a `PskcReader` instead of reading it whole.
+ *
+ * @example
+ * ```ts
+ * const seeds = parsePskc(readFileSync('batch.pskc', 'utf8'), { password: 'long pass' });
+ * ```
  */
 export function parsePskc(xml: string, keys: PskcKeys = {}, limits: PskcLimits = {}): TokenSeed[] {
   const reader = new PskcReader(keys, limits);
@@ -341,6 +346,11 @@ function readSecret(secretEl: XmlElement | undefined, label: string, encKey: Uin
 /**
  * Write a PSKC document with one KeyPackage per seed. With `key` or `password` the secrets are
  * encrypted (AES-128-CBC) and MACed (HMAC-SHA1, random MAC key encrypted under the same key).
+ *
+ * @example
+ * ```ts
+ * writeFileSync('batch.pskc', formatPskc(generateSeeds(10, builtinSeedProfile('aws-hardware')), { password: 'long pass' }));
+ * ```
  */
 export function formatPskc(seeds: readonly TokenSeed[], options: PskcWriteOptions = {}): string {
   const random = options.random ?? cryptoRandomBytes;

@@ -34,7 +34,14 @@ const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** The PNG magic in base64. */
 const PNG_BASE64 = 'iVBORw0KGgo';
 
-/** The format of a seed file, from its first bytes (never from its name). */
+/**
+ * The format of a seed file, from its first bytes (never from its name).
+ *
+ * @example
+ * ```ts
+ * sniffSeedFormat(readFileSync('batch.pskc')); // 'pskc'
+ * ```
+ */
 export function sniffSeedFormat(data: Uint8Array): SeedFormat {
   if (PNG_MAGIC.every((b, i) => data[i] === b)) return 'qr';
   const head = new TextDecoder().decode(data.subarray(0, SNIFF_BYTES)).replace(/^\uFEFF/, '').trimStart();
@@ -50,7 +57,14 @@ export function sniffSeedFormat(data: Uint8Array): SeedFormat {
   throw badFile('seed file: unknown format (expected PSKC XML, Entra or privacyIDEA CSV, otpauth:// URIs or a QR PNG)');
 }
 
-/** Parse seed file content; the format is sniffed unless given. */
+/**
+ * Parse seed file content; the format is sniffed unless given.
+ *
+ * @example
+ * ```ts
+ * const seeds = parseSeedFile(new TextEncoder().encode('otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP\n'));
+ * ```
+ */
 export function parseSeedFile(data: Uint8Array, keys: PskcKeys = {}, format: SeedFormat = sniffSeedFormat(data), name = 'token'): TokenSeed[] {
   if (format === 'qr') {
     const isPng = PNG_MAGIC.every((b, i) => data[i] === b);
@@ -104,6 +118,11 @@ const CHUNK_BYTES = 64 * 1024;
  * Like `loadSeedFile`, and says which format the file was. Within SEED_LIMITS (docs/limits.md):
  * the file's size is checked before it is read, and PSKC, CSV and URI files are streamed, one
  * key at a time, so memory holds the keys and not the text.
+ *
+ * @example
+ * ```ts
+ * const { format, seeds } = await readSeedFile('batch.pskc', { key: hexDecode('12345678901234567890123456789012') });
+ * ```
  */
 export async function readSeedFile(path: string, keys: PskcKeys = {}, options: SeedReadOptions = {}): Promise<{ format: SeedFormat; seeds: TokenSeed[] }> {
   let size: number;
@@ -201,7 +220,14 @@ async function streamLines(path: string, reader: SeedLineReader, onBytes: (bytes
   if (carry !== '') reader.line(carry, ++no);
 }
 
-/** One seed of a file: the only one, or the one with `serial`. */
+/**
+ * One seed of a file: the only one, or the one with `serial`.
+ *
+ * @example
+ * ```ts
+ * const seed = pickSeed(await loadSeedFile('batch.pskc', { password: 'long pass' }), 'GAKT12345678');
+ * ```
+ */
 export function pickSeed(seeds: readonly TokenSeed[], serial?: string): TokenSeed {
   if (serial !== undefined) {
     const s = seeds.find((x) => x.serial === serial);
@@ -212,7 +238,14 @@ export function pickSeed(seeds: readonly TokenSeed[], serial?: string): TokenSee
   return seeds[0]!;
 }
 
-/** The bytes of `seeds` in `format`. QR holds exactly one token; only PSKC can be encrypted. */
+/**
+ * The bytes of `seeds` in `format`. QR holds exactly one token; only PSKC can be encrypted.
+ *
+ * @example
+ * ```ts
+ * const png = await formatSeedFile([seed], 'qr'); // a PNG of the otpauth:// URI
+ * ```
+ */
 export async function formatSeedFile(seeds: readonly TokenSeed[], format: SeedFormat, options: PskcWriteOptions = {}): Promise<Uint8Array> {
   if (seeds.length === 0) throw badInput('no tokens to write');
   if (format !== 'pskc' && (options.key !== undefined || options.password !== undefined)) throw badInput(`only PSKC files can be encrypted; ${format} would hold the secrets in the clear`);
@@ -240,7 +273,14 @@ export async function formatSeedFile(seeds: readonly TokenSeed[], format: SeedFo
 /** Write `data` to `path` atomically with mode 0600 (see src/files/atomic-file.ts). */
 export { writeFileAtomic };
 
-/** Format and write atomically with mode 0600. */
+/**
+ * Format and write atomically with mode 0600.
+ *
+ * @example
+ * ```ts
+ * await writeSeedFile('entra.csv', seeds, 'csv-entra');
+ * ```
+ */
 export async function writeSeedFile(path: string, seeds: readonly TokenSeed[], format: SeedFormat, options: PskcWriteOptions = {}): Promise<void> {
   await writeFileAtomic(path, await formatSeedFile(seeds, format, options));
 }

@@ -14,6 +14,14 @@ import { type OtpAuthUri, formatOtpAuthUri, parseOtpAuthUri } from '../otp/index
 import { type SeedLineReader, checkKeyCount, readLines } from './line-reader.js';
 import type { TokenSeed } from './token-seed.js';
 
+/**
+ * The otpauth:// URI of a seed (its account, or else its serial, as the label).
+ *
+ * @example
+ * ```ts
+ * seedToUri(seed); // 'otpauth://totp/GAKT12345678?secret=…&algorithm=SHA1&digits=6&period=30'
+ * ```
+ */
 export function seedToUri(seed: TokenSeed): string {
   const uri: OtpAuthUri = { type: seed.type, secret: seed.secret, account: seed.account ?? seed.serial, algorithm: seed.algorithm, digits: seed.digits, period: seed.period ?? 30 };
   if (seed.issuer !== undefined) uri.issuer = seed.issuer;
@@ -21,6 +29,14 @@ export function seedToUri(seed: TokenSeed): string {
   return formatOtpAuthUri(uri);
 }
 
+/**
+ * The seed of one otpauth:// URI; `serial` names it (default: the account, or the issuer).
+ *
+ * @example
+ * ```ts
+ * seedFromUri('otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP&issuer=ACME').account; // 'alice'
+ * ```
+ */
 export function seedFromUri(text: string, serial?: string): TokenSeed {
   const u = parseOtpAuthUri(text);
   const seed: TokenSeed = { serial: serial ?? (u.account === '' ? (u.issuer ?? 'otpauth') : u.account), secret: u.secret, type: u.type, algorithm: u.algorithm, digits: u.digits };
@@ -31,7 +47,14 @@ export function seedFromUri(text: string, serial?: string): TokenSeed {
   return seed;
 }
 
-/** A text file of otpauth:// URIs, one a line (`#` comments and blank lines skipped). */
+/**
+ * A text file of otpauth:// URIs, one a line (`#` comments and blank lines skipped).
+ *
+ * @example
+ * ```ts
+ * parseUriList('# tokens\notpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP\n').length; // 1
+ * ```
+ */
 export function parseUriList(text: string): TokenSeed[] {
   return readLines(text, new UriListReader());
 }
@@ -61,6 +84,14 @@ export class UriListReader implements SeedLineReader {
   }
 }
 
+/**
+ * A text file of otpauth:// URIs, one a line.
+ *
+ * @example
+ * ```ts
+ * writeFileSync('tokens.txt', formatUriList(seeds)); // one otpauth:// URI a line
+ * ```
+ */
 export function formatUriList(seeds: readonly TokenSeed[]): string {
   return seeds.map((s) => `${seedToUri(s)}\n`).join('');
 }

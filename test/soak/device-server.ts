@@ -7,23 +7,18 @@
  * Run: node --import tsx device-server.ts STATE_DIR SEED_FILE PASSWORD UDP_PORT TCP_PORTS(comma-separated, 0 = any)
  */
 import { join } from 'node:path';
-import { AWS_TOTP_PROFILE } from '../../devices/index.js';
-import { TcpSerialEndpoint } from '../../firmware-sim/endpoints/tcp-serial-endpoint.js';
-import { createNodeEnvironment } from '../../firmware-sim/env/index.js';
-import { OtpSerialInterface, OtpTokenFirmware } from '../../firmware-sim/otp/index.js';
-import { startFidoSimulator } from '../../src/cli/commands/sim-fido.js';
 import { readSeedFile } from '../../src/seeds/index.js';
+import { startFidoKey, startOtpToken } from '../../src/sim/index.js';
 
 const [stateDir, seedFile, password, udpText, tcpText] = process.argv.slice(2) as [string, string, string, string, string];
 const tcpPorts = tcpText.split(',').map(Number);
 
-const fido = await startFidoSimulator({ port: Number(udpText), touch: 'auto', stateDir: join(stateDir, 'fido') });
+const port = (spec: string): number => Number(spec.split(':').pop());
+const fido = await startFidoKey({ hid: `udp:${Number(udpText)}`, touch: 'auto', stateDir: join(stateDir, 'fido') });
 const { seeds } = await readSeedFile(seedFile, { password });
 const listening: number[] = [];
 for (const [i, seed] of seeds.entries()) {
-  const env = createNodeEnvironment({ stateDir: join(stateDir, `otp-${i}`) });
-  const token = OtpTokenFirmware.open(env, AWS_TOTP_PROFILE, { secret: seed.secret, serial: seed.serial });
-  const tcp = await TcpSerialEndpoint.listen(new OtpSerialInterface(token), { port: tcpPorts[i] ?? 0 });
-  listening.push(tcp.port);
+  const token = await startOtpToken({ profile: 'aws-totp', secret: seed.secret, serial: seed.serial, stateDir: join(stateDir, `otp-${i}`), serialPort: `tcp:${tcpPorts[i] ?? 0}` });
+  listening.push(port(token.endpoints.serial!));
 }
-process.stdout.write(`${JSON.stringify({ ready: true, udp: fido.endpoint.address.port, tcp: listening })}\n`);
+process.stdout.write(`${JSON.stringify({ ready: true, udp: port(fido.endpoints.hid!), tcp: listening })}\n`);
