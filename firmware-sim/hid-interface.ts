@@ -14,6 +14,8 @@ export type HidPeer = string;
 export interface SimulatedHidInterface {
   /** HID report descriptor bytes (for USB/IP and uhid endpoints). */
   readonly reportDescriptor: Uint8Array;
+  /** Bytes in one output report (host to device); 64 when absent (FIDO and vendor CTAPHID interfaces). */
+  readonly outputReportSize?: number;
   /**
    * Attach the sink that carries input reports to the host. `to` names the host a report is
    * for when the interface knows it (a CTAPHID channel belongs to the host that allocated it).

@@ -6,7 +6,8 @@
  * several hosts share one device and a stray datagram from another socket neither redirects
  * a pending reply nor gets served on someone else's channel. A report the device sends to no
  * one in particular goes to the last host that sent a whole report (a SoloKeys host sends
- * from 7112, so it goes there). Datagrams that are not exactly one 64-byte report are dropped.
+ * from 7112, so it goes there). Datagrams that are not exactly one output report (64 bytes; a
+ * boot keyboard's is one byte of LED states) are dropped.
  * The endpoint only moves bytes; the one thing it interprets is the SoloKeys "magic reboot"
  * report, which power-cycles the device as the Solo simulator does.
  *
@@ -92,9 +93,11 @@ export class UdpEndpoint {
     const endpoint = new UdpEndpoint(socket);
     socket.on('error', () => {});
     device.attach((report, to) => endpoint.#send(report, to));
+    const reportSize = device.outputReportSize ?? 64;
     socket.on('message', (msg, rinfo) => {
-      // Checked before anything else: a datagram that is not one report changes nothing.
-      if (msg.length !== 64) {
+      // Checked before anything else: a datagram that is not one report changes nothing
+      // (the SoloKeys magic reboot is a 64-byte report, and only a FIDO interface has those).
+      if (msg.length !== reportSize && !(msg.length === 64 && isMagicReboot(msg))) {
         endpoint.dropped++;
         options.onDrop?.(msg.length);
         return;
