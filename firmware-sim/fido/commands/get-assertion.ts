@@ -10,7 +10,7 @@ import { GET_ASSERTION as P, GET_ASSERTION_RESPONSE as R, PERMISSION } from '../
 import type { CtapHidContext } from '../../ctaphid/index.js';
 import { FLAG, authenticatorData, concat } from '../authenticator-data.js';
 import { type CborParams, type CredentialDescriptor, type PinUvAuthParams, bytes, descriptors, optional, options, pinUvAuthParams, text } from '../cbor-params.js';
-import { type CredentialRecord, openCredential } from '../credential-id.js';
+import { type CredentialRecord, credentialSecret, openCredential } from '../credential-id.js';
 import { type FidoDevice, volatileSlot } from '../device.js';
 import { S, fail } from '../errors.js';
 import type { ExtensionContext } from '../extensions/index.js';
@@ -84,6 +84,7 @@ function context(a: Pick<Assertions, 'rpId' | 'rpIdHash' | 'clientDataHash' | 'f
     discoverable: cred.resident !== undefined,
     credentialListGiven: a.allowListGiven,
     credentialId: cred.id,
+    credentialSecret: (label) => credentialSecret(cred.record.privateKey, label),
   };
 }
 
