@@ -13,5 +13,5 @@ export const ES512 = ecdsaAlgorithm({
   opensslCurve: 'secp521r1',
   jwkCrv: 'P-521',
   hash: 'sha512',
-  order: hexBytes('01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409'),
+  order: hexBytes('01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409'),
 });
