@@ -107,10 +107,25 @@ export class ClientPin {
     }
   }
 
-  async #agree(): Promise<{ keyAgreement: Map<number, number | Uint8Array>; shared: Uint8Array }> {
+  /**
+   * Key agreement (§6.5.5.4 getKeyAgreement, then encapsulate): the platform key to send and
+   * the shared secret, for the PIN flows here and for hmac-secret's salts. Zero the secret
+   * when done with it.
+   */
+  async keyAgreement(): Promise<{ keyAgreement: Map<number, number | Uint8Array>; sharedSecret: Uint8Array }> {
     const peer = await this.getKeyAgreement();
     const { platformKey, sharedSecret } = this.protocol.encapsulate(peer, this.#random(32));
-    return { keyAgreement: encodeEc2CoseKey(platformKey), shared: sharedSecret };
+    return { keyAgreement: encodeEc2CoseKey(platformKey), sharedSecret };
+  }
+
+  async #agree(): Promise<{ keyAgreement: Map<number, number | Uint8Array>; shared: Uint8Array }> {
+    const { keyAgreement, sharedSecret } = await this.keyAgreement();
+    return { keyAgreement, shared: sharedSecret };
+  }
+
+  /** protocol Two's random IV (protocol One has none), for encrypting under a shared secret. */
+  iv(): Uint8Array | undefined {
+    return this.#iv();
   }
 
   #iv(): Uint8Array | undefined {
