@@ -26,6 +26,7 @@ const USAGE = `usage: tokenrig fido COMMAND [--device SPEC] [--json]
   pin set --pin NEW                             set the first PIN
   pin change --pin OLD --new-pin NEW            change the PIN
   reset --yes                                   erase every credential and the PIN (touch within 10 s of plugging in)
+  blobs get|set ...                             a credential's large blob (tokenrig fido blobs --help)
   wink                                          make the key blink
 options:
   --device SPEC      udp:127.0.0.1:8111, hid:/dev/hidrawN, hid:VID:PID, usb:VID:PID (default: the one FIDO key found)
@@ -34,7 +35,8 @@ options:
   --timeout MS       how long to wait for the key, touches included (default 35000)
   --json             machine-readable output`;
 
-async function pickDevice(spec: string | undefined): Promise<string> {
+/** The device spec to use: the one given, or the one FIDO key discovery finds. */
+export async function pickDevice(spec: string | undefined): Promise<string> {
   if (spec !== undefined) return spec;
   const { discoverDevices } = await import('../../transports/discovery.js');
   const { devices, notes } = await discoverDevices();
@@ -68,6 +70,8 @@ function hex(b: Uint8Array): string {
 }
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
+  // Sub-families with options of their own live in their own modules.
+  if (argv[0] === 'blobs') return (await import('./fido-blobs.js')).run(argv.slice(1), io);
   const args = parseCommandArgs(
     argv,
     {
@@ -87,7 +91,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     printLine(io, USAGE);
     return command === undefined && !flag(args, 'help') ? 2 : 0;
   }
-  const known = ['info', 'register', 'authenticate', 'pin', 'reset', 'wink'];
+  const known = ['info', 'register', 'authenticate', 'pin', 'reset', 'wink', 'blobs'];
   if (!known.includes(command)) throw badInput(`unknown fido command ${JSON.stringify(command)}: use ${known.join(', ')}`);
   if (command === 'pin' && sub !== 'set' && sub !== 'change') throw badInput('use: tokenrig fido pin set|change');
   if ((command === 'pin' ? extra : [sub, ...extra].filter((x) => x !== undefined)).length > 0) throw badInput(`unexpected argument ${JSON.stringify(command === 'pin' ? extra[0] : sub)}`);
