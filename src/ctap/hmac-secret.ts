@@ -48,7 +48,8 @@ export class HmacSecretSalts {
 
   /** Agree a shared secret through `clientPin` and encrypt `salt1` (and `salt2`), 32 bytes each. */
   static async prepare(clientPin: ClientPin, salt1: Uint8Array, salt2?: Uint8Array): Promise<HmacSecretSalts> {
-    const salts = salt2 === undefined ? checkSalt(salt1, 'salt1') : new Uint8Array([...checkSalt(salt1, 'salt1'), ...checkSalt(salt2, 'salt2')]);
+    // A copy: it is zeroed below, the caller's salts are not.
+    const salts = salt2 === undefined ? checkSalt(salt1, 'salt1').slice() : new Uint8Array([...checkSalt(salt1, 'salt1'), ...checkSalt(salt2, 'salt2')]);
     const { keyAgreement, sharedSecret } = await clientPin.keyAgreement();
     const protocol = clientPin.protocol;
     const saltEnc = protocol.encrypt(sharedSecret, salts, clientPin.iv());
