@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningFidoSimulator, startFidoSimulator } from '../../src/cli/commands/sim-fido.js';
+import { type FidoKey, startFidoKey } from '../../src/sim/index.js';
 import { ClientPin } from '../../src/ctap/client-pin.js';
 import { Ctap2 } from '../../src/ctap/ctap2.js';
 import { HmacSecretSalts } from '../../src/ctap/hmac-secret.js';
@@ -41,14 +41,14 @@ function python(port: number, phase: string, args?: unknown): Promise<Record<str
   });
 }
 
-let sim: RunningFidoSimulator | undefined;
+let sim: FidoKey | undefined;
 let port = 0;
 let device: CtapHidDevice | undefined;
 
 beforeAll(async () => {
   if (!peers.pythonFido2.available) return;
-  sim = await startFidoSimulator({ port: 0, touch: 'auto' });
-  port = sim.endpoint.address.port;
+  sim = await startFidoKey({ touch: 'auto', hid: 'udp:0' });
+  port = Number(sim.endpoints.hid!.split(':')[2]);
   device = await CtapHidDevice.open(await UdpHidTransport.open({ port }));
 });
 

@@ -1,42 +1,47 @@
 /**
- * `tokenrig fido blobs`: a credential's large blob on a FIDO key (CTAP 2.1 §6.10), read and
- * written the way a browser's largeBlob extension does it: a getAssertion with the
- * largeBlobKey extension gives the credential's key (a touch; the PIN too when writing to a
- * key that has one), then the encrypted large-blob array is read or rewritten.
+ * `tokenrig fido blobs get|set`: a credential's large blob on a FIDO key (CTAP 2.1 §6.10), read
+ * and written the way a browser's largeBlob extension does it: a getAssertion with the
+ * largeBlobKey extension gives the credential's key (a touch; the PIN too when writing to a key
+ * that has one), then the encrypted large-blob array is read or rewritten.
  *
  *   tokenrig fido blobs get [--rp RPID [--credential ID] | --key HEX] [--out FILE] [--pin PIN] [--device SPEC] [--json]
  *   tokenrig fido blobs set (--rp RPID [--credential ID] | --key HEX) (--in FILE | --text TEXT | --delete) [--pin PIN] [--device SPEC] [--json]
  *
  * Without --rp or --key, `get` describes the array itself (size, entries, whether its check
- * holds) and needs no touch.
+ * holds) and needs no touch. The commands join the `fido` family's table (fido.ts) through
+ * `blobsCommands`, which hands them the family's device flags, PIN input and device picker.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { ClientPin, PERMISSION } from '../../ctap/client-pin.js';
 import { Ctap2, type Ctap2Info } from '../../ctap/ctap2.js';
 import { LargeBlobArray, type LargeBlobWriteAuth } from '../../ctap/large-blob-array.js';
 import { CtapHidDevice } from '../../drivers/ctaphid-device.js';
-import { ErrorCode, TokenrigError, badInput } from '../../errors.js';
+import { ErrorCode, TokenrigError, badFile, badInput } from '../../errors.js';
 import { KEEPALIVE_STATUS } from '../../protocol/ctaphid/index.js';
 import { largeBlobsWriteMessage } from '../../protocol/large-blob-array.js';
 import { openHidTransport } from '../../transports/device-spec.js';
 import { fromBase64Url, toBase64Url } from '../../webauthn/base64url.js';
-import { flag, intOpt, parseCommandArgs, stringOpt } from '../args.js';
+import { type ParsedArgs, flag, intOpt, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
-import { pickDevice } from './fido.js';
+import type { CommandTable, FlagTable } from '../command.js';
+import { explainFidoError } from '../fido-errors.js';
+import type { SecretInput } from '../secret-input.js';
 
-export const BLOBS_USAGE = `usage: tokenrig fido blobs get|set [options]
-  get                                  describe the large-blob array (size, entries, check)
-  get --rp RPID [--credential ID]      print the blob of the RP's credential (raw bytes; --out FILE to save)
-  set --rp RPID [--credential ID] --in FILE | --text TEXT | --delete
-                                       replace (or delete) the credential's blob
-options:
-  --rp RPID          the credential's relying party; the key asks for a touch to hand over its largeBlobKey
-  --credential ID    which credential (base64url), when the RP has several on the key
-  --key HEX          the credential's largeBlobKey (32 bytes), instead of --rp: no touch
-  --pin PIN          the key's PIN (or TOKENRIG_FIDO_PIN); needed to write when the key has one
-  --device SPEC      udp:127.0.0.1:8111, hid:/dev/hidrawN, ... (default: the one FIDO key found)
-  --timeout MS       how long to wait for the key, touches included (default 35000)
-  --json             machine-readable output (the blob as base64url)`;
+/** What the fido family shares with these commands. */
+export interface FidoFamilyParts {
+  /** --device, --protocol, --timeout. */
+  deviceFlags: FlagTable;
+  /** The key's PIN (--pin, --pin-file, TOKENRIG_FIDO_PIN). */
+  pin: SecretInput;
+  /** The device spec: the one given, or the one FIDO key plugged in. */
+  pickDevice(spec: string | undefined): Promise<string>;
+}
+
+const CREDENTIAL_FLAGS: FlagTable = {
+  rp: { type: 'string', value: 'RPID', help: "the credential's relying party ID; the key asks for a touch to hand over the credential's largeBlobKey" },
+  credential: { type: 'string', value: 'ID', help: 'which credential (base64url), when the RP has several on the key (the error lists them)' },
+  key: { type: 'string', value: 'HEX', help: "the credential's largeBlobKey itself (64 hex digits), instead of --rp: no touch" },
+};
 
 /** The largeBlobKey of the credential: given, or handed over by a getAssertion (§12.3). */
 async function largeBlobKey(ctap2: Ctap2, info: Ctap2Info, args: { rpId: string; credential?: Uint8Array; pin?: string; write: boolean }, onKeepalive: (s: number) => void) {
@@ -79,35 +84,28 @@ function hexKey(value: string): Uint8Array {
   return new Uint8Array(Buffer.from(value, 'hex'));
 }
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(
-    argv,
-    {
-      rp: { type: 'string' },
-      credential: { type: 'string' },
-      key: { type: 'string' },
-      in: { type: 'string' },
-      out: { type: 'string' },
-      text: { type: 'string' },
-      delete: { type: 'boolean' },
-      pin: { type: 'string' },
-      device: { type: 'string' },
-      timeout: { type: 'string' },
-    },
-    true,
-  );
-  const [action, ...extra] = args.positionals;
-  if (flag(args, 'help') || action === undefined) {
-    printLine(io, BLOBS_USAGE);
-    return action === undefined && !flag(args, 'help') ? 2 : 0;
+/** The bytes of --in FILE (`-`: stdin): a missing file is NOT_FOUND, an unreadable one BAD_FILE, as every command reads files. */
+async function readBytes(path: string, io: CliIo): Promise<Uint8Array> {
+  if (path === '-') {
+    const chunks: Buffer[] = [];
+    for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    return new Uint8Array(Buffer.concat(chunks));
   }
-  if (action !== 'get' && action !== 'set') throw badInput(`unknown fido blobs command ${JSON.stringify(action)}: use get or set`);
-  if (extra.length > 0) throw badInput(`unexpected argument ${JSON.stringify(extra[0])}`);
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new TokenrigError(ErrorCode.NOT_FOUND, `--in ${path}: no such file`, { cause: e });
+    throw badFile(`--in ${path}: cannot read it (${code ?? (e as Error).message})`, e);
+  }
+}
+
+async function run(action: 'get' | 'set', parts: FidoFamilyParts, args: ParsedArgs, io: CliIo): Promise<number> {
   const json = flag(args, 'json');
   const rpId = stringOpt(args, 'rp');
   const keyHex = stringOpt(args, 'key');
   const credential = stringOpt(args, 'credential');
-  const pin = stringOpt(args, 'pin') ?? io.env.TOKENRIG_FIDO_PIN;
+  const pin = stringOpt(args, 'pin');
   const timeoutMs = intOpt(args, 'timeout', 1, 600_000) ?? 35_000;
 
   // Everything the user typed is checked before the device is touched.
@@ -120,21 +118,18 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (rpId === undefined && givenKey === undefined) throw badInput('set needs --rp RPID (or --key HEX)');
     const sources = ['in', 'text', 'delete'].filter((n) => args.values[n] !== undefined);
     if (sources.length !== 1) throw badInput('set needs exactly one of --in FILE, --text TEXT, --delete');
-    if (stringOpt(args, 'in') !== undefined) {
-      try {
-        data = new Uint8Array(await readFile(stringOpt(args, 'in')!));
-      } catch (e) {
-        throw badInput(`cannot read --in ${stringOpt(args, 'in')}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-      }
-    } else if (stringOpt(args, 'text') !== undefined) {
-      data = new TextEncoder().encode(stringOpt(args, 'text')!);
-    }
-  } else {
-    for (const name of ['in', 'text', 'delete']) if (args.values[name] !== undefined) throw badInput(`--${name} is for set`);
+    if (stringOpt(args, 'in') !== undefined) data = await readBytes(stringOpt(args, 'in')!, io);
+    else if (stringOpt(args, 'text') !== undefined) data = new TextEncoder().encode(stringOpt(args, 'text')!);
   }
 
-  const spec = await pickDevice(stringOpt(args, 'device'));
-  const device = await CtapHidDevice.open(await openHidTransport(spec), { timeoutMs });
+  const spec = await parts.pickDevice(stringOpt(args, 'device'));
+  let device: CtapHidDevice;
+  try {
+    device = await CtapHidDevice.open(await openHidTransport(spec), { timeoutMs });
+  } catch (e) {
+    if (e instanceof TokenrigError && e.code === ErrorCode.TIMEOUT) throw new TokenrigError(ErrorCode.TIMEOUT, `${spec}: no FIDO key answered within ${timeoutMs} ms (is it plugged in, or the simulator running?)`, { cause: e });
+    throw e;
+  }
   let prompted = false;
   const onKeepalive = (status: number): void => {
     if (status === KEEPALIVE_STATUS.UPNEEDED && !prompted) {
@@ -143,47 +138,102 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     }
   };
   try {
-    const ctap2 = new Ctap2(device);
-    const info = await ctap2.getInfo();
-    if (info.options.largeBlobs !== true) throw new TokenrigError(ErrorCode.UNSUPPORTED, `${spec}: the key has no large blobs (getInfo option largeBlobs)`);
-    const blobs = new LargeBlobArray(ctap2, info);
-    if (action === 'get' && rpId === undefined && givenKey === undefined) {
-      const contents = await blobs.read();
-      if (json) printJson(io, { device: spec, size: contents.size, valid: contents.valid, entries: contents.entries.length, maxSerializedLargeBlobArray: info.maxSerializedLargeBlobArray ?? null });
-      else printLine(io, `${spec}: large-blob array of ${contents.size} bytes${info.maxSerializedLargeBlobArray !== undefined ? ` (of ${info.maxSerializedLargeBlobArray})` : ''}, ${contents.entries.length} ${contents.entries.length === 1 ? 'entry' : 'entries'}${contents.valid ? '' : ', check FAILED (read as empty)'}`);
-      return 0;
-    }
-    if (action === 'set' && info.options.clientPin === true && pin === undefined) throw badInput('the key has a PIN: give it (--pin or TOKENRIG_FIDO_PIN) to authorize the write');
-    const found: { key: Uint8Array; credentialId: Uint8Array | undefined; write: LargeBlobWriteAuth | undefined; dispose: () => void } =
-      givenKey !== undefined
-        ? { key: givenKey, credentialId: undefined, write: undefined, dispose: () => {} }
-        : await largeBlobKey(ctap2, info, { rpId: rpId!, ...(credentialId !== undefined ? { credential: credentialId } : {}), ...(pin !== undefined ? { pin } : {}), write: action === 'set' }, onKeepalive);
-    try {
-      const about = { device: spec, ...(rpId !== undefined ? { rpId } : {}), ...(found.credentialId !== undefined ? { credentialId: toBase64Url(found.credentialId) } : {}) };
-      if (action === 'get') {
-        const blob = await blobs.get(found.key);
-        if (blob === undefined) throw new TokenrigError(ErrorCode.NOT_FOUND, `no large blob stored for ${found.credentialId !== undefined ? `credential ${toBase64Url(found.credentialId)}` : 'that key'}`);
-        const out = stringOpt(args, 'out');
-        if (out !== undefined) await writeFile(out, blob, { mode: 0o600 });
-        if (json) printJson(io, { ...about, size: blob.length, ...(out !== undefined ? { out } : { blob: toBase64Url(blob) }) });
-        else if (out !== undefined) printLine(io, `${blob.length} bytes written to ${out}`);
-        else io.stdout.write(Buffer.from(blob));
-        return 0;
-      }
-      if (givenKey !== undefined && info.options.clientPin === true) {
-        // With only the key given, a write on a PIN-protected key needs a token of its own.
-        const cp = await ClientPin.forAuthenticator(ctap2);
-        const token = await cp.getPinUvAuthTokenUsingPinWithPermissions(pin!, PERMISSION.lbw);
-        found.write = (offset, fragment) => ({ pinUvAuthParam: cp.protocol.authenticate(token, largeBlobsWriteMessage(offset, fragment)), pinUvAuthProtocol: cp.protocol.version });
-      }
-      const changed = await blobs.put(found.key, data, found.write);
-      if (json) printJson(io, { ...about, ...(data === undefined ? { deleted: changed } : { written: data.length }) });
-      else printLine(io, data === undefined ? (changed ? 'large blob deleted' : 'no large blob to delete') : `large blob written (${data.length} bytes)`);
-      return 0;
-    } finally {
-      found.dispose();
-    }
+    return await blobs(action, { device, spec, json, rpId, credentialId, givenKey, pin, data, out: stringOpt(args, 'out') }, io, onKeepalive);
+  } catch (e) {
+    throw explainFidoError(e, { command: `blobs ${action}` });
   } finally {
     await device.close();
   }
+}
+
+interface BlobsRequest {
+  device: CtapHidDevice;
+  spec: string;
+  json: boolean;
+  rpId: string | undefined;
+  credentialId: Uint8Array | undefined;
+  givenKey: Uint8Array | undefined;
+  pin: string | undefined;
+  data: Uint8Array | undefined;
+  out: string | undefined;
+}
+
+async function blobs(action: 'get' | 'set', r: BlobsRequest, io: CliIo, onKeepalive: (status: number) => void): Promise<number> {
+  const { device, spec, json, rpId, credentialId, givenKey, pin, data } = r;
+  const ctap2 = new Ctap2(device);
+  const info = await ctap2.getInfo();
+  if (info.options.largeBlobs !== true) throw new TokenrigError(ErrorCode.UNSUPPORTED, `${spec}: the key has no large blobs (getInfo option largeBlobs)`);
+  const blobs = new LargeBlobArray(ctap2, info);
+  if (action === 'get' && rpId === undefined && givenKey === undefined) {
+    const contents = await blobs.read();
+    if (json) printJson(io, { device: spec, size: contents.size, valid: contents.valid, entries: contents.entries.length, maxSerializedLargeBlobArray: info.maxSerializedLargeBlobArray ?? null });
+    else printLine(io, `${spec}: large-blob array of ${contents.size} bytes${info.maxSerializedLargeBlobArray !== undefined ? ` (of ${info.maxSerializedLargeBlobArray})` : ''}, ${contents.entries.length} ${contents.entries.length === 1 ? 'entry' : 'entries'}${contents.valid ? '' : ', check FAILED (read as empty)'}`);
+    return 0;
+  }
+  if (action === 'set' && info.options.clientPin === true && pin === undefined) throw badInput('the key has a PIN: give it (--pin, --pin-file or TOKENRIG_FIDO_PIN) to authorize the write');
+  const found: { key: Uint8Array; credentialId: Uint8Array | undefined; write: LargeBlobWriteAuth | undefined; dispose: () => void } =
+    givenKey !== undefined
+      ? { key: givenKey, credentialId: undefined, write: undefined, dispose: () => {} }
+      : await largeBlobKey(ctap2, info, { rpId: rpId!, ...(credentialId !== undefined ? { credential: credentialId } : {}), ...(pin !== undefined ? { pin } : {}), write: action === 'set' }, onKeepalive);
+  try {
+    const about = { device: spec, ...(rpId !== undefined ? { rpId } : {}), ...(found.credentialId !== undefined ? { credentialId: toBase64Url(found.credentialId) } : {}) };
+    if (action === 'get') {
+      const blob = await blobs.get(found.key);
+      if (blob === undefined) throw new TokenrigError(ErrorCode.NOT_FOUND, `no large blob stored for ${found.credentialId !== undefined ? `credential ${toBase64Url(found.credentialId)}` : 'that key'}`);
+      const out = r.out;
+      if (out !== undefined) await writeFile(out, blob, { mode: 0o600 });
+      if (json) printJson(io, { ...about, size: blob.length, ...(out !== undefined ? { out } : { blob: toBase64Url(blob) }) });
+      else if (out !== undefined) printLine(io, `${blob.length} bytes written to ${out}`);
+      else io.stdout.write(Buffer.from(blob));
+      return 0;
+    }
+    if (givenKey !== undefined && info.options.clientPin === true) {
+      // With only the key given, a write on a PIN-protected key needs a token of its own.
+      const cp = await ClientPin.forAuthenticator(ctap2);
+      const token = await cp.getPinUvAuthTokenUsingPinWithPermissions(pin!, PERMISSION.lbw);
+      found.write = (offset, fragment) => ({ pinUvAuthParam: cp.protocol.authenticate(token, largeBlobsWriteMessage(offset, fragment)), pinUvAuthProtocol: cp.protocol.version });
+    }
+    const changed = await blobs.put(found.key, data, found.write);
+    if (json) printJson(io, { ...about, ...(data === undefined ? { deleted: changed } : { written: data.length }) });
+    else printLine(io, data === undefined ? (changed ? 'large blob deleted' : 'no large blob to delete') : `large blob written (${data.length} bytes)`);
+    return 0;
+  } finally {
+    found.dispose();
+  }
+}
+
+/** The `blobs get` and `blobs set` entries of the fido family's table. */
+export function blobsCommands(parts: FidoFamilyParts): CommandTable {
+  const flags = (own: FlagTable): FlagTable => ({ ...parts.deviceFlags, ...CREDENTIAL_FLAGS, ...own });
+  return {
+    'blobs get': {
+      summary: "print a credential's large blob (or, without --rp/--key, describe the large-blob array)",
+      flags: flags({ out: { type: 'string', value: 'FILE', help: 'write the blob to FILE (mode 0600) instead of stdout' } }),
+      secrets: [parts.pin],
+      notes: ['The blob is printed as it is (raw bytes); with --json as base64url. docs/fido-host.md explains large blobs.'],
+      examples: ['tokenrig fido blobs get --rp rp.example > blob.bin', 'tokenrig fido blobs get --json'],
+      exits: {
+        BAD_INPUT: ['--rp', 'rp.example', '--key', 'ab'],
+        NOT_FOUND: ['--rp', 'nobody.example', '--device', '{fido-with-pin}'],
+        TIMEOUT: ['--device', 'udp:127.0.0.1:{silent-udp}', '--timeout', '300'],
+      },
+      run: (args, io) => run('get', parts, args, io),
+    },
+    'blobs set': {
+      summary: "replace (or delete) a credential's large blob; a key with a PIN needs it",
+      flags: flags({
+        in: { type: 'string', value: 'FILE', help: 'the blob: the bytes of FILE (- for stdin)' },
+        text: { type: 'string', value: 'TEXT', help: 'the blob: TEXT in UTF-8' },
+        delete: { type: 'boolean', help: "delete the credential's blob" },
+      }),
+      secrets: [parts.pin],
+      examples: ["tokenrig fido blobs set --rp rp.example --text 'hello' --pin-file pin.txt", 'tokenrig fido blobs set --rp rp.example --delete'],
+      exits: {
+        BAD_INPUT: ['--rp', 'rp.example', '--text', 'x', '--device', '{fido-with-pin}'],
+        NOT_FOUND: ['--rp', 'rp.example', '--in', '{tmp}/missing.bin'],
+        TIMEOUT: ['--rp', 'rp.example', '--text', 'x', '--device', 'udp:127.0.0.1:{silent-udp}', '--timeout', '300'],
+      },
+      run: (args, io) => run('set', parts, args, io),
+    },
+  };
 }
