@@ -15,26 +15,23 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { ClientPin, PERMISSION } from '../../ctap/client-pin.js';
 import { Ctap2, type Ctap2Info } from '../../ctap/ctap2.js';
 import { LargeBlobArray, type LargeBlobWriteAuth } from '../../ctap/large-blob-array.js';
-import { CtapHidDevice } from '../../drivers/ctaphid-device.js';
 import { ErrorCode, TokenrigError, badFile, badInput } from '../../errors.js';
-import { KEEPALIVE_STATUS } from '../../protocol/ctaphid/index.js';
 import { largeBlobsWriteMessage } from '../../protocol/large-blob-array.js';
-import { openHidTransport } from '../../transports/device-spec.js';
 import { fromBase64Url, toBase64Url } from '../../webauthn/base64url.js';
 import { type ParsedArgs, flag, intOpt, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
 import type { CommandTable, FlagTable } from '../command.js';
-import { explainFidoError } from '../fido-errors.js';
 import type { SecretInput } from '../secret-input.js';
+import type { KeySession } from './fido.js';
 
-/** What the fido family shares with these commands. */
+/** What the fido family (fido.ts) shares with these commands. */
 export interface FidoFamilyParts {
   /** --device, --protocol, --timeout. */
   deviceFlags: FlagTable;
   /** The key's PIN (--pin, --pin-file, TOKENRIG_FIDO_PIN). */
   pin: SecretInput;
-  /** The device spec: the one given, or the one FIDO key plugged in. */
-  pickDevice(spec: string | undefined): Promise<string>;
+  /** Open the key, run the command with it, close it (touch prompt, Ctrl-C, errors explained). */
+  withKey(args: ParsedArgs, io: CliIo, command: string, body: (key: KeySession) => Promise<number>): Promise<number>;
 }
 
 const CREDENTIAL_FLAGS: FlagTable = {
@@ -44,7 +41,7 @@ const CREDENTIAL_FLAGS: FlagTable = {
 };
 
 /** The largeBlobKey of the credential: given, or handed over by a getAssertion (§12.3). */
-async function largeBlobKey(ctap2: Ctap2, info: Ctap2Info, args: { rpId: string; credential?: Uint8Array; pin?: string; write: boolean }, onKeepalive: (s: number) => void) {
+async function largeBlobKey(ctap2: Ctap2, info: Ctap2Info, args: { rpId: string; credential?: Uint8Array; pin?: string; write: boolean }, call: Pick<KeySession, 'onKeepalive' | 'signal'>) {
   const random = (n: number): Uint8Array => globalThis.crypto.getRandomValues(new Uint8Array(n));
   const clientDataHash = random(32);
   let pinUv: { params: { pinUvAuthParam: Uint8Array; pinUvAuthProtocol: number }; write: LargeBlobWriteAuth; token: Uint8Array } | undefined;
@@ -66,7 +63,7 @@ async function largeBlobKey(ctap2: Ctap2, info: Ctap2Info, args: { rpId: string;
       extensions: new Map([['largeBlobKey', true]]),
       ...(pinUv?.params ?? {}),
     },
-    { onKeepalive },
+    { onKeepalive: call.onKeepalive, signal: call.signal },
   );
   if (args.credential === undefined && (got.numberOfCredentials ?? 1) > 1) {
     const all = [got];
@@ -106,7 +103,6 @@ async function run(action: 'get' | 'set', parts: FidoFamilyParts, args: ParsedAr
   const keyHex = stringOpt(args, 'key');
   const credential = stringOpt(args, 'credential');
   const pin = stringOpt(args, 'pin');
-  const timeoutMs = intOpt(args, 'timeout', 1, 600_000) ?? 35_000;
 
   // Everything the user typed is checked before the device is touched.
   if (rpId !== undefined && keyHex !== undefined) throw badInput('give --rp or --key, not both');
@@ -122,33 +118,12 @@ async function run(action: 'get' | 'set', parts: FidoFamilyParts, args: ParsedAr
     else if (stringOpt(args, 'text') !== undefined) data = new TextEncoder().encode(stringOpt(args, 'text')!);
   }
 
-  const spec = await parts.pickDevice(stringOpt(args, 'device'));
-  let device: CtapHidDevice;
-  try {
-    device = await CtapHidDevice.open(await openHidTransport(spec), { timeoutMs });
-  } catch (e) {
-    if (e instanceof TokenrigError && e.code === ErrorCode.TIMEOUT) throw new TokenrigError(ErrorCode.TIMEOUT, `${spec}: no FIDO key answered within ${timeoutMs} ms (is it plugged in, or the simulator running?)`, { cause: e });
-    throw e;
-  }
-  let prompted = false;
-  const onKeepalive = (status: number): void => {
-    if (status === KEEPALIVE_STATUS.UPNEEDED && !prompted) {
-      prompted = true;
-      io.stderr.write('touch your key\n');
-    }
-  };
-  try {
-    return await blobs(action, { device, spec, json, rpId, credentialId, givenKey, pin, data, out: stringOpt(args, 'out') }, io, onKeepalive);
-  } catch (e) {
-    throw explainFidoError(e, { command: `blobs ${action}` });
-  } finally {
-    await device.close();
-  }
+  intOpt(args, 'timeout', 1, 600_000); // checked before the device is touched, like everything else
+  const out = stringOpt(args, 'out');
+  return parts.withKey(args, io, `blobs ${action}`, (key) => blobs(action, { ...key, json, rpId, credentialId, givenKey, pin, data, out }, io));
 }
 
-interface BlobsRequest {
-  device: CtapHidDevice;
-  spec: string;
+interface BlobsRequest extends KeySession {
   json: boolean;
   rpId: string | undefined;
   credentialId: Uint8Array | undefined;
@@ -158,7 +133,7 @@ interface BlobsRequest {
   out: string | undefined;
 }
 
-async function blobs(action: 'get' | 'set', r: BlobsRequest, io: CliIo, onKeepalive: (status: number) => void): Promise<number> {
+async function blobs(action: 'get' | 'set', r: BlobsRequest, io: CliIo): Promise<number> {
   const { device, spec, json, rpId, credentialId, givenKey, pin, data } = r;
   const ctap2 = new Ctap2(device);
   const info = await ctap2.getInfo();
@@ -174,7 +149,7 @@ async function blobs(action: 'get' | 'set', r: BlobsRequest, io: CliIo, onKeepal
   const found: { key: Uint8Array; credentialId: Uint8Array | undefined; write: LargeBlobWriteAuth | undefined; dispose: () => void } =
     givenKey !== undefined
       ? { key: givenKey, credentialId: undefined, write: undefined, dispose: () => {} }
-      : await largeBlobKey(ctap2, info, { rpId: rpId!, ...(credentialId !== undefined ? { credential: credentialId } : {}), ...(pin !== undefined ? { pin } : {}), write: action === 'set' }, onKeepalive);
+      : await largeBlobKey(ctap2, info, { rpId: rpId!, ...(credentialId !== undefined ? { credential: credentialId } : {}), ...(pin !== undefined ? { pin } : {}), write: action === 'set' }, r);
   try {
     const about = { device: spec, ...(rpId !== undefined ? { rpId } : {}), ...(found.credentialId !== undefined ? { credentialId: toBase64Url(found.credentialId) } : {}) };
     if (action === 'get') {
