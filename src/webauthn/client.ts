@@ -158,11 +158,12 @@ export class WebAuthnClient {
     let authData: Uint8Array;
     let attStmt: Map<CborValue, CborValue>;
     let clientExtensionResults: Record<string, unknown> = {};
+    let cred: ReturnType<typeof attestedCredential>;
     if (this.#useCtap2()) {
       const ctap2 = new Ctap2(this.device);
       const info = (this.#info ??= await ctap2.getInfo());
       const rk = sel.residentKey === 'required' || sel.requireResidentKey === true || (sel.residentKey === 'preferred' && info.options.rk === true);
-      const extensions = await prepareExtensions(options.extensions, this.#extensionContext('create', ctap2, info, rpId, rk, [], ceremony.pin));
+      const extensions = await prepareExtensions(options.extensions, () => this.#extensionContext('create', ctap2, info, rpId, rk, [], ceremony.pin));
       let pinAuth: PinAuth | undefined;
       try {
         pinAuth = await this.#pinAuth(ctap2, info, rpId, PERMISSION.mc, sel.userVerification, ceremony.pin, cdh, extensions.permissions);
@@ -180,16 +181,18 @@ export class WebAuthnClient {
           call,
         );
         ({ fmt, authData, attStmt } = made);
-        const cred = attestedCredential(authData);
-        clientExtensionResults = await extensions.finish({
-          ctap2,
-          info,
-          authenticatorOutputs: cred.extensions ?? new Map(),
-          unsignedOutputs: made.unsignedExtensionOutputs ?? new Map(),
-          largeBlobKey: made.largeBlobKey,
-          credentialId: cred.id,
-          pinUvAuth: pinAuth.token,
-        });
+        cred = attestedCredential(authData);
+        if (extensions.active) {
+          clientExtensionResults = await extensions.finish({
+            ctap2,
+            info,
+            authenticatorOutputs: cred.extensions ?? new Map(),
+            unsignedOutputs: made.unsignedExtensionOutputs ?? new Map(),
+            largeBlobKey: made.largeBlobKey,
+            credentialId: cred.id,
+            pinUvAuth: pinAuth.token,
+          });
+        }
       } finally {
         extensions.dispose();
         pinAuth?.token?.token.fill(0);
@@ -199,9 +202,9 @@ export class WebAuthnClient {
       if (sel.residentKey === 'required' || sel.requireResidentKey === true) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'a resident key is required but the key speaks only U2F');
       if (!params.some((p) => p.alg === COSE_ALG.ES256)) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'U2F keys only do ES256 (-7), which pubKeyCredParams does not allow');
       ({ fmt, authData, attStmt } = await this.#u2fRegister(rpId, cdh, exclude));
+      cred = attestedCredential(authData);
     }
-    const cred = attestedCredential(authData);
-    // §5.1.3 step 20 (what browsers check): the key used an algorithm the RP listed.
+    // As browsers check: the key used one of the algorithms the RP listed (WebAuthn §5.1.3).
     if (!params.some((p) => p.alg === cred.publicKey.alg)) throw new TokenrigError(ErrorCode.PROTOCOL, `authenticator response: credential algorithm ${cred.publicKey.alg} is not one pubKeyCredParams lists`);
     if (options.attestation === undefined || options.attestation === 'none') {
       // §5.4.7 "none": the client may replace the attestation statement; browsers do.
@@ -267,7 +270,7 @@ export class WebAuthnClient {
       let extensions: PreparedExtensions | undefined;
       let pinAuth: PinAuth | undefined;
       try {
-        extensions = await prepareExtensions(options.extensions, this.#extensionContext('get', ctap2, info, rpId, false, allow, ceremony.pin));
+        extensions = await prepareExtensions(options.extensions, () => this.#extensionContext('get', ctap2, info, rpId, false, allow, ceremony.pin));
         const allowList = extensions.allowCredentials ?? allow;
         pinAuth = await this.#pinAuth(ctap2, info, rpId, PERMISSION.ga, options.userVerification, ceremony.pin, cdh, extensions.permissions);
         const got = await ctap2.getAssertion(

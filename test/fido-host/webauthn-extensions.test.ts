@@ -8,7 +8,7 @@
  */
 import { createPublicKey } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { type AuthenticationResponseJSON, type RegistrationResponseJSON, verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server';
+import { type AuthenticationExtensionsClientOutputs, type AuthenticationResponseJSON, type RegistrationResponseJSON, verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server';
 import { describe, expect, it } from 'vitest';
 import { createTestEnvironment } from '../../firmware-sim/env/index.js';
 import { FidoAuthenticator, type FidoProfileOverrides } from '../../firmware-sim/fido/index.js';
@@ -78,6 +78,12 @@ describe('prf (WebAuthn L3 §10.1.4) and hmac-secret', () => {
     // @simplewebauthn/server verifies both ceremonies and reads hmac-secret from the authenticator data.
     const { registration } = await verifyBoth(reg, auth);
     expect(registration.authenticatorExtensionResults).toMatchObject({ 'hmac-secret': true });
+    // Our JSON, its binary members decoded, is what @simplewebauthn/server's own type of
+    // getClientExtensionResults() says (the compiler checks the names, the test the values).
+    const bytes = (v: string) => new Uint8Array(Buffer.from(v, 'base64url'));
+    const asDom: AuthenticationExtensionsClientOutputs = { prf: { enabled: created.prf.enabled, results: { first: bytes(created.prf.results.first), second: bytes(created.prf.results.second) } } };
+    expect(asDom.prf?.results?.first).toHaveLength(32);
+    expect(asDom.prf?.enabled).toBe(true);
   });
 
   it('create without eval: enabled only; a key without hmac-secret-mc: enabled only; a key without hmac-secret: enabled false', async () => {
@@ -118,6 +124,8 @@ describe('prf (WebAuthn L3 §10.1.4) and hmac-secret', () => {
     const c = await client('hmac-1', {}, '1234');
     const reg = await c.create(creation(1, { hmacCreateSecret: true }, { authenticatorSelection: { residentKey: 'required', userVerification: 'required' } }), ORIGIN, { pin: '1234' });
     expect(reg.clientExtensionResults).toEqual({ hmacCreateSecret: true });
+    const asDom: AuthenticationExtensionsClientOutputs = reg.clientExtensionResults as { hmacCreateSecret: boolean };
+    expect(asDom.hmacCreateSecret).toBe(true);
     const salts = { salt1: b64(new Uint8Array(32).fill(1)), salt2: b64(new Uint8Array(32).fill(2)) };
     const plain = await c.get(request({ hmacGetSecret: salts }, [reg.id]), ORIGIN);
     const out = plain.clientExtensionResults as { hmacGetSecret: { output1: string; output2: string } };

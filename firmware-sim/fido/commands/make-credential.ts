@@ -14,7 +14,7 @@ import { credentialSecret, openCredential, sealCredential } from '../credential-
 import type { FidoDevice } from '../device.js';
 import { S, fail } from '../errors.js';
 import type { ExtensionContext } from '../extensions/index.js';
-import { type ExtensionInputs, NO_RESULTS, applicable, parseExtensionInputs, runExtensions } from '../extensions/process.js';
+import { type ExtensionInputs, NO_RESULTS, applicable, filtersCredentials, parseExtensionInputs, runExtensions } from '../extensions/process.js';
 import { PIN_UV_AUTH_TOKEN, authorize, pinUvAuthProtocolOf } from '../pin-uv-auth-token.js';
 import type { ResidentCredential } from '../state.js';
 import { defineCommand, speaksCtap2 } from './command.js';
@@ -118,7 +118,7 @@ async function makeCredential(device: FidoDevice, req: MakeCredentialRequest, ct
     if (d.type !== 'public-key') continue;
     const record = openCredential(device.masterKey, rpIdHash, d.id);
     if (record === undefined) continue;
-    if (device.extensions.length > 0 && !applicable(device, record.extensions, extensionContext(req, rpIdHash, uv, false, protocol?.version, d.id, record.privateKey))) continue;
+    if (filtersCredentials(device) && !applicable(device, record.extensions, extensionContext(req, rpIdHash, uv, false, protocol?.version, d.id, record.privateKey))) continue;
     if (!upFromUv) await device.requireTouch(ctx, 'excluded');
     throw fail(S.CTAP2_ERR_CREDENTIAL_EXCLUDED);
   }

@@ -34,6 +34,14 @@ export function parseExtensionInputs(device: FidoDevice, value: CborValue | unde
   return inputs;
 }
 
+/**
+ * Whether any of the device's extensions can make a located credential not count (credProtect);
+ * when none can, the commands skip building each credential's extension context.
+ */
+export function filtersCredentials(device: FidoDevice): boolean {
+  return device.extensions.some((e) => e.applicable !== undefined);
+}
+
 /** Whether every extension lets a located credential count (credProtect, §6.2.2 steps 7.4–7.5). */
 export function applicable(device: FidoDevice, stored: ReadonlyMap<string, CborValue>, context: ExtensionContext): boolean {
   for (const ext of device.extensions) if (ext.applicable !== undefined && !ext.applicable(stored.get(ext.id), context)) return false;

@@ -39,19 +39,32 @@ export interface PreparedExtensions {
   dispose(): void;
 }
 
+/** What a request without extensions prepares: nothing. */
+const NONE: PreparedExtensions = Object.freeze({
+  active: false,
+  inputs: new Map<string, CborValue>(), // never written: callers only read it
+  permissions: 0,
+  allowCredentials: undefined,
+  finish: () => Promise.resolve({}),
+  dispose: () => {},
+});
+
 /** Prepare every module the request's `extensions` names; BAD_INPUT when `extensions` is no object. */
-export async function prepareExtensions(extensions: unknown, ctx: ClientExtensionContext, modules: readonly ClientExtension[] = CLIENT_EXTENSIONS): Promise<PreparedExtensions> {
+export async function prepareExtensions(extensions: unknown, ctx: () => ClientExtensionContext, modules: readonly ClientExtension[] = CLIENT_EXTENSIONS): Promise<PreparedExtensions> {
+  // Most ceremonies ask for no extension: nothing to build.
+  if (extensions === undefined) return NONE;
   const prepared: PreparedClientExtension[] = [];
+  let context: ClientExtensionContext | undefined;
   const dispose = (): void => {
     for (const p of prepared) p.dispose?.();
   };
-  if (extensions !== undefined && (typeof extensions !== 'object' || extensions === null || Array.isArray(extensions))) throw badInput('extensions must be a JSON object');
-  const given = (extensions ?? {}) as Record<string, unknown>;
+  if (typeof extensions !== 'object' || extensions === null || Array.isArray(extensions)) throw badInput('extensions must be a JSON object');
+  const given = extensions as Record<string, unknown>;
   try {
     for (const module of modules) {
       const mine = Object.fromEntries(module.ids.filter((id) => given[id] !== undefined).map((id) => [id, given[id]]));
       if (Object.keys(mine).length === 0) continue;
-      const p = await module.prepare(mine, ctx);
+      const p = await module.prepare(mine, (context ??= ctx()));
       if (p !== undefined) prepared.push(p);
     }
   } catch (e) {
