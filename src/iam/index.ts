@@ -15,7 +15,7 @@ export { IamStore, DATABASE_FILE, type IamStoreOptions } from './store/iam-store
 export { IamService, DEFAULT_WINDOWS, type IamServiceOptions, type ServiceResponse } from './iam-service.js';
 export { IamHttpEndpoint, type EndpointOptions } from './http-endpoint.js';
 export { importHardwareTokens, hardwareTokenProblem } from './seed-import.js';
-export { IamQueryClient, type QueryClientOptions, type AwsErrorReply } from './query-client.js';
+export { IamQueryClient, QueryAnswer, type QueryClientOptions, type AwsErrorReply } from './query-client.js';
 export { signRequest, type Credentials } from './auth/sigv4.js';
 export { AwsError, AWS_ERRORS, type AwsErrorCode } from './wire/aws-error.js';
 export { ACTIONS } from './actions/index.js';

@@ -10,10 +10,10 @@
  * await iam.call('EnableMFADevice', { UserName: 'alice', SerialNumber: 'GAKT12345678', AuthenticationCode1: c1, AuthenticationCode2: c2 });
  * ```
  */
-import { DOMParser, type Document } from '@xmldom/xmldom';
 import { type Clock, systemClock } from '../clock/index.js';
 import { type ErrorCode, TokenrigError } from '../errors.js';
 import { type Credentials, signRequest } from './auth/sigv4.js';
+import { XmlChildStream, type XmlElement } from '../seeds/xml-stream.js';
 import { SERVICES } from './wire/query-response.js';
 
 export interface QueryClientOptions {
@@ -43,9 +43,42 @@ export function errorCodeFor(reply: AwsErrorReply): ErrorCode {
   return 'BAD_INPUT';
 }
 
-function text(doc: Document, tag: string): string | undefined {
-  const el = doc.getElementsByTagName(tag)[0];
-  return el?.textContent ?? undefined;
+/** An answer as far as a caller reads it: the text of its elements by name. */
+export class QueryAnswer {
+  readonly #children: readonly XmlElement[];
+
+  private constructor(children: readonly XmlElement[]) {
+    this.#children = children;
+  }
+
+  /**
+   * Parse an answer (strict XML, bounded depth and text: seeds/xml-stream.ts). Every Query
+   * answer is one element whose children (`<Error>`, `<RequestId>`, `<...Result>`,
+   * `<ResponseMetadata>`) hold what callers read.
+   */
+  static parse(xml: string): QueryAnswer {
+    const children: XmlElement[] = [];
+    const stream = new XmlChildStream(() => undefined, (child) => children.push(child));
+    stream.write(xml);
+    stream.close();
+    return new QueryAnswer(children);
+  }
+
+  /** The text of the first element named `localName`, in document order; undefined when none. */
+  text(localName: string): string | undefined {
+    const stack = [...this.#children].reverse();
+    while (stack.length > 0) {
+      const el = stack.pop()!;
+      if (el.localName === localName) return el.textContent;
+      for (let i = el.children.length - 1; i >= 0; i--) stack.push(el.children[i]!);
+    }
+    return undefined;
+  }
+
+  /** The answer's request ID (`<RequestId>`, in ResponseMetadata or the error document). */
+  get requestId(): string | undefined {
+    return this.text('RequestId');
+  }
 }
 
 export class IamQueryClient {
@@ -56,8 +89,8 @@ export class IamQueryClient {
     this.#o = options;
   }
 
-  /** Call `action` with `params`; resolves with the answer's XML document. */
-  async call(action: string, params: Record<string, string>): Promise<Document> {
+  /** Call `action` with `params`; resolves with the answer. */
+  async call(action: string, params: Record<string, string>): Promise<QueryAnswer> {
     const url = new URL(this.#o.endpoint);
     if (url.pathname === '') url.pathname = '/';
     const body = new URLSearchParams({ Action: action, Version: SERVICES[this.#o.service].version, ...params }).toString();
@@ -81,14 +114,14 @@ export class IamQueryClient {
       throw new TokenrigError('NOT_FOUND', `${this.#o.endpoint}: cannot reach it (${cause})`, { cause: e });
     }
     const xml = await res.text();
-    let doc: Document;
+    let answer: QueryAnswer;
     try {
-      doc = new DOMParser({ onError: () => undefined }).parseFromString(xml, 'text/xml');
+      answer = QueryAnswer.parse(xml);
     } catch (e) {
       throw new TokenrigError('PROTOCOL', `${this.#o.endpoint}: ${action} answered HTTP ${res.status} with a body that is not XML`, { cause: e });
     }
-    if (res.ok) return doc;
-    const reply: AwsErrorReply = { status: res.status, code: text(doc, 'Code') ?? `HTTP${res.status}`, message: text(doc, 'Message') ?? res.statusText, requestId: text(doc, 'RequestId') };
+    if (res.ok) return answer;
+    const reply: AwsErrorReply = { status: res.status, code: answer.text('Code') ?? `HTTP${res.status}`, message: answer.text('Message') ?? res.statusText, requestId: answer.requestId };
     throw new TokenrigError(errorCodeFor(reply), `${action}: ${reply.code}: ${reply.message} (HTTP ${reply.status}${reply.requestId === undefined ? '' : `, request ${reply.requestId}`})`, { wireCode: reply.code });
   }
 }

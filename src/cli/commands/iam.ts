@@ -21,6 +21,7 @@ import type { TokenSeed } from '../../seeds/index.js';
 import { type ParsedArgs, flag, intOpt, requireOpt, stringOpt } from '../args.js';
 import { type CliIo, printEvent, printJson, printLine } from '../cli-io.js';
 import type { CommandSpec, CommandTable, FlagTable } from '../command.js';
+import { withImportProgress } from '../progress.js';
 import { SEED_FILE_SECRETS, pskcKeysFromOptions } from '../seed-options.js';
 import { secretInput } from '../secret-input.js';
 import { SIGNAL_EXIT_STATUS, untilStopped } from '../signals.js';
@@ -40,11 +41,11 @@ function defaultStateDir(io: CliIo): string {
   return join(base, 'tokenrig', 'iam');
 }
 
-async function loadSeeds(files: string[], args: ParsedArgs): Promise<TokenSeed[]> {
+async function loadSeeds(files: string[], args: ParsedArgs, io: CliIo): Promise<TokenSeed[]> {
   const keys = pskcKeysFromOptions(args);
   const { loadSeedFile } = await import('../../seeds/index.js');
   const seeds: TokenSeed[] = [];
-  for (const f of files) seeds.push(...(await loadSeedFile(f, keys)));
+  for (const f of files) seeds.push(...(await withImportProgress(io, f, (onProgress) => loadSeedFile(f, keys, { onProgress }))));
   return seeds;
 }
 
@@ -66,7 +67,7 @@ async function serve(args: ParsedArgs, io: CliIo): Promise<number> {
   if (secretAccessKey !== undefined && secretAccessKey.length < 1) throw badInput('--secret-key must not be empty');
   const accountId = stringOpt(args, 'account-id');
   if (accountId !== undefined && !/^\d{12}$/.test(accountId)) throw badInput('--account-id must be 12 digits');
-  const seeds = await loadSeeds(stringList(args, 'seed-file'), args);
+  const seeds = await loadSeeds(stringList(args, 'seed-file'), args, io);
 
   const { IamStore, IamService, IamHttpEndpoint, importHardwareTokens } = await import('../../iam/index.js');
   const store = IamStore.open(stateDir);
@@ -233,8 +234,7 @@ async function tokenCodesCall(action: 'EnableMFADevice' | 'ResyncMFADevice', arg
   const { IamQueryClient } = await import('../../iam/index.js');
   const iam = new IamQueryClient({ endpoint: endpointUrl, service: 'iam', region, credentials });
   emit({ event: 'calling', action, endpoint: endpointUrl }, `${action} on ${endpointUrl}`);
-  const doc = await iam.call(action, { UserName: user, SerialNumber: serial, AuthenticationCode1: codes[0], AuthenticationCode2: codes[1] });
-  const requestId = doc.getElementsByTagName('RequestId')[0]?.textContent ?? undefined;
+  const { requestId } = await iam.call(action, { UserName: user, SerialNumber: serial, AuthenticationCode1: codes[0], AuthenticationCode2: codes[1] });
   const done = action === 'EnableMFADevice' ? 'enabled' : 'resynced';
   if (json) printEvent(io, { event: done, user, serial, endpoint: endpointUrl, simulator, requestId });
   else printLine(io, `${done} ${serial} for ${user}${simulator ? ' (simulator: clock moved and moved back)' : ''}`);
@@ -243,7 +243,7 @@ async function tokenCodesCall(action: 'EnableMFADevice' | 'ResyncMFADevice', arg
 
 async function importSeeds(args: ParsedArgs, io: CliIo): Promise<number> {
   const stateDir = requireOpt(args, 'state');
-  const seeds = await loadSeeds(args.positionals, args);
+  const seeds = await loadSeeds(args.positionals, args, io);
   const { IamStore, IamService, importHardwareTokens } = await import('../../iam/index.js');
   const store = IamStore.open(stateDir);
   try {
