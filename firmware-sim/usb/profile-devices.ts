@@ -46,16 +46,33 @@ export function bcdFromVersion(version: string | readonly number[]): number {
   return (Math.floor(m / 10) << 12) | ((m % 10) << 8) | (digit(minor) << 4) | digit(patch);
 }
 
-function functionFor(kind: InterfaceProfile, part: SimulatedHidInterface | SimulatedSerialInterface): UsbFunction {
-  const name = INTERFACE_NAMES[kind.kind];
-  switch (kind.kind) {
+/** How a HID interface of a profile looks: its report descriptor, report sizes and endpoints. */
+export interface HidInterfaceSpec {
+  kind: 'fido' | 'otp-vendor' | 'keyboard';
+  /** The interface's string; also names the uhid device. */
+  name: string;
+  reportDescriptor: Uint8Array;
+  inputReportSize: number;
+  outputReportSize: number;
+  /** Output reports on an interrupt OUT endpoint (else only by SET_REPORT). */
+  interruptOut: boolean;
+  bootKeyboard: boolean;
+  /** bInterval in ms (full speed). */
+  interval: number;
+}
+
+/** The HID layout of one interface of a profile; undefined for the serial port. */
+export function hidInterfaceSpec(i: InterfaceProfile): HidInterfaceSpec | undefined {
+  const name = INTERFACE_NAMES[i.kind];
+  switch (i.kind) {
     case 'fido':
-      return new HidFunction(part as SimulatedHidInterface, { name, reportDescriptor: FIDO_REPORT_DESCRIPTOR });
+      return { kind: 'fido', name, reportDescriptor: FIDO_REPORT_DESCRIPTOR, inputReportSize: 64, outputReportSize: 64, interruptOut: true, bootKeyboard: false, interval: 2 };
     case 'otp-vendor':
-      return new HidFunction(part as SimulatedHidInterface, { name, reportDescriptor: vendorReportDescriptor(kind.usagePage, kind.usage) });
+      return { kind: 'otp-vendor', name, reportDescriptor: vendorReportDescriptor(i.usagePage, i.usage), inputReportSize: 64, outputReportSize: 64, interruptOut: true, bootKeyboard: false, interval: 2 };
     case 'keyboard':
       // Boot keyboards poll every 10 ms; the LED report comes by SET_REPORT (no OUT endpoint).
-      return new HidFunction(part as SimulatedHidInterface, {
+      return {
+        kind: 'keyboard',
         name,
         reportDescriptor: BOOT_KEYBOARD_REPORT_DESCRIPTOR,
         inputReportSize: BOOT_KEYBOARD_INPUT_SIZE,
@@ -63,10 +80,28 @@ function functionFor(kind: InterfaceProfile, part: SimulatedHidInterface | Simul
         interruptOut: false,
         bootKeyboard: true,
         interval: 10,
-      });
+      };
     case 'serial':
-      return new CdcAcmFunction(part as SimulatedSerialInterface, { name });
+      return undefined;
   }
+}
+
+function functionFor(kind: InterfaceProfile, part: SimulatedHidInterface | SimulatedSerialInterface): UsbFunction {
+  const hid = hidInterfaceSpec(kind);
+  if (hid === undefined) return new CdcAcmFunction(part as SimulatedSerialInterface, { name: INTERFACE_NAMES[kind.kind] });
+  return new HidFunction(part as SimulatedHidInterface, hid);
+}
+
+/** The device identity a profile gives its USB (and uhid) devices. */
+export function usbIdentity(profile: DeviceProfile, serial?: string): UsbDeviceIdentity {
+  return {
+    vendorId: profile.usb.vendorId,
+    productId: profile.usb.productId,
+    bcdDevice: bcdFromVersion(profile.firmwareVersion),
+    manufacturer: profile.usb.manufacturer,
+    product: profile.usb.product,
+    ...(serial === undefined ? {} : { serial }),
+  };
 }
 
 /**
@@ -82,15 +117,7 @@ export function usbDeviceFromProfile(profile: DeviceProfile, parts: UsbDevicePar
     return part === undefined ? [] : [functionFor(i, part)];
   });
   if (functions.length === 0) throw new RangeError(`no interface of device profile ${profile.name} was given`);
-  const identity: UsbDeviceIdentity = {
-    vendorId: profile.usb.vendorId,
-    productId: profile.usb.productId,
-    bcdDevice: bcdFromVersion(profile.firmwareVersion),
-    manufacturer: profile.usb.manufacturer,
-    product: profile.usb.product,
-    ...(serial === undefined ? {} : { serial }),
-  };
-  return new SimulatedUsbDevice(identity, functions);
+  return new SimulatedUsbDevice(usbIdentity(profile, serial), functions);
 }
 
 /**
@@ -99,16 +126,20 @@ export function usbDeviceFromProfile(profile: DeviceProfile, parts: UsbDevicePar
  * the token's serial number. A profile's FIDO interface needs an authenticator and is left out.
  */
 export function createOtpUsbDevice(env: DeviceEnvironment, token: OtpTokenFirmware): SimulatedUsbDevice {
-  const kinds = new Set(token.profile.interfaces.map((i) => i.kind));
-  return usbDeviceFromProfile(
-    token.profile,
-    {
-      ...(kinds.has('otp-vendor') ? { 'otp-vendor': createOtpVendorHid(env, token) } : {}),
-      ...(kinds.has('keyboard') ? { keyboard: new OtpKeyboardInterface(token) } : {}),
-      ...(kinds.has('serial') ? { serial: new OtpSerialInterface(token) } : {}),
-    },
-    token.serial,
-  );
+  return usbDeviceFromProfile(token.profile, createOtpParts(env, token), token.serial);
+}
+
+/**
+ * Fresh firmware for each interface of the token's profile it implements (one set per
+ * endpoint: each keeps its own CTAPHID channels or line buffer; the token is shared).
+ */
+export function createOtpParts(env: DeviceEnvironment, token: OtpTokenFirmware, only?: readonly InterfaceProfile['kind'][]): UsbDeviceParts {
+  const kinds = new Set(token.profile.interfaces.map((i) => i.kind).filter((k) => only === undefined || only.includes(k)));
+  return {
+    ...(kinds.has('otp-vendor') ? { 'otp-vendor': createOtpVendorHid(env, token) } : {}),
+    ...(kinds.has('keyboard') ? { keyboard: new OtpKeyboardInterface(token) } : {}),
+    ...(kinds.has('serial') ? { serial: new OtpSerialInterface(token) } : {}),
+  };
 }
 
 /**
@@ -121,8 +152,10 @@ export function createFidoUsbDevice(authenticator: FidoAuthenticator, device?: D
 }
 
 function fidoOnlyDevice(p: FidoProfile, hid: SimulatedHidInterface): SimulatedUsbDevice {
-  return new SimulatedUsbDevice(
-    { vendorId: p.vendorId, productId: p.productId, bcdDevice: bcdFromVersion(p.firmwareVersion), manufacturer: p.manufacturer, product: p.product },
-    [new HidFunction(hid, { name: INTERFACE_NAMES.fido, reportDescriptor: FIDO_REPORT_DESCRIPTOR })],
-  );
+  return new SimulatedUsbDevice(fidoIdentity(p), [new HidFunction(hid, hidInterfaceSpec({ kind: 'fido', usagePage: 0xf1d0, usage: 0x01 })!)]);
+}
+
+/** The USB identity of a FIDO key without a device profile. */
+export function fidoIdentity(p: FidoProfile): UsbDeviceIdentity {
+  return { vendorId: p.vendorId, productId: p.productId, bcdDevice: bcdFromVersion(p.firmwareVersion), manufacturer: p.manufacturer, product: p.product };
 }

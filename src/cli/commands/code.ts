@@ -7,7 +7,8 @@ import { flag, intOpt, parseCommandArgs, requireOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
 
 const USAGE = `usage: tokenrig code --device SPEC [--timeout MS] [--json]
-  SPEC: serial:/dev/pts/N, tcp:127.0.0.1:PORT, udp:127.0.0.1:PORT, hid:/dev/hidrawN, hid:VID:PID, usb:VID:PID`;
+  SPEC: serial:/dev/pts/N, tcp:127.0.0.1:PORT, udp:127.0.0.1:PORT, hid:/dev/hidrawN, hid:VID:PID, usb:VID:PID,
+        usbip:HOST:PORT/BUSID`;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommandArgs(argv, { device: { type: 'string' }, timeout: { type: 'string' } });

@@ -28,7 +28,8 @@ const USAGE = `usage: tokenrig fido COMMAND [--device SPEC] [--json]
   reset --yes                                   erase every credential and the PIN (touch within 10 s of plugging in)
   wink                                          make the key blink
 options:
-  --device SPEC      udp:127.0.0.1:8111, hid:/dev/hidrawN, hid:VID:PID, usb:VID:PID (default: the one FIDO key found)
+  --device SPEC      udp:127.0.0.1:8111, hid:/dev/hidrawN, hid:VID:PID, usb:VID:PID, usbip:HOST:PORT/BUSID
+                     (default: the one FIDO key found)
   --pin PIN          the key's PIN (or TOKENRIG_FIDO_PIN); needed when user verification is required
   --protocol P       auto (default), ctap2 or u2f
   --timeout MS       how long to wait for the key, touches included (default 35000)
@@ -110,7 +111,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (command === 'pin' && sub === 'change' && stringOpt(args, 'new-pin') === undefined) throw badInput('--new-pin is required');
 
   const spec = await pickDevice(stringOpt(args, 'device'));
-  const device = await CtapHidDevice.open(await openHidTransport(spec), { timeoutMs });
+  const device = await CtapHidDevice.open(await openHidTransport(spec, { role: 'fido' }), { timeoutMs });
   let prompted = false;
   const onKeepalive = (status: number): void => {
     if (status === KEEPALIVE_STATUS.UPNEEDED && !prompted) {

@@ -10,15 +10,21 @@
  */
 import { createInterface } from 'node:readline';
 import { UdpEndpoint } from '../../../firmware-sim/endpoints/udp-endpoint.js';
+import { openFidoUhid } from '../../../firmware-sim/endpoints/uhid-devices.js';
+import { createFidoUsbDevice } from '../../../firmware-sim/usb/index.js';
 import { AutoPresence, DenyPresence, ManualPresence, type UserPresence, createNodeEnvironment } from '../../../firmware-sim/env/index.js';
 import { FidoAuthenticator, type FidoEvent, type FidoProfile, fidoProfileFromDevice } from '../../../firmware-sim/fido/index.js';
 import { DEVICE_PROFILES } from '../../../devices/index.js';
 import { ErrorCode, TokenrigError, badInput } from '../../errors.js';
 import { choiceOpt, flag, parseCommandArgs, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
+import { USB_ENDPOINT_OPTIONS, USB_ENDPOINT_USAGE, openUsbEndpoints, usbEndpointRequest, wantsUsbEndpoints, withUsbipDefault } from '../usb-endpoints.js';
 
-const USAGE = `usage: tokenrig sim fido [--hid udp[:PORT]] [--profile NAME] [--touch auto|manual|deny] [--state DIR] [--quiet] [--json]
-  --hid udp[:PORT]   UDP HID endpoint on 127.0.0.1 (default port 8111, the SoloKeys contract; 0 = any)
+const USAGE = `usage: tokenrig sim fido [--hid udp[:PORT] | --usbip[=PORT] [--listen ADDR] | --uhid] [--profile NAME]
+                        [--touch auto|manual|deny] [--state DIR] [--quiet] [--json]
+  --hid udp[:PORT]   UDP HID endpoint on 127.0.0.1 (default port 8111, the SoloKeys contract; 0 = any);
+                     the default when no USB endpoint is asked for (a key is plugged into one host at a time)
+${USB_ENDPOINT_USAGE}
   --profile NAME     be a device from devices/ that has a FIDO interface (${fidoDeviceNames().join(', ')});
                      default: the tokenrig FIDO2 simulator identity
   --touch MODE       auto (default): every touch granted; manual: press Enter; deny: always refused
@@ -67,8 +73,8 @@ export function fidoProfileForDevice(name: string): FidoProfile {
   return fidoProfileFromDevice(device);
 }
 
-/** Start the simulator (used by the command and by tests/benchmarks). */
-export async function startFidoSimulator(options: FidoSimulatorOptions): Promise<RunningFidoSimulator> {
+/** The authenticator with its presence, before any endpoint (USB endpoints need no UDP). */
+export async function createFidoAuthenticator(options: Omit<FidoSimulatorOptions, 'port'>): Promise<{ authenticator: FidoAuthenticator; presence: UserPresence }> {
   const presence = options.touch === 'manual' ? new ManualPresence() : options.touch === 'deny' ? new DenyPresence() : new AutoPresence();
   let env;
   try {
@@ -83,6 +89,12 @@ export async function startFidoSimulator(options: FidoSimulatorOptions): Promise
     throw new TokenrigError(ErrorCode.BAD_FILE, `state in ${options.stateDir ?? 'memory'} is unreadable: ${(e as Error).message}`, { cause: e });
   }
   authenticator.onEvent = options.onEvent;
+  return { authenticator, presence };
+}
+
+/** Start the simulator on UDP (used by the command and by tests/benchmarks). */
+export async function startFidoSimulator(options: FidoSimulatorOptions): Promise<RunningFidoSimulator> {
+  const { authenticator, presence } = await createFidoAuthenticator(options);
   let endpoint: UdpEndpoint;
   try {
     endpoint = await UdpEndpoint.listen(authenticator.hid, { port: options.port, onReboot: () => options.onEvent?.({ event: 'magic_reboot' }) });
@@ -93,13 +105,23 @@ export async function startFidoSimulator(options: FidoSimulatorOptions): Promise
 }
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, { hid: { type: 'string' }, profile: { type: 'string' }, touch: { type: 'string' }, state: { type: 'string' }, quiet: { type: 'boolean' } });
+  const args = parseCommandArgs(withUsbipDefault(argv), {
+    hid: { type: 'string' },
+    profile: { type: 'string' },
+    touch: { type: 'string' },
+    state: { type: 'string' },
+    quiet: { type: 'boolean' },
+    ...USB_ENDPOINT_OPTIONS,
+  });
   if (flag(args, 'help')) {
     printLine(io, USAGE);
     return 0;
   }
   const json = flag(args, 'json');
   const port = parseHidOption(stringOpt(args, 'hid'));
+  const usbRequest = usbEndpointRequest(args);
+  const endpointCount = [stringOpt(args, 'hid') !== undefined, usbRequest.usbip !== undefined, usbRequest.uhid].filter(Boolean).length;
+  if (endpointCount > 1) throw badInput('give one of --hid, --usbip, --uhid: a key is plugged into one host at a time');
   const touch = choiceOpt(args, 'touch', ['auto', 'manual', 'deny'] as const) ?? 'auto';
   const stateDir = stringOpt(args, 'state');
   const profileName = stringOpt(args, 'profile');
@@ -110,7 +132,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (json) printJson(io, e);
     else printLine(io, describe(e, touch));
   };
-  const sim = await startFidoSimulator({ port, touch, ...(stateDir === undefined ? {} : { stateDir }), ...(profile === undefined ? {} : { profile }), onEvent: show });
+  const simOptions = { port, touch, ...(stateDir === undefined ? {} : { stateDir }), ...(profile === undefined ? {} : { profile }), onEvent: show };
+  const sim = wantsUsbEndpoints(usbRequest) ? await startUsbFidoSimulator(usbRequest, profileName, simOptions, show) : await startFidoSimulator(simOptions);
   // Catch Ctrl-C before announcing readiness: a controller may signal as soon as it reads it.
   const stopped = new Promise<void>((resolve) => {
     const stop = (): void => {
@@ -121,10 +144,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  const spec = sim.endpoint.spec;
+  const endpoints = 'endpoint' in sim ? { hid: sim.endpoint.spec } : sim.endpoints;
+  const spec = endpoints.hid ?? endpoints.usbip ?? endpoints.uhid?.join(' ') ?? '';
   const ready = {
     event: 'ready',
-    endpoints: { hid: spec },
+    endpoints,
     touch,
     profile: profileName ?? 'default',
     state: stateDir ?? null,
@@ -134,7 +158,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   };
   if (json) printJson(io, ready);
   else {
-    printLine(io, `FIDO2/U2F simulator listening on ${spec} (${profileName === undefined ? '' : `profile: ${profileName}, `}touch: ${touch}, state: ${stateDir ?? 'in memory'})`);
+    printLine(io, `FIDO2/U2F simulator ${endpoints.hid === undefined ? 'on' : 'listening on'} ${spec} (${profileName === undefined ? '' : `profile: ${profileName}, `}touch: ${touch}, state: ${stateDir ?? 'in memory'})`);
     printLine(io, touch === 'manual' ? 'press Enter to touch the key when asked; Ctrl-C stops' : 'Ctrl-C stops');
   }
   let lines: ReturnType<typeof createInterface> | undefined;
@@ -152,6 +176,20 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (json) printJson(io, { event: 'stopped' });
   else printLine(io, 'stopped');
   return 0;
+}
+
+/** The simulator on a USB endpoint (USB/IP or uhid) instead of UDP. */
+async function startUsbFidoSimulator(
+  request: ReturnType<typeof usbEndpointRequest>,
+  profileName: string | undefined,
+  options: Omit<FidoSimulatorOptions, 'port'>,
+  show: (e: FidoEvent) => void,
+): Promise<{ authenticator: FidoAuthenticator; presence: UserPresence; endpoints: { hid?: string; usbip?: string; uhid?: string[] }; close(): Promise<void> }> {
+  const { authenticator, presence } = await createFidoAuthenticator(options);
+  const device = profileName === undefined ? undefined : DEVICE_PROFILES[profileName];
+  const usb = await openUsbEndpoints(request, { usbDevice: () => createFidoUsbDevice(authenticator, device), uhid: () => openFidoUhid(authenticator, device) }, (e) => show(e as FidoEvent));
+  const endpoints = { ...(usb.usbip === undefined ? {} : { usbip: usb.usbip }), ...(usb.uhid === undefined ? {} : { uhid: usb.uhid }) };
+  return { authenticator, presence, endpoints, close: () => usb.close() };
 }
 
 function describe(e: FidoEvent, touch: string): string {

@@ -13,11 +13,14 @@ import { TcpSerialEndpoint } from '../../../firmware-sim/endpoints/tcp-serial-en
 import { UdpEndpoint } from '../../../firmware-sim/endpoints/udp-endpoint.js';
 import { type DeviceLogger, createNodeEnvironment } from '../../../firmware-sim/env/index.js';
 import { OtpSerialInterface, OtpTokenFirmware, createOtpVendorHid } from '../../../firmware-sim/otp/index.js';
+import { openProfileUhid } from '../../../firmware-sim/endpoints/uhid-devices.js';
+import { createOtpParts, createOtpUsbDevice } from '../../../firmware-sim/usb/index.js';
 import { ErrorCode, TokenrigError, badFile, badInput } from '../../errors.js';
 import { base32Encode, formatOtpAuthUri, parseBase32Secret } from '../../otp/index.js';
 import { flag, numberOpt, parseCommandArgs, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
 import { SEED_FILE_OPTIONS, seedFromOptions } from '../seed-options.js';
+import { USB_ENDPOINT_OPTIONS, USB_ENDPOINT_USAGE, openUsbEndpoints, usbEndpointRequest, wantsUsbEndpoints, withUsbipDefault } from '../usb-endpoints.js';
 
 /** A device profile from a JSON file, validated (the error names the field). */
 function loadProfileFile(path: string): DeviceProfile {
@@ -37,16 +40,17 @@ function loadProfileFile(path: string): DeviceProfile {
 }
 
 const USAGE = `usage: tokenrig sim otp [--profile NAME | --profile-file JSON] [--secret B32] [--serial SN] [--serial-port pty|tcp:PORT]
-                        [--hid udp[:PORT]] [--state DIR] [--offset SECONDS] [--drift PPM] [--link PATH]
-                        [--json] [--reveal]
+                        [--hid udp[:PORT]] [--usbip[=PORT] [--listen ADDR]] [--uhid] [--state DIR]
+                        [--offset SECONDS] [--drift PPM] [--link PATH] [--json] [--reveal]
   profiles: ${Object.keys(DEVICE_PROFILES).join(', ')} (default aws-totp)
   --serial-port pty       a real /dev/pts/N (via socat) that serialport, pyserial, screen open
   --serial-port tcp:PORT  a serial session over TCP on 127.0.0.1:PORT (0 = any free port)
   --hid udp[:PORT]        the vendor HID interface over UDP on 127.0.0.1 (default port 8111; 0 = any)
+${USB_ENDPOINT_USAGE}
   --state DIR             persist the token (seed, serial, HOTP counter) in DIR, files mode 0600
   --seed-file FILE        take secret and serial from a seed file (PSKC, CSV, URIs, QR PNG) instead of
                           --secret; [--password P | --key HEX] decrypt it, --serial picks one of many
-  with neither --serial-port nor --hid, a pty is opened`;
+  with none of --serial-port, --hid, --usbip, --uhid, a pty is opened`;
 
 interface Endpoints {
   serial?: string;
@@ -63,8 +67,9 @@ function parsePortSpec(value: string, option: string, prefix: string): number {
 }
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, {
+  const args = parseCommandArgs(withUsbipDefault(argv), {
     ...SEED_FILE_OPTIONS,
+    ...USB_ENDPOINT_OPTIONS,
     profile: { type: 'string' },
     'profile-file': { type: 'string' },
     secret: { type: 'string' },
@@ -91,7 +96,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const tcpPort = serialPort === undefined || serialPort === 'pty' ? undefined : parsePortSpec(serialPort, 'serial-port', 'tcp');
   if (tcpPort === -1) throw badInput('--serial-port tcp needs a port: tcp:PORT (0 = any free port)');
   const udpPort = hid === undefined ? undefined : parsePortSpec(hid, 'hid', 'udp');
-  const wantPty = serialPort === 'pty' || (serialPort === undefined && hid === undefined);
+  const usbRequest = usbEndpointRequest(args);
+  const wantPty = serialPort === 'pty' || (serialPort === undefined && hid === undefined && !wantsUsbEndpoints(usbRequest));
 
   const emit = (e: Record<string, unknown>): void => {
     if (json) printJson(io, e);
@@ -113,6 +119,17 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     ppm: numberOpt(args, 'drift', -999_999, 999_999) ?? 0,
   });
   const endpoints = await openEndpoints(token, env, { wantPty, tcpPort, udpPort, link: stringOpt(args, 'link') });
+  const usb = await openUsbEndpoints(
+    usbRequest,
+    {
+      usbDevice: () => createOtpUsbDevice(env, token),
+      uhid: () => openProfileUhid(profile, createOtpParts(env, token, ['otp-vendor', 'keyboard']), token.serial),
+    },
+    ({ event, ...fields }) => logger.log('info', String(event), fields),
+  ).catch(async (e: unknown) => {
+    await endpoints.close();
+    throw e;
+  });
   const reveal = flag(args, 'reveal');
   const revealed = reveal ? token.exportSecret() : undefined;
   const secretB32 = revealed === undefined ? undefined : base32Encode(revealed);
@@ -122,7 +139,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     profile: profile.name,
     identity: token.identity,
     otp: profile.otp,
-    endpoints: { ...(endpoints.serial === undefined ? {} : { serial: endpoints.serial }), ...(endpoints.hid === undefined ? {} : { hid: endpoints.hid }) },
+    endpoints: {
+      ...(endpoints.serial === undefined ? {} : { serial: endpoints.serial }),
+      ...(endpoints.hid === undefined ? {} : { hid: endpoints.hid }),
+      ...(usb.usbip === undefined ? {} : { usbip: usb.usbip }),
+      ...(usb.uhid === undefined ? {} : { uhid: usb.uhid }),
+    },
     pid: process.pid,
     ...(revealed === undefined
       ? {}
@@ -146,6 +168,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     printLine(io, `simulated ${profile.model} ${token.serial} (${profile.name})`);
     if (endpoints.serial !== undefined) printLine(io, `  serial: ${endpoints.serial}`);
     if (endpoints.hid !== undefined) printLine(io, `  hid:    ${endpoints.hid}`);
+    if (usb.usbip !== undefined) printLine(io, `  usbip:  ${usb.usbip}`);
+    if (usb.uhid !== undefined) printLine(io, `  uhid:   ${usb.uhid.join(' ')}`);
     if (secretB32 !== undefined) printLine(io, `  secret: ${secretB32}`);
   }
 
@@ -157,7 +181,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       view?.stop();
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
-      void endpoints.close().then(() => {
+      void Promise.all([endpoints.close(), usb.close()]).then(() => {
         emit({ event: 'stopped', reason: why });
         if (!json) printLine(io, 'stopped');
         resolve();
