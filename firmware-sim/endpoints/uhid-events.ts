@@ -93,8 +93,12 @@ export const UHID_SET_REPORT_REPLY_REQ = defineStruct('uhid_set_report_reply_req
   ['err', u16le],
 ] as const);
 
-/** sizeof(struct uhid_event): the type and the largest request (uhid_create2_req). */
-export const UHID_EVENT_SIZE = UHID_EVENT_HEADER.size + UHID_CREATE2_REQ.size;
+/**
+ * sizeof(struct uhid_event): the type and the union of requests. The union is as long as its
+ * largest member (uhid_create2_req, 4372 bytes) rounded up to 8, because uhid_start_req's
+ * __u64 gives the (unpacked) union 8-byte alignment: 4 + 4376 = 4380.
+ */
+export const UHID_EVENT_SIZE = UHID_EVENT_HEADER.size + Math.ceil(UHID_CREATE2_REQ.size / 8) * 8;
 
 /**
  * One event to write: the type, then the request. Shorter than UHID_EVENT_SIZE is fine (the

@@ -29,28 +29,40 @@ export interface CStructLayout {
   fields: Record<string, { offset: number; size: number }>;
 }
 
-/** Compile and run a program that prints each struct's size and each field's offset and size. */
-export function cLayouts(headers: string[], queries: CStructQuery[]): Record<string, CStructLayout> {
+/** Compile and run `lines` (a C program) and return what it prints. */
+function runC(lines: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'tokenrig-clayout-'));
   try {
-    const lines = [...headers.map((h) => `#include <${h}>`), '#include <stddef.h>', '#include <stdio.h>', 'int main(void) {'];
-    for (const q of queries) {
-      lines.push(`  printf("S\\t%s\\t%zu\\n", "${q.struct}", sizeof(${q.struct}));`);
-      for (const f of q.fields) lines.push(`  printf("F\\t%s\\t%s\\t%zu\\t%zu\\n", "${q.struct}", "${f}", offsetof(${q.struct}, ${f}), sizeof(((${q.struct} *)0)->${f}));`);
-    }
-    lines.push('  return 0;', '}');
     writeFileSync(join(dir, 'layout.c'), lines.join('\n'));
     const cc = spawnSync('gcc', ['-o', join(dir, 'layout'), join(dir, 'layout.c')], { encoding: 'utf8' });
     if (cc.status !== 0) throw new Error(`gcc failed: ${cc.stderr}`);
-    const run = spawnSync(join(dir, 'layout'), { encoding: 'utf8' });
-    const out: Record<string, CStructLayout> = {};
-    for (const line of run.stdout.trim().split('\n')) {
-      const [kind, struct, a, b, c] = line.split('\t');
-      if (kind === 'S') out[struct!] = { size: Number(a), fields: {} };
-      else out[struct!]!.fields[a!] = { offset: Number(b), size: Number(c) };
-    }
-    return out;
+    return spawnSync(join(dir, 'layout'), { encoding: 'utf8' }).stdout;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The values of C constants (enum members, macros) as the headers define them. */
+export function cEnum(headers: string[], names: string[]): number[] {
+  const lines = [...headers.map((h) => `#include <${h}>`), '#include <stdio.h>', 'int main(void) {'];
+  for (const n of names) lines.push(`  printf("%lld\\n", (long long)(${n}));`);
+  lines.push('  return 0;', '}');
+  return runC(lines).trim().split('\n').map(Number);
+}
+
+/** Compile and run a program that prints each struct's size and each field's offset and size. */
+export function cLayouts(headers: string[], queries: CStructQuery[]): Record<string, CStructLayout> {
+  const lines = [...headers.map((h) => `#include <${h}>`), '#include <stddef.h>', '#include <stdio.h>', 'int main(void) {'];
+  for (const q of queries) {
+    lines.push(`  printf("S\\t%s\\t%zu\\n", "${q.struct}", sizeof(${q.struct}));`);
+    for (const f of q.fields) lines.push(`  printf("F\\t%s\\t%s\\t%zu\\t%zu\\n", "${q.struct}", "${f}", offsetof(${q.struct}, ${f}), sizeof(((${q.struct} *)0)->${f}));`);
+  }
+  lines.push('  return 0;', '}');
+  const out: Record<string, CStructLayout> = {};
+  for (const line of runC(lines).trim().split('\n')) {
+    const [kind, struct, a, b, c] = line.split('\t');
+    if (kind === 'S') out[struct!] = { size: Number(a), fields: {} };
+    else out[struct!]!.fields[a!] = { offset: Number(b), size: Number(c) };
+  }
+  return out;
 }

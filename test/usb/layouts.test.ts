@@ -11,7 +11,8 @@ import * as ch9 from '../../src/protocol/usb/ch9.js';
 import { HID_DESCRIPTOR } from '../../src/protocol/usb/hid.js';
 import * as usbip from '../../src/protocol/usbip/messages.js';
 import { UsbIpClientReader, UsbIpServerReader } from '../../src/protocol/usbip/stream.js';
-import { cLayouts, gcc } from '../support/c-layout.js';
+import * as uhid from '../../firmware-sim/endpoints/uhid-events.js';
+import { cEnum, cLayouts, gcc } from '../support/c-layout.js';
 
 type Row = [string, number, number];
 const descriptorDoc = JSON.parse(readFileSync(new URL('../vectors/usb/descriptor-layouts.json', import.meta.url), 'utf8')) as { structs: Record<string, { table: string; fields: Row[] }> };
@@ -169,5 +170,48 @@ describe('USB/IP wire structs (Documentation/usb/usbip_protocol.rst)', () => {
     );
     expect(Buffer.from(usbip.encodeRetUnlink(7, -usbip.ERRNO.ECONNRESET).subarray(20, 24)).toString('hex')).toBe('ffffff98');
     expect(Buffer.from(usbip.encodeImportReply(usbip.USBIP_ST.DEV_BUSY)).toString('hex')).toBe('0111000300000002');
+  });
+});
+
+describe('uhid events (include/uapi/linux/uhid.h)', () => {
+  const UHID_STRUCTS = [
+    uhid.UHID_CREATE2_REQ,
+    uhid.UHID_START_REQ,
+    uhid.UHID_INPUT2_REQ,
+    uhid.UHID_OUTPUT_REQ,
+    uhid.UHID_GET_REPORT_REQ,
+    uhid.UHID_GET_REPORT_REPLY_REQ,
+    uhid.UHID_SET_REPORT_REQ,
+    uhid.UHID_SET_REPORT_REPLY_REQ,
+  ];
+
+  it('every table matches the kernel header as gcc lays it out, and struct uhid_event’s size', (ctx) => {
+    gcc.require(ctx);
+    const layout = cLayouts(['linux/uhid.h'], [
+      ...UHID_STRUCTS.map((s) => ({ struct: `struct ${s.name}`, fields: s.fields.map((f) => f.name) })),
+      { struct: 'struct uhid_event', fields: ['type', 'u'] },
+    ]);
+    for (const s of UHID_STRUCTS) {
+      const c = layout[`struct ${s.name}`]!;
+      expect(c.size, s.name).toBe(s.size);
+      for (const f of s.fields) expect(c.fields[f.name], `${s.name}.${f.name}`).toEqual({ offset: f.offset, size: f.size });
+    }
+    expect(layout['struct uhid_event']!.size).toBe(uhid.UHID_EVENT_SIZE);
+    expect(layout['struct uhid_event']!.fields.u!.offset).toBe(uhid.UHID_EVENT_HEADER.size);
+  });
+
+  it('uses the header’s event numbers', (ctx) => {
+    gcc.require(ctx);
+    const names = Object.keys(uhid.UHID) as (keyof typeof uhid.UHID)[];
+    const values = cEnum(['linux/uhid.h'], names.map((n) => `UHID_${n}`));
+    expect(values).toEqual(names.map((n) => uhid.UHID[n]));
+    expect(cEnum(['linux/uhid.h'], ['UHID_FEATURE_REPORT', 'UHID_OUTPUT_REPORT', 'UHID_INPUT_REPORT', 'UHID_DATA_MAX', 'HID_MAX_DESCRIPTOR_SIZE', 'BUS_USB'])).toEqual([
+      uhid.UHID_REPORT_TYPE.FEATURE,
+      uhid.UHID_REPORT_TYPE.OUTPUT,
+      uhid.UHID_REPORT_TYPE.INPUT,
+      uhid.UHID_DATA_MAX,
+      uhid.HID_MAX_DESCRIPTOR_SIZE,
+      uhid.BUS_USB,
+    ]);
   });
 });
