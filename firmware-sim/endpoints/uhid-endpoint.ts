@@ -35,6 +35,7 @@ import {
   UHID_REPORT_TYPE,
   UHID_SET_REPORT_REPLY_REQ,
   UHID_SET_REPORT_REQ,
+  UHID_DATA_MAX,
   uhidEvent,
 } from './uhid-events.js';
 
@@ -213,7 +214,7 @@ export class UhidEndpoint {
       case UHID.OUTPUT: {
         const out = UHID_OUTPUT_REQ.decode(body);
         if (out.rtype !== UHID_REPORT_TYPE.OUTPUT || this.#closed) break;
-        this.#device.receive(padTo(out.data.subarray(0, Math.min(out.size, this.#outputSize)), this.#outputSize));
+        this.#device.receive(this.#report(out.data.subarray(0, Math.min(out.size, UHID_DATA_MAX))));
         break;
       }
       case UHID.GET_REPORT: {
@@ -226,8 +227,9 @@ export class UhidEndpoint {
       }
       case UHID.SET_REPORT: {
         const req = UHID_SET_REPORT_REQ.decode(body);
-        const ok = req.rtype === UHID_REPORT_TYPE.OUTPUT && req.rnum === 0 && req.size <= this.#outputSize;
-        if (ok && !this.#closed) this.#device.receive(padTo(req.data.subarray(0, req.size), this.#outputSize));
+        const data = req.data.subarray(0, Math.min(req.size, UHID_DATA_MAX));
+        const ok = req.rtype === UHID_REPORT_TYPE.OUTPUT && req.rnum === 0 && unnumbered(data, this.#outputSize).length <= this.#outputSize;
+        if (ok && !this.#closed) this.#device.receive(this.#report(data));
         this.#write(uhidEvent(UHID.SET_REPORT_REPLY, UHID_SET_REPORT_REPLY_REQ.encode({ id: req.id, err: ok ? 0 : EIO })));
         break;
       }
@@ -235,6 +237,11 @@ export class UhidEndpoint {
         // UHID_STOP (after DESTROY) and future event types need nothing here.
         break;
     }
+  }
+
+  /** An output report as the firmware takes it: without the report number, padded to size. */
+  #report(data: Uint8Array): Uint8Array {
+    return padTo(unnumbered(data, this.#outputSize), this.#outputSize);
   }
 
   #input(report: Uint8Array): void {
@@ -278,6 +285,15 @@ export class UhidEndpoint {
 }
 
 let nextId = 1;
+
+/**
+ * uhid hands output reports on as the HID core got them: from hidraw with the report number
+ * first (0 for a device without numbered reports, as a FIDO key), from the kernel's own users
+ * (the keyboard LEDs) without it. usbhid strips such a 0 before the wire; so does this.
+ */
+function unnumbered(data: Uint8Array, size: number): Uint8Array {
+  return data.length === size + 1 && data[0] === 0 ? data.subarray(1) : data;
+}
 
 function padTo(data: Uint8Array, size: number): Uint8Array {
   if (data.length === size) return data;

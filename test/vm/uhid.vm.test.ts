@@ -1,6 +1,6 @@
 /**
  * Linux uhid in a real kernel: the simulators run inside the VM with `--uhid`, and
- * test/vm/guest/uhid-guest.ts checks the clear error without /dev/uhid, the same FIDO checks as
+ * test/vm/guest/uhid-guest.ts checks the clear error without access to /dev/uhid, the same FIDO checks as
  * over USB/IP (our CLI, libfido2, ykman, OpenSSH, headless Chromium) through the uhid hidraw
  * node, the OTP token's vendor interface and keyboard, and DESTROY when the simulator stops.
  *
@@ -19,17 +19,19 @@ let status: number | null = null;
 beforeAll(async () => {
   if (vm.path === undefined) return;
   const bundle = await bundleForGuest(['test/vm/guest/uhid-guest.ts']);
-  ({ results, output, status } = await vm.runGuest({
+  const run = await vm.runGuest({
     script: bundle.scripts['test/vm/guest/uhid-guest.ts']!,
     args: [bundle.cli, 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', '87654321'],
     udev: true,
     timeoutS: 840,
     onLine: (l) => process.stdout.write(`${l}\n`),
-  }));
+  });
+  ({ output, status } = run);
+  results = (run.json as CheckResult[] | undefined) ?? [];
 }, 900_000);
 
 const CHECKS = [
-  'without the uhid module: one clear line saying how to enable it, exit 7',
+  'a user who may not write /dev/uhid gets one clear line saying how to enable it, exit 7',
   'sim fido --uhid: a FIDO hidraw node with the profile’s identity',
   'uhid: tokenrig fido info over hid:',
   'uhid: tokenrig fido register + authenticate over hid:, verified by @simplewebauthn/server',

@@ -80,7 +80,8 @@ beforeAll(async () => {
     timeoutS: 840,
     onLine: (l) => process.stdout.write(`${l}\n`),
   });
-  ({ results, output, status } = run);
+  ({ output, status } = run);
+  results = (run.json as CheckResult[] | undefined) ?? [];
   if (capture !== undefined) {
     capture.kill('SIGINT');
     await new Promise((r) => capture.once('exit', r));

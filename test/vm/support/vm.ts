@@ -13,14 +13,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { CheckResult } from '../guest/harness.js';
 import { REPO } from './bundle.js';
 
 export interface VmRunner {
   /** The vm-run path, or undefined with `reason` saying why there is none. */
   readonly path: string | undefined;
   readonly reason: string | undefined;
-  runGuest(o: { script: string; args: string[]; forward?: string[]; udev?: boolean; timeoutS: number; onLine?: (line: string) => void }): Promise<{ status: number | null; results: CheckResult[]; output: string }>;
+  /**
+   * Boot a VM and run `node script RESULTS.json ...args` in it; `json` is what the script wrote
+   * to RESULTS.json (a shared directory), undefined if nothing.
+   */
+  runGuest(o: { script: string; args: string[]; forward?: string[]; udev?: boolean; timeoutS: number; onLine?: (line: string) => void }): Promise<{ status: number | null; json: unknown; output: string }>;
 }
 
 let cached: { path: string | undefined; reason: string | undefined } | undefined;
@@ -55,8 +58,8 @@ export function vmRunner(): VmRunner {
       child.stdout.on('data', onData);
       child.stderr.on('data', onData);
       const status = await new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-      const results = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as CheckResult[]) : [];
-      return { status, results, output };
+      const json = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as unknown) : undefined;
+      return { status, json, output };
     },
   };
 }
