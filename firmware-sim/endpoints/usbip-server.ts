@@ -52,6 +52,8 @@ export interface UsbIpServerOptions {
 
 /** The bus all exported devices sit on; device n is port n. */
 const BUSNUM = 1;
+/** IN transfers one client may keep waiting (a kernel keeps a handful); more are refused with −ENOMEM. */
+export const MAX_PENDING_URBS = 1024;
 
 interface Export {
   busid: string;
@@ -207,8 +209,10 @@ export class UsbIpServer {
 
   #submit(socket: Socket, device: SimulatedUsbDevice, h: UsbIpCmdSubmit, data: Uint8Array, pending: Map<number, () => boolean>): void {
     const length = h.transfer_buffer_length;
+    // ISO transfers are not supported (no endpoint is isochronous): their replies carry none.
+    const packets = h.number_of_packets > 0 ? 0 : h.number_of_packets;
     const reply = (status: number, payload?: Uint8Array, actual?: number): void => {
-      if (!socket.destroyed) socket.write(encodeRetSubmit(h.seqnum, status, actual ?? payload?.length ?? 0, payload));
+      if (!socket.destroyed) socket.write(encodeRetSubmit(h.seqnum, status, actual ?? payload?.length ?? 0, payload, packets));
     };
     if (h.ep === 0) {
       const setup = USB_SETUP_PACKET.decode(h.setup);
@@ -220,6 +224,10 @@ export class UsbIpServer {
     if (h.direction === USBIP_DIR.OUT) {
       const status = device.submitOut(h.ep, data);
       reply(status, undefined, status === 0 ? data.length : 0);
+      return;
+    }
+    if (pending.size >= MAX_PENDING_URBS) {
+      reply(-ERRNO.ENOMEM);
       return;
     }
     let done = false;

@@ -7,7 +7,7 @@
 import { type Socket, connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { COMPOSITE_KEY_PROFILE } from '../../devices/index.js';
-import { UsbIpServer } from '../../firmware-sim/endpoints/usbip-server.js';
+import { MAX_PENDING_URBS, UsbIpServer } from '../../firmware-sim/endpoints/usbip-server.js';
 import { createTestEnvironment } from '../../firmware-sim/env/index.js';
 import { FidoAuthenticator } from '../../firmware-sim/fido/index.js';
 import { OtpTokenFirmware } from '../../firmware-sim/otp/index.js';
@@ -143,6 +143,19 @@ describe('USB/IP server', () => {
     expect(server.specs).toEqual([`usbip:127.0.0.1:${server.port}/1-1`, `usbip:127.0.0.1:${server.port}/1-2`]);
   });
 
+  it('echoes number_of_packets of a transfer that is not isochronous, as the Linux stub does', async () => {
+    const { server } = await startServer();
+    const c = await imported(server.port, '1-1');
+    for (const n of [0, -1]) {
+      const setup = USB_SETUP_PACKET.encode({ bmRequestType: 0x80, bRequest: USB_REQ.GET_STATUS, wValue: 0, wIndex: 0, wLength: 2 });
+      const wire = encodeCmdSubmit({ seqnum: 100 + n, devid: 0x10002, direction: USBIP_DIR.IN, ep: 0, length: 2, setup });
+      new DataView(wire.buffer).setInt32(32, n);
+      c.directions.set(100 + n, USBIP_DIR.IN);
+      c.socket.write(wire);
+      expect(await c.next()).toMatchObject({ header: { seqnum: 100 + n, status: 0, number_of_packets: n } });
+    }
+  });
+
   it('imports a device; control IN honours transfer_buffer_length and wLength; unsupported requests stall', async () => {
     const { server } = await startServer();
     const c = await imported(server.port, '1-1');
@@ -250,5 +263,17 @@ describe('USB/IP server', () => {
     for (let i = 0; i < 50 && server.inUse('1-2'); i++) await new Promise((r) => setTimeout(r, 10));
     expect(server.inUse('1-2')).toBe(false);
     await imported(server.port, '1-2');
+  });
+});
+
+describe('USB/IP server bounds', () => {
+  it('refuses IN transfers beyond MAX_PENDING_URBS waiting ones with -ENOMEM', async () => {
+    const { server } = await startServer();
+    const c = await imported(server.port, '1-2');
+    c.control(0x00, USB_REQ.SET_CONFIGURATION, 1, 0, 0);
+    await c.next();
+    for (let i = 0; i < MAX_PENDING_URBS; i++) c.submit({ ep: 1, direction: USBIP_DIR.IN, length: 64 });
+    const over = c.submit({ ep: 1, direction: USBIP_DIR.IN, length: 64 });
+    expect(await c.next()).toMatchObject({ kind: 'ret_submit', header: { seqnum: over, status: -ERRNO.ENOMEM } });
   });
 });

@@ -143,7 +143,7 @@ describe('simulated devices over USB/IP, attached by a real Linux kernel (vm-run
     requireVm(vm, ctx);
     tshark.require(ctx);
     const decode = ports.flatMap((p) => ['-d', `tcp.port==${p},usbip`]);
-    const fields = spawnSync('tshark', ['-r', pcap!, ...decode, '-Y', 'usbip', '-T', 'fields', '-e', 'usbip.operation', '-e', 'usbip.idVendor', '-e', 'usbip.command'], { encoding: 'utf8' });
+    const fields = spawnSync('tshark', ['-r', pcap!, ...decode, '-Y', 'usbip', '-T', 'fields', '-e', 'usbip.operation', '-e', 'usbip.idVendor', '-e', 'usbip.urb'], { encoding: 'utf8' });
     expect(fields.status, fields.stderr).toBe(0);
     const rows = fields.stdout.trim().split('\n');
     // Device lists, imports (the composite key's vendor id) and thousands of URBs.

@@ -60,14 +60,17 @@ export const USBIP_URB = {
 export const USB_SPEED = { UNKNOWN: 0, LOW: 1, FULL: 2, HIGH: 3, WIRELESS: 4, SUPER: 5 } as const;
 
 /**
- * `number_of_packets` of a transfer that is not isochronous: the document says 0xffffffff;
- * as the signed 32-bit field the kernel declares, that is −1.
+ * `number_of_packets` of a transfer that is not isochronous. The document's table says
+ * 0xffffffff, but its own example capture, the kernel's vhci-hcd (6.1: 0 in every CMD_SUBMIT)
+ * and Wireshark's dissector (which reads any other value as a count of ISO descriptors) all
+ * use 0; the Linux server (stub) echoes what the client sent. So do we.
  */
-export const USBIP_NOT_ISO = -1;
+export const USBIP_NOT_ISO = 0;
 
 /** Linux errno values carried (negated) in RET_SUBMIT and RET_UNLINK `status`. */
 export const ERRNO = {
   ENOENT: 2,
+  ENOMEM: 12,
   EPIPE: 32,
   EOVERFLOW: 75,
   ECONNRESET: 104,
@@ -215,8 +218,11 @@ export function encodeImportReply(status: number, device?: UsbIpUsbDevice): Uint
   return out;
 }
 
-/** RET_SUBMIT with its IN data (empty for OUT transfers). */
-export function encodeRetSubmit(seqnum: number, status: number, actualLength: number, data: Uint8Array = new Uint8Array(0)): Uint8Array {
+/**
+ * RET_SUBMIT with its IN data (empty for OUT transfers). `numberOfPackets` echoes the
+ * command's, as the Linux stub does (0 for a transfer that is not isochronous).
+ */
+export function encodeRetSubmit(seqnum: number, status: number, actualLength: number, data: Uint8Array = new Uint8Array(0), numberOfPackets = USBIP_NOT_ISO): Uint8Array {
   const out = new Uint8Array(USBIP_HEADER_SIZE + data.length);
   USBIP_RET_SUBMIT.encode(
     {
@@ -229,7 +235,7 @@ export function encodeRetSubmit(seqnum: number, status: number, actualLength: nu
       status,
       actual_length: actualLength,
       start_frame: 0,
-      number_of_packets: USBIP_NOT_ISO,
+      number_of_packets: numberOfPackets,
       error_count: 0,
       padding: new Uint8Array(8),
     },

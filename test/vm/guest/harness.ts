@@ -33,6 +33,9 @@ export class Checks {
 
   /** Run `fn`; it returns a detail line (and optional data) or throws why the check failed. */
   async run(name: string, fn: () => Promise<string | { detail: string; data: Record<string, unknown> }>): Promise<boolean> {
+    // TOKENRIG_VM_ONLY=REGEX runs only the matching checks (to iterate on one).
+    const only = process.env.TOKENRIG_VM_ONLY;
+    if (only !== undefined && only !== '' && !new RegExp(only).test(name)) return false;
     const t = Date.now();
     log(`check: ${name}`);
     let result: CheckResult;

@@ -100,7 +100,10 @@ async function main(): Promise<void> {
             } else typed.push(code);
           }
         });
+        stream.on('error', reject);
       });
+      // Failing later (a press that never came) must not crash the script meanwhile.
+      enter.catch(() => undefined);
       await new Promise((r) => setTimeout(r, 300));
       const r = JSON.parse(await must(process.execPath, [cli, 'code', '--device', 'hid:1050:0407', '--json'])) as { code: string; serial: string };
       await enter;

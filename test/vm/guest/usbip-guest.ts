@@ -169,6 +169,8 @@ async function main(): Promise<void> {
       });
       stream.on('error', reject);
     });
+    // Failing later (a press that never came) must not crash the script meanwhile.
+    done.catch(() => undefined);
     // Give evdev a moment to open, then press the button over the serial line.
     await new Promise((r) => setTimeout(r, 300));
     const pressed = JSON.parse(await tokenrig(['code', '--device', `serial:/dev/${ttyAcm() ?? 'ttyACM0'}`, '--json'])) as { code: string };

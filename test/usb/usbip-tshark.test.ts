@@ -1,0 +1,77 @@
+/**
+ * tshark (Wireshark's dissector, an independent reading of the protocol) dissects a recorded
+ * USB/IP session between our client transport and our server without a malformed packet:
+ * the device list, the import, enumeration, CTAPHID INIT, a makeCredential, a 7609-byte PING
+ * and the unlinks on close. (The kernel's own sessions are recorded by test/vm/usbip.vm.test.ts.)
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { COMPOSITE_KEY_PROFILE } from '../../devices/index.js';
+import { UsbIpServer } from '../../firmware-sim/endpoints/usbip-server.js';
+import { createTestEnvironment } from '../../firmware-sim/env/index.js';
+import { FidoAuthenticator } from '../../firmware-sim/fido/index.js';
+import { createFidoUsbDevice } from '../../firmware-sim/usb/index.js';
+import { Ctap2 } from '../../src/ctap/ctap2.js';
+import { CtapHidDevice } from '../../src/drivers/ctaphid-device.js';
+import { discoverUsbIpDevices } from '../../src/transports/discovery.js';
+import { openHidTransport } from '../../src/transports/device-spec.js';
+import { commandWorks, peer } from '../support/peer.js';
+
+const tshark = peer('tshark + dumpcap (capturing on lo)', 'apt-get install tshark; run as root or give dumpcap cap_net_raw', () => commandWorks('tshark', ['--version']) && commandWorks('dumpcap', ['-D']));
+const dir = mkdtempSync(join(tmpdir(), 'tokenrig-tshark-'));
+afterAll(() => { if (process.env.KEEP_PCAP === undefined) rmSync(dir, { recursive: true, force: true }); });
+
+describe('a USB/IP session as tshark dissects it', () => {
+  it('has no malformed packet and shows the device list, the import and the URBs', async (ctx) => {
+    tshark.require(ctx);
+    const { env } = createTestEnvironment({ startMs: Date.now() });
+    const authenticator = await FidoAuthenticator.create(env);
+    const server = await UsbIpServer.listen([createFidoUsbDevice(authenticator, COMPOSITE_KEY_PROFILE)], { port: 0 });
+    const port = server.port;
+    const pcap = join(dir, 'session.pcapng');
+    let capture: ChildProcess | undefined;
+    try {
+      capture = spawn('dumpcap', ['-i', 'lo', '-q', '-f', `tcp port ${port}`, '-w', pcap], { stdio: ['ignore', 'ignore', 'pipe'] });
+      // dumpcap says "Capturing on 'Loopback: lo'" once it records.
+      await new Promise<void>((resolve, reject) => {
+        let err = '';
+        const t = setTimeout(() => reject(new Error(`dumpcap did not start: ${err}`)), 10_000);
+        capture!.stderr!.on('data', (d: Buffer) => {
+          err += d.toString();
+          if (err.includes('Capturing on')) {
+            clearTimeout(t);
+            resolve();
+          }
+        });
+      });
+      expect((await discoverUsbIpDevices('127.0.0.1', port)).map((d) => d.vendorId)).toEqual([0x1050]);
+      const device = await CtapHidDevice.open(await openHidTransport(server.specs[0]!, { role: 'fido' }));
+      const ctap2 = new Ctap2(device);
+      await ctap2.makeCredential({ clientDataHash: sha256(Uint8Array.of(1)), rp: { id: 'rp.example' }, user: { id: Uint8Array.of(1), name: 'u' }, pubKeyCredParams: [{ type: 'public-key', alg: -7 }] });
+      await device.ping(new Uint8Array(7609).fill(0x5a));
+      await device.close();
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      capture?.kill('SIGINT');
+      await new Promise((r) => (capture === undefined || capture.exitCode !== null ? r(undefined) : capture.once('exit', r)));
+      await server.close();
+    }
+    const decode = ['-d', `tcp.port==${port},usbip`];
+    const fields = spawnSync('tshark', ['-r', pcap, ...decode, '-Y', 'usbip', '-T', 'fields', '-e', 'usbip.operation', '-e', 'usbip.idVendor', '-e', 'usbip.urb'], { encoding: 'utf8' });
+    expect(fields.status, fields.stderr).toBe(0);
+    const rows = fields.stdout.trim().split('\n');
+    expect(rows.some((r) => r.startsWith('0x8005'))).toBe(true); // OP_REQ_DEVLIST
+    expect(rows.some((r) => r.startsWith('0x8003'))).toBe(true); // OP_REQ_IMPORT
+    expect(rows.some((r) => r.includes('0x1050'))).toBe(true); // the device's vendor id
+    // Frames with CMD_SUBMITs (a PING alone is 129 reports each way; TCP packs several per frame).
+    expect(rows.filter((r) => r.includes('0x00000001')).length).toBeGreaterThan(100);
+    expect(rows.some((r) => r.includes('0x00000002'))).toBe(true); // CMD_UNLINK on close
+    const bad = spawnSync('tshark', ['-r', pcap, ...decode, '-Y', '_ws.malformed || _ws.expert.severity >= "Error" || usbip.unsupported_version'], { encoding: 'utf8' });
+    expect(bad.status, bad.stderr).toBe(0);
+    expect(bad.stdout.trim(), 'malformed or erroneous packets').toBe('');
+  });
+});
