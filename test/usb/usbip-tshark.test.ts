@@ -1,8 +1,8 @@
 /**
  * tshark (Wireshark's dissector, an independent reading of the protocol) dissects a recorded
  * USB/IP session between our client transport and our server without a malformed packet:
- * the device list, the import, enumeration, CTAPHID INIT, a makeCredential, a 7609-byte PING
- * and the unlinks on close. (The kernel's own sessions are recorded by test/vm/usbip.vm.test.ts.)
+ * the device list, the import, enumeration, CTAPHID INIT, a makeCredential and the unlinks on
+ * close. (The kernel's own sessions are recorded by test/vm/usbip.vm.test.ts.)
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -52,7 +52,6 @@ describe('a USB/IP session as tshark dissects it', () => {
       const device = await CtapHidDevice.open(await openHidTransport(server.specs[0]!, { role: 'fido' }));
       const ctap2 = new Ctap2(device);
       await ctap2.makeCredential({ clientDataHash: sha256(Uint8Array.of(1)), rp: { id: 'rp.example' }, user: { id: Uint8Array.of(1), name: 'u' }, pubKeyCredParams: [{ type: 'public-key', alg: -7 }] });
-      await device.ping(new Uint8Array(7609).fill(0x5a));
       await device.close();
       await new Promise((r) => setTimeout(r, 500));
     } finally {
@@ -67,8 +66,8 @@ describe('a USB/IP session as tshark dissects it', () => {
     expect(rows.some((r) => r.startsWith('0x8005'))).toBe(true); // OP_REQ_DEVLIST
     expect(rows.some((r) => r.startsWith('0x8003'))).toBe(true); // OP_REQ_IMPORT
     expect(rows.some((r) => r.includes('0x1050'))).toBe(true); // the device's vendor id
-    // Frames with CMD_SUBMITs (a PING alone is 129 reports each way; TCP packs several per frame).
-    expect(rows.filter((r) => r.includes('0x00000001')).length).toBeGreaterThan(100);
+    // Frames with CMD_SUBMITs: enumeration, INIT, the makeCredential's reports.
+    expect(rows.filter((r) => r.includes('0x00000001')).length).toBeGreaterThan(10);
     expect(rows.some((r) => r.includes('0x00000002'))).toBe(true); // CMD_UNLINK on close
     const bad = spawnSync('tshark', ['-r', pcap, ...decode, '-Y', '_ws.malformed || _ws.expert.severity >= "Error" || usbip.unsupported_version'], { encoding: 'utf8' });
     expect(bad.status, bad.stderr).toBe(0);
