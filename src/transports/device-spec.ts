@@ -130,7 +130,7 @@ export async function openHidTransport(spec: string | DeviceSpec, options: HidOp
     }
     case 'usb': {
       const { UsbTransport } = await import('./usb-transport.js');
-      return UsbTransport.open(s.vendorId, s.productId);
+      return UsbTransport.open(s.vendorId, s.productId, undefined, options);
     }
     case 'usbip': {
       const { UsbIpHidTransport } = await import('./usbip-hid-transport.js');
