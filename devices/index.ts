@@ -93,3 +93,4 @@ export function deviceProfile(name: string): DeviceProfile {
   if (p === undefined) throw badInput(`unknown device profile ${JSON.stringify(name)}: use one of ${Object.keys(DEVICE_PROFILES).join(', ')}`);
   return p;
 }
+export * from './fido-profile.js';

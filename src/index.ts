@@ -22,6 +22,10 @@ export { UdpHidTransport, SOLOKEYS_DEVICE_PORT, SOLOKEYS_HOST_PORT } from './tra
 export { type OtpTokenDriver, SerialOtpTokenDriver, HidOtpTokenDriver, KeyboardCodeReader, openOtpTokenDriver } from './drivers/otp-token-driver.js';
 export { CtapHidDevice } from './drivers/ctaphid-device.js';
 export { Ctap1 } from './ctap/ctap1.js';
-export { Ctap2 } from './ctap/ctap2.js';
-export { ClientPin } from './ctap/client-pin.js';
+export { Ctap2, PROTOTYPE_CMD, type Ctap2Info, type MakeCredentialParams, type MakeCredentialResult, type GetAssertionParams, type AssertionResult } from './ctap/ctap2.js';
+export { ClientPin, PERMISSION, type Permissions, permissionBits } from './ctap/client-pin.js';
+export type { CredentialManagementRequest, CredentialManagementResponse } from './ctap/credential-management.js';
+export type { BioEnrollmentRequest, BioEnrollmentResponse } from './ctap/bio-enrollment.js';
+export type { LargeBlobsRequest, LargeBlobsResponse } from './ctap/large-blobs.js';
+export type { ConfigRequest } from './ctap/authenticator-config.js';
 export * from './webauthn/index.js';

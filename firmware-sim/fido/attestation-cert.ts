@@ -7,7 +7,7 @@
  */
 import { bitString, booleanTrue, certTime, explicit, octetString, oid, printableString, sequence, set, smallInteger, unsignedInteger, utf8String } from './der.js';
 import { ec2ToUncompressed } from '../../src/protocol/cose.js';
-import { type Es256Key, signEs256 } from './es256.js';
+import { type Es256Key, signEs256 } from './algorithms/es256.js';
 
 const OID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 const OID_P256 = '1.2.840.10045.3.1.7';

@@ -1,36 +1,40 @@
 /**
- * A FIDO authenticator's identity: what getInfo, the attestation certificate and the USB
- * descriptors say about it. Plain data with a sensible default.
+ * A FIDO authenticator's identity and personality, as the firmware uses it: the profile data
+ * of devices/fido-profile.ts with overrides applied, checked, and checked against what this
+ * firmware implements (every algorithm and extension the profile names must have a module).
  */
-export interface FidoProfile {
-  /** 16-byte AAGUID as 32 hex digits. */
-  aaguid: string;
-  vendorId: number;
-  productId: number;
-  manufacturer: string;
-  product: string;
-  /** 'batch': a per-device ES256 batch certificate (x5c); 'self': sign with the credential key. */
-  attestation: 'batch' | 'self';
-  /** Firmware version reported by CTAPHID INIT and getInfo. */
-  firmwareVersion: readonly [number, number, number];
+import { DEFAULT_FIDO_PROFILE, type FidoLimits, type FidoProfile, validateFidoProfile } from '../../devices/fido-profile.js';
+import { ALGORITHMS, type CredentialAlgorithm } from './algorithms/index.js';
+import { EXTENSIONS, type Extension } from './extensions/index.js';
+
+export { DEFAULT_FIDO_PROFILE, FIDO_PROFILES, FIDO_QUIRKS, type FidoLimits, type FidoProfile, type FidoQuirk } from '../../devices/fido-profile.js';
+
+/** Overrides of a profile: any member, and any limit on its own. */
+export type FidoProfileOverrides = Partial<Omit<FidoProfile, 'limits'>> & { limits?: Partial<FidoLimits> };
+
+/** The algorithm and extension modules a firmware build has. */
+export interface Implemented {
+  algorithms: ReadonlyMap<number, CredentialAlgorithm>;
+  extensions: ReadonlyMap<string, Extension>;
 }
 
-export const DEFAULT_FIDO_PROFILE: Readonly<FidoProfile> = Object.freeze({
-  aaguid: '746f6b656e7269672d73696d2d666964', // "tokenrig-sim-fid"
-  vendorId: 0x1209, // pid.codes open-source vendor id
-  productId: 0x7172,
-  manufacturer: 'tokenrig',
-  product: 'tokenrig FIDO2 simulator',
-  attestation: 'batch',
-  firmwareVersion: [1, 0, 0] as const,
-});
+/** The built-in registries (algorithms/index.ts, extensions/index.ts). */
+export const BUILT_IN: Implemented = { algorithms: ALGORITHMS, extensions: EXTENSIONS };
 
-/** The profile with `overrides` applied and checked; RangeError names the bad field. */
-export function fidoProfile(overrides: Partial<FidoProfile> = {}): FidoProfile {
-  const p = { ...DEFAULT_FIDO_PROFILE, ...overrides };
-  if (!/^[0-9a-f]{32}$/i.test(p.aaguid)) throw new RangeError('aaguid must be 32 hex digits');
-  for (const k of ['vendorId', 'productId'] as const) if (!Number.isInteger(p[k]) || p[k] < 0 || p[k] > 0xffff) throw new RangeError(`${k} must be 0..0xffff`);
-  if (p.attestation !== 'batch' && p.attestation !== 'self') throw new RangeError("attestation must be 'batch' or 'self'");
+/**
+ * `base` (the default profile unless given) with `overrides` applied and checked: TypeError or
+ * RangeError names the bad member, or the algorithm or extension this firmware lacks.
+ *
+ * @example
+ * ```ts
+ * const p = fidoProfile({ attestation: 'self', limits: { maxCredentialCountInList: 8 } });
+ * ```
+ */
+export function fidoProfile(overrides: FidoProfileOverrides = {}, base: Readonly<FidoProfile> = DEFAULT_FIDO_PROFILE, implemented: Implemented = BUILT_IN): FidoProfile {
+  const p = validateFidoProfile({ ...base, ...overrides, limits: { ...base.limits, ...overrides.limits } });
+  const { algorithms, extensions } = implemented;
+  for (const alg of p.algorithms) if (!algorithms.has(alg)) throw new RangeError(`FIDO profile: algorithm ${alg} is not implemented (implemented: ${[...algorithms.keys()].join(', ')})`);
+  for (const id of p.extensions) if (!extensions.has(id)) throw new RangeError(`FIDO profile: extension ${JSON.stringify(id)} is not implemented (implemented: ${[...extensions.keys()].join(', ') || 'none'})`);
   return p;
 }
 
@@ -46,7 +50,7 @@ export function fidoProfile(overrides: Partial<FidoProfile> = {}): FidoProfile {
  */
 export function fidoProfileFromDevice(
   device: { name: string; usb: { vendorId: number; productId: number; manufacturer: string; product: string }; interfaces: readonly { kind: string }[] },
-  overrides: Partial<FidoProfile> = {},
+  overrides: FidoProfileOverrides = {},
 ): FidoProfile {
   if (!device.interfaces.some((i) => i.kind === 'fido')) throw new RangeError(`device profile ${device.name} has no FIDO interface`);
   const { vendorId, productId, manufacturer, product } = device.usb;

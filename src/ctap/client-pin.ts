@@ -12,26 +12,29 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ErrorCode, TokenrigError, badInput } from '../errors.js';
 import { decodeEc2CoseKey, encodeEc2CoseKey, COSE_ALG } from '../protocol/cose.js';
+import { CLIENT_PIN as P, CLIENT_PIN_RESPONSE as R, CLIENT_PIN_SUBCOMMAND, PERMISSION, type PermissionName } from '../protocol/ctap2-parameters.js';
 import { type PinUvAuthProtocol, pinUvAuthProtocol } from '../protocol/pin-uv-auth-protocol.js';
 import type { Ctap2 } from './ctap2.js';
 
-/** clientPIN subCommand numbers (§6.5.5). */
-export const CLIENT_PIN_SUBCOMMAND = {
-  getPINRetries: 0x01,
-  getKeyAgreement: 0x02,
-  setPIN: 0x03,
-  changePIN: 0x04,
-  getPinToken: 0x05,
-  getPinUvAuthTokenUsingUvWithPermissions: 0x06,
-  getUVRetries: 0x07,
-  getPinUvAuthTokenUsingPinWithPermissions: 0x09,
-} as const;
+export { CLIENT_PIN_SUBCOMMAND, PERMISSION, type PermissionName };
 
-/** pinUvAuthToken permissions (§6.5.5.7). */
-export const PERMISSION = { mc: 0x01, ga: 0x02, cm: 0x04, be: 0x08, lbw: 0x10, acfg: 0x20 } as const;
+/** Permissions as the bit mask or the names (`['cm']`, `['mc', 'ga']`) of §6.5.5.7. */
+export type Permissions = number | readonly PermissionName[];
 
-const P = { pinUvAuthProtocol: 0x01, subCommand: 0x02, keyAgreement: 0x03, pinUvAuthParam: 0x04, newPinEnc: 0x05, pinHashEnc: 0x06, permissions: 0x09, rpId: 0x0a } as const;
-const R = { keyAgreement: 0x01, pinUvAuthToken: 0x02, pinRetries: 0x03, powerCycleState: 0x04 } as const;
+/** The bit mask of `permissions`; TypeError/RangeError for a name or number that is not one. */
+export function permissionBits(permissions: Permissions): number {
+  if (typeof permissions === 'number') {
+    if (!Number.isInteger(permissions) || permissions < 1 || permissions > 0xff) throw new RangeError('permissions must be 1..255');
+    return permissions;
+  }
+  if (!Array.isArray(permissions) || permissions.length === 0) throw new TypeError('permissions must be a number or a non-empty list of names');
+  let bits = 0;
+  for (const name of permissions as readonly string[]) {
+    if (!Object.hasOwn(PERMISSION, name)) throw new RangeError(`unknown permission ${JSON.stringify(name)}: use ${Object.keys(PERMISSION).join(', ')}`);
+    bits |= PERMISSION[name as PermissionName];
+  }
+  return bits;
+}
 
 const defaultRandom = (n: number): Uint8Array => globalThis.crypto.getRandomValues(new Uint8Array(n));
 const utf8 = new TextEncoder();
@@ -74,13 +77,24 @@ export class ClientPin {
     return new Map<number, unknown>([[P.pinUvAuthProtocol, this.protocol.version], [P.subCommand, sub]]);
   }
 
-  /** Remaining PIN attempts and whether a power cycle is needed (§6.5.5.2). */
+  /**
+   * Remaining PIN attempts and whether a power cycle is needed (§6.5.5.2). A key without a PIN
+   * may answer CTAP2_ERR_PIN_NOT_SET (YubiKeys do).
+   */
   async getRetries(): Promise<{ retries: number; powerCycleState: boolean | undefined }> {
     const m = await this.ctap2.clientPin(this.#params(CLIENT_PIN_SUBCOMMAND.getPINRetries));
     const retries = m.get(R.pinRetries);
     if (typeof retries !== 'number') throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator response: pinRetries missing');
     const pcs = m.get(R.powerCycleState);
     return { retries, powerCycleState: typeof pcs === 'boolean' ? pcs : undefined };
+  }
+
+  /** Remaining built-in UV attempts (§6.5.5.3, getUVRetries): keys with a fingerprint sensor. */
+  async getUvRetries(): Promise<number> {
+    const m = await this.ctap2.clientPin(this.#params(CLIENT_PIN_SUBCOMMAND.getUVRetries));
+    const retries = m.get(R.uvRetries);
+    if (typeof retries !== 'number') throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator response: uvRetries missing');
+    return retries;
   }
 
   /** The authenticator's key agreement key (§6.5.5.4). */
@@ -155,17 +169,29 @@ export class ClientPin {
     return this.#token(CLIENT_PIN_SUBCOMMAND.getPinToken, pin);
   }
 
-  /** getPinUvAuthTokenUsingPinWithPermissions (§6.5.5.7.2). */
-  getPinUvAuthTokenUsingPinWithPermissions(pin: string, permissions: number, rpId?: string): Promise<Uint8Array> {
-    return this.#token(CLIENT_PIN_SUBCOMMAND.getPinUvAuthTokenUsingPinWithPermissions, pin, permissions, rpId);
+  /**
+   * getPinUvAuthTokenUsingPinWithPermissions (§6.5.5.7.2): a token for `permissions` (bits or
+   * names: mc, ga, cm, be, lbw, acfg, pcmr), bound to `rpId` when given (mc and ga bind the
+   * first RP they are used with otherwise).
+   */
+  getPinUvAuthTokenUsingPinWithPermissions(pin: string, permissions: Permissions, rpId?: string): Promise<Uint8Array> {
+    return this.#token(CLIENT_PIN_SUBCOMMAND.getPinUvAuthTokenUsingPinWithPermissions, pin, permissionBits(permissions), rpId);
   }
 
-  async #token(sub: number, pin: string, permissions?: number, rpId?: string): Promise<Uint8Array> {
-    checkPin(pin);
+  /**
+   * getPinUvAuthTokenUsingUvWithPermissions (§6.5.5.7.3): a token after built-in user
+   * verification (the key asks for a finger), for keys whose getInfo has uv and pinUvAuthToken.
+   */
+  getPinUvAuthTokenUsingUvWithPermissions(permissions: Permissions, rpId?: string): Promise<Uint8Array> {
+    return this.#token(CLIENT_PIN_SUBCOMMAND.getPinUvAuthTokenUsingUvWithPermissions, undefined, permissionBits(permissions), rpId);
+  }
+
+  async #token(sub: number, pin: string | undefined, permissions?: number, rpId?: string): Promise<Uint8Array> {
+    if (pin !== undefined) checkPin(pin);
     const { keyAgreement, shared } = await this.#agree();
     const params = this.#params(sub);
     params.set(P.keyAgreement, keyAgreement);
-    params.set(P.pinHashEnc, this.#pinHashEnc(shared, pin));
+    if (pin !== undefined) params.set(P.pinHashEnc, this.#pinHashEnc(shared, pin));
     if (permissions !== undefined) params.set(P.permissions, permissions);
     if (rpId !== undefined) params.set(P.rpId, rpId);
     const m = await this.ctap2.clientPin(params);

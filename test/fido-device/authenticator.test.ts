@@ -3,65 +3,20 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { createTestEnvironment, DenyPresence, ManualPresence, MemoryStorage, ScriptedPresence, type UserPresence } from '../../firmware-sim/env/index.js';
 import { FidoAuthenticator } from '../../firmware-sim/fido/index.js';
-import { PIN_PROTOCOL_ONE, PIN_PROTOCOL_TWO, type PinUvAuthProtocol, ecdhX, p256PublicKey } from '../support/pin-uv-auth-reference.js';
-import { decodeCbor, encodeCbor } from '../../src/protocol/cbor.js';
+import { PIN_PROTOCOL_ONE, PIN_PROTOCOL_TWO } from '../support/pin-uv-auth-reference.js';
+import { encodeCbor } from '../../src/protocol/cbor.js';
 import { CTAPHID, KEEPALIVE_STATUS } from '../../src/protocol/ctaphid/index.js';
 import { CTAP2_STATUS as S } from '../../src/protocol/ctap-status.js';
 import { TestHidHost } from '../support/ctaphid-host.js';
+import { type M, cdh, gaParams, mcParams, parseAuthData, pinClient, simulatedAuthenticator } from '../support/fido-sim.js';
 import { ManualTimers } from '../support/manual-timers.js';
 
-type M = Map<unknown, unknown>;
-
 async function setup(options: { presence?: UserPresence; storage?: MemoryStorage; attestation?: 'batch' | 'self' } = {}) {
-  const { env, clock } = createTestEnvironment({ startMs: Date.UTC(2026, 0, 1), ...(options.presence ? { presence: options.presence } : {}), ...(options.storage ? { storage: options.storage } : {}) });
-  const timers = new ManualTimers(clock);
-  const fido = await FidoAuthenticator.create({ ...env, timers }, options.attestation ? { attestation: options.attestation } : {});
-  const host = new TestHidHost(fido.hid);
-  let cid = host.init();
-  const reconnect = (): void => {
-    cid = host.init();
-  };
-  const cbor = async (cmd: number, params?: unknown): Promise<{ status: number; body: M | undefined }> => {
-    host.send(cid, CTAPHID.CBOR, [cmd, ...(params === undefined ? [] : encodeCbor(params))]);
-    await host.waitFor(CTAPHID.CBOR);
-    const msgs = host.take();
-    const reply = msgs.find((m) => m.cmd === CTAPHID.CBOR);
-    if (!reply) throw new Error(`no CBOR reply: ${JSON.stringify(msgs.map((m) => m.cmd))}`);
-    return { status: reply.data[0]!, body: reply.data.length > 1 ? (decodeCbor(reply.data.subarray(1)) as M) : undefined };
-  };
-  const u2f = async (apdu: number[]): Promise<Uint8Array> => {
-    host.send(cid, CTAPHID.MSG, apdu);
-    await host.waitFor(CTAPHID.MSG);
-    return host.take().find((m) => m.cmd === CTAPHID.MSG)!.data;
-  };
-  return { fido, host, cbor, u2f, clock, timers, reconnect };
+  return simulatedAuthenticator({ ...options, ...(options.attestation ? { profile: { attestation: options.attestation } } : {}) });
 }
 
-const cdh = sha256(new TextEncoder().encode('client data'));
-const mc = (extra: [number, unknown][] = [], rk = false) =>
-  new Map<number, unknown>([
-    [1, cdh],
-    [2, new Map([['id', 'example.com'], ['name', 'Example']])],
-    [3, new Map<string, unknown>([['id', Uint8Array.of(1, 2, 3)], ['name', 'alice'], ['displayName', 'Alice']])],
-    [4, [new Map<string, unknown>([['alg', -7], ['type', 'public-key']])]],
-    ...(rk ? ([[7, new Map([['rk', true]])]] as [number, unknown][]) : []),
-    ...extra,
-  ]);
-const ga = (extra: [number, unknown][] = []) => new Map<number, unknown>([[1, 'example.com'], [2, cdh], ...extra]);
-
-function parseAuthData(a: Uint8Array) {
-  const flags = a[32]!;
-  const counter = new DataView(a.buffer, a.byteOffset).getUint32(33);
-  if ((flags & 0x40) === 0) return { flags, counter };
-  const idLen = (a[53]! << 8) | a[54]!;
-  const credId = a.slice(55, 55 + idLen);
-  const cose = decodeCbor(a.subarray(55 + idLen)) as M;
-  const pub = new Uint8Array(65);
-  pub[0] = 4;
-  pub.set(cose.get(-2) as Uint8Array, 1);
-  pub.set(cose.get(-3) as Uint8Array, 33);
-  return { flags, counter, aaguid: a.slice(37, 53), credId, pub };
-}
+const mc = mcParams;
+const ga = gaParams;
 
 describe('FIDO authenticator over CTAPHID (memory)', () => {
   it('getInfo lists versions, options, PIN protocols and the AAGUID', async () => {
@@ -225,35 +180,21 @@ describe('FIDO authenticator over CTAPHID (memory)', () => {
 
   for (const protocol of [PIN_PROTOCOL_ONE, PIN_PROTOCOL_TWO]) {
     it(`clientPIN protocol ${protocol.version}: set, token with permissions, makeCredential with pinUvAuthParam, retries and blocking`, async () => {
-      const { cbor, fido, reconnect, clock } = await setup();
-      const hostKey = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
-      const hostPub = p256PublicKey(hostKey);
-      const shared = async (): Promise<Uint8Array> => {
-        const ka = await cbor(0x06, new Map([[1, protocol.version], [2, 2]]));
-        const dev = (ka.body!.get(1) as M);
-        expect(dev.get(3)).toBe(-25);
-        return protocol.kdf(ecdhX(hostKey, { x: dev.get(-2) as Uint8Array, y: dev.get(-3) as Uint8Array })!);
-      };
-      const hostCose = new Map<number, unknown>([[1, 2], [3, -25], [-1, 1], [-2, hostPub.x], [-3, hostPub.y]]);
-      const enc = (p: PinUvAuthProtocol, key: Uint8Array, pt: Uint8Array) => p.encrypt(key, pt, new Uint8Array(16).fill(9));
-      const padPin = (pin: string) => {
-        const b = new Uint8Array(64);
-        b.set(new TextEncoder().encode(pin));
-        return b;
-      };
+      const sim = await setup();
+      const { cbor, fido, reconnect, clock } = sim;
+      const pin = pinClient(sim, protocol);
+      const ka = (await cbor(0x06, new Map([[1, protocol.version], [2, 2]]))).body!.get(1) as M;
+      expect(ka.get(3)).toBe(-25);
+      expect((await cbor(0x06, new Map([[1, protocol.version], [2, 1]]))).status).toBe(S.CTAP2_ERR_PIN_NOT_SET);
+      await pin.setPin('1234');
       expect((await cbor(0x06, new Map([[1, protocol.version], [2, 1]]))).body!.get(3)).toBe(8);
-      let k = await shared();
-      const newPinEnc = enc(protocol, k, padPin('1234'));
-      const set = await cbor(0x06, new Map<number, unknown>([[1, protocol.version], [2, 3], [3, hostCose], [4, protocol.authenticate(k, newPinEnc)], [5, newPinEnc]]));
-      expect(set.status).toBe(0);
       expect(((await cbor(0x04)).body!.get(4) as M).get('clientPin')).toBe(true);
       // PIN set: makeCredential now needs a token.
       expect((await cbor(0x01, mc())).status).toBe(S.CTAP2_ERR_PUAT_REQUIRED);
       const getToken = async (permissions: number): Promise<Uint8Array> => {
-        const kk = await shared();
-        const reply = await cbor(0x06, new Map<number, unknown>([[1, protocol.version], [2, 9], [3, hostCose], [6, enc(protocol, kk, sha256(new TextEncoder().encode('1234')).slice(0, 16))], [9, permissions], [10, 'example.com']]));
+        const reply = await pin.token('1234', permissions, 'example.com');
         expect(reply.status).toBe(0);
-        return protocol.decrypt(kk, reply.body!.get(2) as Uint8Array)!;
+        return reply.token!;
       };
       const token = await getToken(0x01);
       // The token has only mc permission: getAssertion with it is refused.
@@ -278,18 +219,13 @@ describe('FIDO authenticator over CTAPHID (memory)', () => {
       clock.advance(10 * 60_000 + 1);
       expect((await cbor(0x01, mc([[8, protocol.authenticate(late, cdh)], [9, protocol.version]]))).status).toBe(S.CTAP2_ERR_PIN_AUTH_INVALID);
       // Three wrong PINs: PIN_INVALID, PIN_INVALID, PIN_AUTH_BLOCKED, then blocked until power cycle.
-      const wrong = async (): Promise<number> => {
-        const kk = await shared();
-        return (await cbor(0x06, new Map<number, unknown>([[1, protocol.version], [2, 5], [3, hostCose], [6, enc(protocol, kk, new Uint8Array(16))]]))).status;
-      };
+      const wrong = async (): Promise<number> => (await pin.token('0000')).status;
       expect([await wrong(), await wrong(), await wrong(), await wrong()]).toEqual([S.CTAP2_ERR_PIN_INVALID, S.CTAP2_ERR_PIN_INVALID, S.CTAP2_ERR_PIN_AUTH_BLOCKED, S.CTAP2_ERR_PIN_AUTH_BLOCKED]);
       expect((await cbor(0x06, new Map([[1, protocol.version], [2, 1]]))).body!.get(3)).toBe(5);
       fido.powerCycle();
       reconnect();
       expect(await wrong()).toBe(S.CTAP2_ERR_PIN_INVALID);
-      k = await shared();
-      const right = await cbor(0x06, new Map<number, unknown>([[1, protocol.version], [2, 5], [3, hostCose], [6, enc(protocol, k, sha256(new TextEncoder().encode('1234')).slice(0, 16))]]));
-      expect(right.status).toBe(0);
+      expect((await pin.token('1234')).status).toBe(0);
       expect((await cbor(0x06, new Map([[1, protocol.version], [2, 1]]))).body!.get(3)).toBe(8);
     });
   }

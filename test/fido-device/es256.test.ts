@@ -4,7 +4,7 @@
  */
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { importEs256, isValidScalar, signEs256 } from '../../firmware-sim/fido/es256.js';
+import { importEs256, isValidScalar, signEs256 } from '../../firmware-sim/fido/algorithms/es256.js';
 
 describe('importEs256', () => {
   it('derives the public point node:crypto generated and signs verifiably', async () => {

@@ -72,8 +72,10 @@ describe('CtapHidDevice + Ctap2 against the simulated authenticator', () => {
     it(`ClientPin protocol ${protocol}: set, wrong PIN counted, change, token makes a UV credential`, async () => {
       const { ctap2 } = await connect();
       const pin = new ClientPin(ctap2, { protocol });
-      expect((await pin.getRetries()).retries).toBe(8);
+      // No PIN yet: getPINRetries is PIN_NOT_SET, as YubiKeys answer.
+      expect((await failure(pin.getRetries())).wireCode).toBe(CTAP2_STATUS.CTAP2_ERR_PIN_NOT_SET);
       await pin.setPin('1234');
+      expect((await pin.getRetries()).retries).toBe(8);
       const wrong = await failure(pin.getPinToken('9999'));
       expect(wrong.wireCode).toBe(CTAP2_STATUS.CTAP2_ERR_PIN_INVALID);
       expect((await pin.getRetries()).retries).toBe(7);

@@ -10,7 +10,11 @@
  * object that signs is imported only when something signs with the key.
  */
 import { type KeyObject, createECDH, createPrivateKey, sign } from 'node:crypto';
-import { ecdsaDerSignature } from './der.js';
+import type { CborValue } from '../../../src/protocol/cbor.js';
+import { COSE_ALG, encodeEc2CoseKey } from '../../../src/protocol/cose.js';
+import type { RandomSource } from '../../env/index.js';
+import { ecdsaDerSignature } from '../der.js';
+import type { CredentialAlgorithm, CredentialKey } from './algorithm.js';
 
 /** The order n of the P-256 group. */
 const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
@@ -28,8 +32,8 @@ export function isValidScalar(d: Uint8Array): boolean {
   return false; // d = n
 }
 
-/** A key pair ready to sign. */
-export interface Es256Key {
+/** A P-256 key pair ready to sign. */
+export interface Es256Key extends CredentialKey {
   /** The 32-byte private scalar (kept only where it must persist, encrypted). */
   readonly d: Uint8Array;
   /** The public point, x and y, 32 bytes each. */
@@ -47,6 +51,7 @@ const b64 = (v: Uint8Array): string => Buffer.from(v.buffer, v.byteOffset, v.len
  * expensive step of a makeCredential (≈130 µs, more than the signature).
  */
 class LazyEs256Key implements Es256Key {
+  readonly alg = COSE_ALG.ES256;
   readonly d: Uint8Array;
   readonly x: Uint8Array;
   readonly y: Uint8Array;
@@ -61,6 +66,18 @@ class LazyEs256Key implements Es256Key {
   get signingKey(): KeyObject {
     this.#signingKey ??= createPrivateKey({ key: { kty: 'EC', crv: 'P-256', d: b64(this.d), x: b64(this.x), y: b64(this.y) }, format: 'jwk' });
     return this.#signingKey;
+  }
+
+  get privateKey(): Uint8Array {
+    return this.d;
+  }
+
+  publicKey(): Map<number, CborValue> {
+    return encodeEc2CoseKey({ x: this.x, y: this.y, alg: COSE_ALG.ES256 });
+  }
+
+  sign(message: Uint8Array): Promise<Uint8Array> {
+    return signEs256(this, message);
   }
 }
 
@@ -81,7 +98,7 @@ export async function importEs256(d: Uint8Array): Promise<Es256Key> {
 }
 
 /** A new key from `random` (rejection sampling: a draw outside 1..n-1 is drawn again). */
-export async function generateEs256(random: { bytes(n: number): Uint8Array }): Promise<Es256Key> {
+export async function generateEs256(random: RandomSource): Promise<Es256Key> {
   for (;;) {
     const d = random.bytes(32);
     if (isValidScalar(d)) return importEs256(d);
@@ -104,3 +121,11 @@ export async function signEs256(key: Es256Key, message: Uint8Array): Promise<Uin
   }
   return ecdsaDerSignature(raw);
 }
+
+/** ES256 (COSE -7): ECDSA on P-256 with SHA-256, the algorithm every FIDO2 key has. */
+export const ES256: CredentialAlgorithm = {
+  alg: COSE_ALG.ES256,
+  name: 'ES256',
+  generate: generateEs256,
+  load: importEs256,
+};

@@ -1,0 +1,27 @@
+/**
+ * The dispatch table: every CTAP2 command family the simulated authenticator has, by command
+ * byte (CTAP 2.1 §6), one module each. A profile answers the ones `available` for it; the
+ * rest are CTAP1_ERR_INVALID_COMMAND. Adding a family is a new module and one line here
+ * (a CTAP 2.1-PRE prototype number is a second line: `{ ...family, code: 0x41 }`).
+ *
+ * U2F (CTAP1) arrives on CTAPHID_MSG, not CBOR: ./u2f.ts.
+ */
+import type { Ctap2Command } from './command.js';
+import { authenticatorClientPIN } from './client-pin.js';
+import { authenticatorGetAssertion, authenticatorGetNextAssertion } from './get-assertion.js';
+import { authenticatorGetInfo } from './get-info.js';
+import { authenticatorMakeCredential } from './make-credential.js';
+import { authenticatorReset } from './reset.js';
+import { authenticatorSelection } from './selection.js';
+
+export type { Ctap2Command, Ctap2Response } from './command.js';
+
+export const CTAP2_COMMANDS: readonly Ctap2Command[] = [
+  authenticatorMakeCredential, //   0x01 §6.1
+  authenticatorGetAssertion, //     0x02 §6.2
+  authenticatorGetInfo, //          0x04 §6.4
+  authenticatorClientPIN, //        0x06 §6.5
+  authenticatorReset, //            0x07 §6.6
+  authenticatorGetNextAssertion, // 0x08 §6.3
+  authenticatorSelection, //        0x0B §6.9
+];
