@@ -97,13 +97,26 @@ export class UsbTransport implements HidTransport {
       const inEp = iface.endpoints.find((e) => e.direction === 'in' && e.transferType === TRANSFER_TYPE_INTERRUPT) as unknown as InEp | undefined;
       const outEp = iface.endpoints.find((e) => e.direction === 'out' && e.transferType === TRANSFER_TYPE_INTERRUPT) as unknown as OutEp | undefined;
       if (inEp === undefined || outEp === undefined) continue;
-      if (role !== undefined && (await interfaceRole(device, iface.interfaceNumber)) !== role) continue;
+      let detached = false;
       try {
-        if (process.platform === 'linux' && iface.isKernelDriverActive()) iface.detachKernelDriver();
+        if (process.platform === 'linux' && iface.isKernelDriverActive()) {
+          iface.detachKernelDriver();
+          detached = true;
+        }
         iface.claim();
       } catch (e) {
         device.close();
         throw new TokenrigError(ErrorCode.NOT_FOUND, `cannot claim interface ${iface.interfaceNumber} of ${spec}: ${(e as Error).message}`, { cause: e });
+      }
+      // Linux's usbfs lets a request to an interface through only once it is claimed.
+      if (role !== undefined && (await interfaceRole(device, iface.interfaceNumber)) !== role) {
+        await new Promise<void>((resolve) => iface.release(true, () => resolve()));
+        try {
+          if (detached) iface.attachKernelDriver();
+        } catch {
+          // The kernel driver comes back on the next enumeration at worst.
+        }
+        continue;
       }
       const release = (): Promise<void> =>
         new Promise<void>((resolve) => {
