@@ -51,11 +51,12 @@ async function recordSession(): Promise<{ pcap: string; port: number }> {
         }
       });
     });
-    // "Capturing on" comes before the filter is in place: list the devices until the capture has a device list.
+    // "Capturing on" comes before the filter is in place: list the devices until a request is recorded.
     for (let i = 0; ; i++) {
       expect((await discoverUsbIpDevices('127.0.0.1', port)).map((d) => d.vendorId)).toEqual([0x1050]);
       await new Promise((r) => setTimeout(r, 100));
-      if (tsharkLines(pcap, port, 'usbip.operation == 0x0005').length > 0) break;
+      // A captured request means the capture was on before it: all that follows is recorded.
+      if (tsharkLines(pcap, port, 'usbip.operation == 0x8005').length > 0) break;
       if (i === 50) throw new Error('dumpcap records nothing on lo');
     }
     const device = await CtapHidDevice.open(await openHidTransport(server.specs[0]!, { role: 'fido' }));
