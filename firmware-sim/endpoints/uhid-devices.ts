@@ -1,19 +1,17 @@
 /**
- * The uhid devices of a simulated token or key: one uhid device per HID interface of its
- * profile (uhid makes HID devices, not USB ones, so a composite key becomes several hidraw
- * nodes with the same identity, and a CDC serial port has no uhid form), with the report
- * descriptors and identity the USB descriptors use.
+ * The uhid devices of a simulated token or key: one uhid device per HID interface (uhid makes
+ * HID devices, not USB ones, so a composite key becomes several hidraw nodes with the same
+ * identity, and a CDC serial port has no uhid form), with the report descriptors and identity
+ * the USB descriptors use.
  *
  * @example
  * ```ts
- * const devices = await openProfileUhid(token.profile, createOtpParts(env, token), token.serial);
- * devices.map((d) => d.hidraw); // ['/dev/hidraw0', '/dev/hidraw1']
+ * const devices = await openUhidDevices(identity, [{ spec: hidSpecOfPart(part), device: part.iface }]);
+ * devices.map((d) => d.hidraw); // ['/dev/hidraw0']
  * ```
  */
-import type { DeviceProfile } from '../../devices/profile.js';
-import type { FidoAuthenticator } from '../fido/index.js';
 import type { SimulatedHidInterface } from '../hid-interface.js';
-import { type HidInterfaceSpec, type UsbDeviceParts, fidoIdentity, hidInterfaceSpec, usbIdentity } from '../usb/profile-devices.js';
+import type { HidInterfaceSpec } from '../usb/profile-devices.js';
 import type { UsbDeviceIdentity } from '../usb/usb-device.js';
 import { UhidEndpoint, type UhidEndpointOptions } from './uhid-endpoint.js';
 
@@ -48,24 +46,4 @@ export async function openUhidDevices(identity: UsbDeviceIdentity, parts: readon
     throw e;
   }
   return opened;
-}
-
-/** The HID parts of a profile that `parts` provides, in the profile's order. */
-export function uhidPartsFromProfile(profile: DeviceProfile, parts: UsbDeviceParts): UhidPart[] {
-  return profile.interfaces.flatMap((i) => {
-    const spec = hidInterfaceSpec(i);
-    const device = i.kind === 'serial' ? undefined : parts[i.kind];
-    return spec === undefined || device === undefined ? [] : [{ spec, device }];
-  });
-}
-
-/** uhid devices for the HID interfaces of `profile` in `parts`, named by the profile's identity. */
-export function openProfileUhid(profile: DeviceProfile, parts: UsbDeviceParts, serial?: string, options: Pick<UhidEndpointOptions, 'path' | 'onEvent'> = {}): Promise<UhidEndpoint[]> {
-  return openUhidDevices(usbIdentity(profile, serial), uhidPartsFromProfile(profile, parts), options);
-}
-
-/** The FIDO authenticator as a uhid device: its device profile's identity when it has one. */
-export function openFidoUhid(authenticator: FidoAuthenticator, device?: DeviceProfile, options: Pick<UhidEndpointOptions, 'path' | 'onEvent'> = {}): Promise<UhidEndpoint[]> {
-  if (device !== undefined) return openProfileUhid(device, { fido: authenticator.hid }, undefined, options);
-  return openUhidDevices(fidoIdentity(authenticator.profile), [{ spec: hidInterfaceSpec({ kind: 'fido', usagePage: 0xf1d0, usage: 0x01 })!, device: authenticator.hid }], options);
 }

@@ -16,6 +16,7 @@ import type { DeviceEnvironment } from '../env/index.js';
 import type { FidoAuthenticator, FidoProfile } from '../fido/index.js';
 import type { SimulatedHidInterface, SimulatedSerialInterface } from '../hid-interface.js';
 import { OtpKeyboardInterface, OtpSerialInterface, type OtpTokenFirmware, createOtpVendorHid } from '../otp/index.js';
+import { reportDescriptorUsage } from '../../src/protocol/usb/hid.js';
 import { CdcAcmFunction } from './cdc-acm-function.js';
 import { HidFunction } from './hid-function.js';
 import { BOOT_KEYBOARD_INPUT_SIZE, BOOT_KEYBOARD_OUTPUT_SIZE, BOOT_KEYBOARD_REPORT_DESCRIPTOR, FIDO_REPORT_DESCRIPTOR, vendorReportDescriptor } from './hid-report-descriptors.js';
@@ -102,6 +103,32 @@ export function usbIdentity(profile: DeviceProfile, serial?: string): UsbDeviceI
     product: profile.usb.product,
     ...(serial === undefined ? {} : { serial }),
   };
+}
+
+/** One HID interface of a device being built: its kind and its firmware. */
+export interface UsbHidPart {
+  kind: HidInterfaceSpec['kind'];
+  iface: SimulatedHidInterface;
+}
+
+/** The HID layout of a part: the kind's, with an OTP vendor interface's own report descriptor (its profile's usage page). */
+export function hidSpecOfPart(part: UsbHidPart): HidInterfaceSpec {
+  if (part.kind === 'otp-vendor') {
+    const usage = reportDescriptorUsage(part.iface.reportDescriptor);
+    return hidInterfaceSpec({ kind: 'otp-vendor', usagePage: usage?.usagePage ?? 0xff00, usage: usage?.usage ?? 0x01 })!;
+  }
+  return hidInterfaceSpec(part.kind === 'fido' ? { kind: 'fido', usagePage: 0xf1d0, usage: 0x01 } : { kind: 'keyboard', usagePage: 0x01, usage: 0x06 })!;
+}
+
+/**
+ * A USB device of `identity` with these HID interfaces (in this order) and, when given, the
+ * CDC-ACM serial port last: how an endpoint builds the device of a running simulator.
+ */
+export function usbDeviceFromParts(identity: UsbDeviceIdentity, hid: readonly UsbHidPart[], serial?: SimulatedSerialInterface): SimulatedUsbDevice {
+  const functions: UsbFunction[] = hid.map((p) => new HidFunction(p.iface, hidSpecOfPart(p)));
+  if (serial !== undefined) functions.push(new CdcAcmFunction(serial, { name: INTERFACE_NAMES.serial }));
+  if (functions.length === 0) throw new RangeError('the device has no interface a USB device could carry');
+  return new SimulatedUsbDevice(identity, functions);
 }
 
 /**

@@ -162,10 +162,10 @@ describe('the CLI over USB/IP (real processes)', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ device: spec, versions: expect.arrayContaining(['FIDO_2_0', 'U2F_V2']) as unknown });
     const bad = cli(['sim', 'fido', '--usbip=70000']);
-    expect([bad.status, bad.stderr]).toEqual([2, 'tokenrig: --usbip takes a port 0..65535 (--usbip=3240), got "70000"\n']);
+    expect([bad.status, bad.stderr]).toEqual([2, 'tokenrig: --usbip takes a TCP port 0..65535 (--usbip=3240), got "70000"\n']);
     const both = cli(['sim', 'fido', '--usbip', '--hid', 'udp:0']);
-    expect([both.status, both.stderr]).toEqual([2, 'tokenrig: give one of --hid, --usbip, --uhid: a key is plugged into one host at a time\n']);
+    expect([both.status, both.stderr]).toEqual([2, 'tokenrig: give one of --hid, --usbip, --uhid: a device is plugged into one host at a time (got --hid and --usbip)\n']);
     const listen = cli(['sim', 'otp', '--listen', '0.0.0.0']);
-    expect([listen.status, listen.stderr]).toEqual([2, 'tokenrig: --listen sets the address of --usbip: give --usbip too\n']);
+    expect([listen.status, listen.stderr]).toEqual([2, 'tokenrig: --listen sets the address of --usbip, --hid or --serial-port tcp:PORT: give one of them too\n']);
   });
 });

@@ -64,7 +64,8 @@ async function main(): Promise<void> {
     const t = Date.now();
     const sim = await startSim(['fido', '--uhid', '--profile', 'composite-key', '--json']);
     fido = sim.child;
-    const nodes = (sim.ready.endpoints as { uhid: string[] }).uhid;
+    // Each HID interface of the composite key is a uhid device; the ready line names each node.
+    const nodes = Object.values(sim.ready.endpoints as Record<string, string>).map((spec) => spec.replace(/^hid:/, ''));
     hidraw = await waitFor('FIDO hidraw', () => fidoHidraw(VID, PID));
     expectThat(nodes.includes(hidraw), `ready names ${nodes.join(', ')}, sysfs ${hidraw}`);
     const uevent = readFileSync(`/sys/class/hidraw/${hidraw.slice(5)}/device/uevent`, 'utf8');
@@ -81,7 +82,8 @@ async function main(): Promise<void> {
   await checks.run('sim otp --uhid: the vendor interface reads a code and the keyboard types it (key events)', async () => {
     const sim = await startSim(['otp', '--uhid', '--profile', 'composite-key', '--json', '--secret', secret, '--serial', serial]);
     try {
-      const nodes = await waitFor('two hidraw nodes', () => (hidrawNodes(VID, PID).length === 2 ? hidrawNodes(VID, PID) : undefined));
+      // The composite key's three HID interfaces (FIDO, OTP vendor, keyboard), one uhid device each.
+      const nodes = await waitFor('three hidraw nodes', () => (hidrawNodes(VID, PID).length === 3 ? hidrawNodes(VID, PID) : undefined));
       const event = await waitFor('keyboard event node', keyboardEventNode, 10_000);
       const typed: number[] = [];
       const stream = createReadStream(event, { highWaterMark: 24 * 16 });

@@ -1,8 +1,9 @@
 /**
  * Runs inside the VM (test/vm/usbip.vm.test.ts starts it): two simulators on the host export
- * their devices over USB/IP, forwarded to the guest's 127.0.0.1:3240 (a FIDO key with the
- * composite key's identity, 1050:0407) and 127.0.0.1:3241 (the composite OTP token: vendor HID,
- * boot keyboard, CDC-ACM serial port). The guest attaches them with the kernel's vhci-hcd and
+ * their devices over USB/IP, forwarded to the guest's 127.0.0.1:3240 (`sim fido` of the composite
+ * key, 1050:0407) and 127.0.0.1:3241 (`sim otp` of the composite key, with the seed the test
+ * knows): each the whole composite device, FIDO, OTP vendor HID, boot keyboard and CDC-ACM serial
+ * port. The guest attaches them with the kernel's vhci-hcd and
  * checks what the issue lists, one named check at a time, into a JSON file the host reads.
  *
  *   node usbip-guest.mjs RESULTS.json CLI.mjs SECRET_BASE32 SERIAL
@@ -88,17 +89,17 @@ async function main(): Promise<void> {
   });
 
   let attachedAt = 0;
-  await checks.run('usbip attach: the OTP token enumerates on the first try (two hidraw nodes, a ttyACM, a keyboard)', async () => {
+  await checks.run('usbip attach: the OTP token enumerates on the first try (three hidraw nodes, a ttyACM, a keyboard)', async () => {
     attachedAt = await attach(OTP_PORT);
-    const enumerated = await waitFor('hidraw ×2, ttyACM and keyboard event node', () => (hidrawNodes(VID, PID).length === 2 && ttyAcm() !== undefined && keyboardEventNode() !== undefined ? Date.now() : undefined));
+    const enumerated = await waitFor('hidraw ×3, ttyACM and keyboard event node', () => (hidrawNodes(VID, PID).length === 3 && ttyAcm() !== undefined && keyboardEventNode() !== undefined ? Date.now() : undefined));
     const nodes = hidrawNodes(VID, PID);
     return { detail: `${nodes.map((n) => n.node).join(', ')}, /dev/${ttyAcm()}, ${keyboardEventNode()} in ${enumerated - attachedAt} ms`, data: { attachToEnumeratedMs: enumerated - attachedAt } };
   });
 
   await checks.run('sysfs report descriptors are ours, byte for byte', async () => {
     const got = hidrawNodes(VID, PID).map((n) => n.reportDescriptor.toString('hex'));
-    expectThat(got.includes(VENDOR_DESCRIPTOR) && got.includes(KEYBOARD_DESCRIPTOR), `report descriptors: ${got.join(', ')}`);
-    return `vendor ${VENDOR_DESCRIPTOR.length / 2} bytes, keyboard ${KEYBOARD_DESCRIPTOR.length / 2} bytes`;
+    expectThat(got.includes(FIDO_DESCRIPTOR) && got.includes(VENDOR_DESCRIPTOR) && got.includes(KEYBOARD_DESCRIPTOR), `report descriptors: ${got.join(', ')}`);
+    return `FIDO ${FIDO_DESCRIPTOR.length / 2} bytes, vendor ${VENDOR_DESCRIPTOR.length / 2} bytes, keyboard ${KEYBOARD_DESCRIPTOR.length / 2} bytes`;
   });
 
   await checks.run('lsusb -v shows our descriptors', async () => {
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
     const { devices } = JSON.parse(await tokenrig(['devices', '--json'])) as { devices: { spec: string; role?: string; vendorId?: number }[] };
     const ours = devices.filter((d) => d.vendorId === VID);
     const roles = ours.map((d) => d.role ?? d.spec).sort();
-    expectThat(roles.includes('otp-vendor') && roles.includes('keyboard') && ours.some((d) => d.spec === `serial:/dev/${ttyAcm()}`), `devices: ${JSON.stringify(ours)}`);
+    expectThat(roles.includes('fido') && roles.includes('otp-vendor') && roles.includes('keyboard') && ours.some((d) => d.spec === `serial:/dev/${ttyAcm()}`), `devices: ${JSON.stringify(ours)}`);
     return ours.map((d) => `${d.spec}${d.role === undefined ? '' : ` [${d.role}]`}`).join(', ');
   });
 
@@ -192,7 +193,7 @@ async function main(): Promise<void> {
     await must('usbip', ['detach', '-p', vport!]);
     await waitFor('nodes gone', () => (hidrawNodes(VID, PID).length === 0 && ttyAcm() === undefined ? true : undefined));
     const t = await attach(OTP_PORT);
-    await waitFor('nodes back', () => (hidrawNodes(VID, PID).length === 2 && ttyAcm() !== undefined ? true : undefined));
+    await waitFor('nodes back', () => (hidrawNodes(VID, PID).length === 3 && ttyAcm() !== undefined ? true : undefined));
     const again = Date.now() - t;
     const r = JSON.parse(await tokenrig(['code', '--device', 'hid:1050:0407', '--json'])) as { code: string };
     return `detached port ${vport}, re-attached in ${again} ms, code ${await confirmCode(r.code)}`;
@@ -207,8 +208,8 @@ async function main(): Promise<void> {
     return `${lines.length} lines about USB/HID/ACM, none a complaint`;
   });
 
-  // The OTP device goes; the FIDO key (also 1050:0407) comes, alone, so tools that take the
-  // first key (ssh-keygen) or only Yubico's ids (ykman) find it.
+  // The OTP simulator's device goes; the FIDO simulator's (also 1050:0407) comes, alone, so
+  // tools that take the first key (ssh-keygen) or only Yubico's ids (ykman) find one key.
   const vport = await vhciPort(OTP_PORT);
   if (vport !== undefined) await must('usbip', ['detach', '-p', vport]);
   await waitFor('OTP nodes gone', () => (hidrawNodes(VID, PID).length === 0 ? true : undefined)).catch(() => undefined);
@@ -218,7 +219,8 @@ async function main(): Promise<void> {
     const t = await attach(FIDO_PORT);
     hidraw = await waitFor('FIDO hidraw', () => fidoHidraw(VID, PID));
     const ms = Date.now() - t;
-    expectThat(hidrawNodes(VID, PID)[0]!.reportDescriptor.toString('hex') === FIDO_DESCRIPTOR, 'FIDO report descriptor differs');
+    const fidoNodes = hidrawNodes(VID, PID).filter((n) => n.reportDescriptor.toString('hex') === FIDO_DESCRIPTOR);
+    expectThat(fidoNodes.length === 1 && fidoNodes[0]!.node === hidraw, `FIDO hidraw ${hidraw}, nodes with the FIDO report descriptor: ${fidoNodes.map((n) => n.node).join(', ')}`);
     return { detail: `${hidraw} (usage page 0xF1D0) in ${ms} ms`, data: { attachToEnumeratedMs: ms } };
   });
   if (hidraw !== undefined) await fidoChecks(checks, { via: 'usbip', hidraw, cli, yubico: true });
