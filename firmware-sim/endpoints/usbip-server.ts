@@ -3,8 +3,8 @@
  * so `usbip attach` on Linux (vhci-hcd) or usbip-win2 on Windows turns each into a real USB
  * device of that machine, and our own `usbip:` client transport reaches it without a kernel.
  *
- * - Several devices per server, bus ids `1-1`, `1-2`, …; OP_REQ_DEVLIST lists them with their
- *   real interface classes.
+ * - Several devices per server, bus ids `1-1`, `1-2`, …, exported at the start or later
+ *   (`export`, `unexport`); OP_REQ_DEVLIST lists them with their real interface classes.
  * - OP_REQ_IMPORT gives a device to one client at a time: a second importer is refused
  *   (ST_DEV_BUSY, "Device busy (exported)"); when the client goes away (detach, a closed or
  *   broken connection) the device is unplugged and free again.
@@ -52,6 +52,8 @@ export interface UsbIpServerOptions {
 
 /** The bus all exported devices sit on; device n is port n. */
 const BUSNUM = 1;
+/** Device addresses 2.. (address 1 is the root hub's on a Linux bus), at most 127 per bus. */
+const MAX_DEVICES = 126;
 /** IN transfers one client may keep waiting (a kernel keeps a handful); more are refused with −ENOMEM. */
 export const MAX_PENDING_URBS = 1024;
 
@@ -81,12 +83,10 @@ export class UsbIpServer {
     const host = options.host ?? '127.0.0.1';
     const port = options.port ?? USBIP_PORT;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError('port must be 0..65535');
-    if (devices.length === 0) throw new RangeError('export at least one device');
-    // Device addresses 2.. (address 1 is the root hub's on a Linux bus), at most 127 per bus.
-    if (devices.length > 126) throw new RangeError('at most 126 devices per USB/IP server (one bus)');
-    const exports = devices.map((device, i) => ({ busid: `${BUSNUM}-${i + 1}`, devnum: i + 2, device, session: undefined }));
+    if (devices.length > MAX_DEVICES) throw new RangeError(`at most ${MAX_DEVICES} devices per USB/IP server (one bus)`);
     const server = createServer();
-    const s = new UsbIpServer(server, host, exports, options.onEvent);
+    const s = new UsbIpServer(server, host, [], options.onEvent);
+    for (const device of devices) s.export(device);
     server.on('connection', (socket) => s.#accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -112,6 +112,30 @@ export class UsbIpServer {
   get specs(): string[] {
     const host = this.host.includes(':') ? `[${this.host}]` : this.host;
     return this.#exports.map((e) => `usbip:${host}:${this.port}/${e.busid}`);
+  }
+
+  /**
+   * Export one more device (plugged into the server's bus): the lowest free port, so bus ids
+   * stay 1-1, 1-2, … as devices come and go. Returns its bus id.
+   */
+  export(device: SimulatedUsbDevice): string {
+    if (this.#exports.length >= MAX_DEVICES) throw new RangeError(`at most ${MAX_DEVICES} devices per USB/IP server (one bus)`);
+    let n = 1;
+    while (this.#exports.some((e) => e.busid === `${BUSNUM}-${n}`)) n++;
+    const e: Export = { busid: `${BUSNUM}-${n}`, devnum: n + 1, device, session: undefined };
+    this.#exports.splice(this.#exports.filter((x) => x.devnum < e.devnum).length, 0, e);
+    return e.busid;
+  }
+
+  /**
+   * Stop exporting the device at `busid`. A client that imported it loses its connection, as
+   * a kernel sees a device unplugged (vhci-hcd disconnects it). Unknown bus ids are ignored.
+   */
+  unexport(busid: string): void {
+    const i = this.#exports.findIndex((e) => e.busid === busid);
+    if (i < 0) return;
+    const [e] = this.#exports.splice(i, 1);
+    e!.session?.destroy();
   }
 
   /** True while a client has imported the device at `busid`. */

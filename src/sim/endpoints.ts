@@ -26,6 +26,7 @@ import { USBIP_PORT } from '../protocol/usbip/messages.js';
 import type { SimulatedHidInterface, SimulatedSerialInterface } from '../../firmware-sim/hid-interface.js';
 import { ErrorCode, TokenrigError, badInput } from '../errors.js';
 import { type SimEvent, simEvent } from './events.js';
+import { type SimUsbIpServer, exportOn, isUsbIpServer } from './usbip-server.js';
 
 /** The HID interfaces a device can have (devices/ profile kinds, `otp-vendor` named `otp`). */
 export type HidInterfaceKind = 'fido' | 'otp' | 'keyboard';
@@ -63,11 +64,13 @@ export interface EndpointOptions {
    */
   hid?: 'udp' | `udp:${number}`;
   /**
-   * The whole device over USB/IP on this TCP port (3240 is the USB/IP port; 0: any free one),
-   * bus id 1-1: every HID interface and the CDC-ACM serial port, as one USB device that Linux
-   * `usbip attach` (vhci-hcd) or usbip-win2 imports, or a `usbip:` device spec reaches.
+   * The whole device over USB/IP: every HID interface and the CDC-ACM serial port, as one USB
+   * device that Linux `usbip attach` (vhci-hcd) or usbip-win2 imports, or a `usbip:` device
+   * spec reaches. A TCP port (3240 is the USB/IP port; 0: any free one) starts a server of its
+   * own with the device as bus id 1-1; a server from `startUsbIpServer` exports it beside the
+   * others there, under the next free bus id, while the device runs.
    */
-  usbip?: number;
+  usbip?: number | SimUsbIpServer;
   /**
    * Each HID interface a local hidraw device through Linux /dev/uhid (HID only, no serial
    * port); its spec is `hid:/dev/hidrawN`, under the interface's name as with `hid`.
@@ -207,10 +210,18 @@ export const ENDPOINT_KINDS: { readonly [K in keyof EndpointOptions]-?: Endpoint
   },
   usbip: {
     check(value) {
-      if (!Number.isInteger(value) || value < 0 || value > 65535) throw badInput(`usbip takes a TCP port 0..65535 (${USBIP_PORT} is the USB/IP port), got ${JSON.stringify(value)}`);
+      if (isUsbIpServer(value)) return;
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65535) {
+        throw badInput(`usbip takes a TCP port 0..65535 (${USBIP_PORT} is the USB/IP port) or a server from startUsbIpServer, got ${JSON.stringify(value)}`);
+      }
     },
-    async open(device, port, settings) {
+    async open(device, value, settings) {
       const usb = usbDeviceFromParts(usbIdentity(device), usbHidParts(device), device.serial);
+      if (isUsbIpServer(value)) {
+        const exported = exportOn(value, usb);
+        return { specs: { usbip: exported.spec }, close: async () => exported.unplug() };
+      }
+      const port = value;
       const server = await UsbIpServer.listen([usb], {
         host: settings.host,
         port,
