@@ -24,9 +24,13 @@ const KEYBOARD_DESCRIPTOR = '05010906a101050719e029e7150025017501950881029501750
 
 const tokenrig = (args: string[], timeoutMs = 120_000): Promise<string> => must(process.execPath, [cli, ...args], { timeoutMs });
 
-/** The codes oathtool gives for the guest's clock, one step either side. */
+/**
+ * The codes oathtool gives for the guest's clock, one step either side: the token runs on the
+ * host's clock, and an emulated guest's clock falls behind it (as a verifier allows a step of
+ * drift, RFC 6238 §6).
+ */
 async function oathtoolCodes(): Promise<string[]> {
-  return (await must('oathtool', ['--totp', '-b', secret, '-w', '1', '-N', `@${Math.floor(Date.now() / 1000) - 30}`])).trim().split('\n');
+  return (await must('oathtool', ['--totp', '-b', secret, '-w', '2', '-N', `@${Math.floor(Date.now() / 1000) - 30}`])).trim().split('\n');
 }
 
 async function confirmCode(code: string): Promise<string> {
