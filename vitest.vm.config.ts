@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     include: ['test/vm/**/*.test.ts'],
     testTimeout: 60_000,
-    hookTimeout: 900_000,
+    hookTimeout: 1_860_000,
     pool: 'forks',
     poolOptions: { forks: { maxForks: 1, minForks: 1 } },
     fileParallelism: false,

@@ -38,6 +38,8 @@ export function keyboardReportsFor(text: string): Uint8Array[] {
 
 export class OtpKeyboardInterface implements SimulatedHidInterface {
   readonly reportDescriptor = BOOT_KEYBOARD_REPORT_DESCRIPTOR;
+  /** HID 1.11 Appendix B.1: the boot keyboard's output report is one byte of LED states. */
+  readonly outputReportSize = 1;
   #send: ((report: Uint8Array) => void) | undefined;
   /** The LED output report the host last set (bit 0 Num Lock, bit 1 Caps Lock, bit 2 Scroll Lock). */
   leds = 0;

@@ -105,6 +105,14 @@ export class UsbTransport implements HidTransport {
         }
         iface.claim();
       } catch (e) {
+        // Leave the device as it was found: the kernel's driver back on, the device closed.
+        if (detached) {
+          try {
+            iface.attachKernelDriver();
+          } catch {
+            // Nothing more to restore.
+          }
+        }
         device.close();
         throw new TokenrigError(ErrorCode.NOT_FOUND, `cannot claim interface ${iface.interfaceNumber} of ${spec}: ${(e as Error).message}`, { cause: e });
       }
@@ -118,26 +126,30 @@ export class UsbTransport implements HidTransport {
         }
         continue;
       }
-      const release = (): Promise<void> =>
+      const releaseInterface = (): Promise<void> =>
         new Promise<void>((resolve) => {
-          inEp.stopPoll(() => {
-            iface.release(true, () => {
-              try {
-                if (process.platform === 'linux') iface.attachKernelDriver();
-              } catch {
-                // The kernel driver may not have been attached before; nothing to restore.
-              }
-              device.close();
-              resolve();
-            });
+          iface.release(true, () => {
+            try {
+              if (detached) iface.attachKernelDriver();
+            } catch {
+              // Nothing more to restore.
+            }
+            device.close();
+            resolve();
           });
         });
+      const release = (): Promise<void> => new Promise<void>((resolve) => inEp.stopPoll(() => void releaseInterface().then(resolve)));
+      try {
+        inEp.startPoll(2, HID_REPORT_SIZE);
+      } catch (e) {
+        await releaseInterface();
+        throw new TokenrigError(ErrorCode.NOT_FOUND, `cannot read from ${spec}: ${(e as Error).message}`, { cause: e });
+      }
       const t = new UsbTransport(spec, outEp, release);
       inEp.on('data', (d: Buffer) => {
         if (d.length === HID_REPORT_SIZE) t.#queue.push(new Uint8Array(d));
       });
       inEp.on('error', () => t.#queue.close());
-      inEp.startPoll(2, HID_REPORT_SIZE);
       return t;
     }
     device.close();

@@ -23,12 +23,12 @@ beforeAll(async () => {
     script: bundle.scripts['test/vm/guest/uhid-guest.ts']!,
     args: [bundle.cli, 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', '87654321'],
     udev: true,
-    timeoutS: 840,
+    timeoutS: 1800,
     onLine: (l) => process.stdout.write(`${l}\n`),
   });
   ({ output, status } = run);
   results = (run.json as CheckResult[] | undefined) ?? [];
-}, 900_000);
+}, 1_860_000);
 
 const CHECKS = [
   'a user who may not write /dev/uhid gets one clear line saying how to enable it, exit 7',

@@ -77,7 +77,7 @@ beforeAll(async () => {
     args: [bundle.cli, SECRET, SERIAL],
     forward: [`3240:${ports[0]}`, `3241:${ports[1]}`],
     udev: true,
-    timeoutS: 840,
+    timeoutS: 1800,
     onLine: (l) => process.stdout.write(`${l}\n`),
   });
   ({ output, status } = run);
@@ -86,7 +86,7 @@ beforeAll(async () => {
     capture.kill('SIGINT');
     await new Promise((r) => capture.once('exit', r));
   }
-}, 900_000);
+}, 1_860_000);
 
 afterAll(async () => {
   for (const s of sims) {
@@ -98,7 +98,7 @@ afterAll(async () => {
 /** Every check the guest runs, in order; a missing one fails with the guest's last output. */
 const CHECKS = [
   'usbip list -r shows both exports with their interfaces',
-  'usbip attach: the OTP token enumerates on the first try (two hidraw nodes, a ttyACM, a keyboard)',
+  'usbip attach: the OTP token enumerates on the first try (three hidraw nodes, a ttyACM, a keyboard)',
   'sysfs report descriptors are ours, byte for byte',
   'lsusb -v shows our descriptors',
   'tokenrig devices lists the hidraw nodes with their roles and the ttyACM port',

@@ -45,7 +45,7 @@ export interface BrowserResult {
 }
 
 /** Register and authenticate in headless Chromium; throws with the browser's error when it fails. */
-export async function browserWebAuthn(executablePath = '/usr/bin/chromium', timeoutMs = 120_000, log: (line: string) => void = () => {}): Promise<BrowserResult> {
+export async function browserWebAuthn(executablePath = '/usr/bin/chromium', timeoutMs = 300_000, log: (line: string) => void = () => {}): Promise<BrowserResult> {
   const server = createServer((_, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(PAGE);

@@ -28,7 +28,7 @@ function b64(bytes: Uint8Array): string {
 
 export async function fidoChecks(checks: Checks, t: FidoTarget): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), `fido-${t.via}-`));
-  const cli = (args: string[], timeoutMs = 120_000): Promise<string> => must(process.execPath, [t.cli, ...args], { timeoutMs });
+  const cli = (args: string[], timeoutMs = 300_000): Promise<string> => must(process.execPath, [t.cli, ...args], { timeoutMs });
   const device = `hid:${t.hidraw}`;
   const name = (what: string): string => `${t.via}: ${what}`;
 

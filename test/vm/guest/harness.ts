@@ -67,7 +67,8 @@ export function sh(cmd: string, args: string[], o: { timeoutMs?: number; input?:
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 120_000);
+    // Generous: emulated (TCG) on a loaded 2-core machine, node alone takes tens of seconds to start.
+    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 300_000);
     child.on('error', (e) => {
       clearTimeout(timer);
       resolve({ status: null, stdout, stderr: `${stderr}${e.message}` });

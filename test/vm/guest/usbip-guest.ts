@@ -22,7 +22,7 @@ const FIDO_DESCRIPTOR = '06d0f10901a1010920150026ff007508954081020921150026ff007
 const VENDOR_DESCRIPTOR = '0600ff0901a1010920150026ff007508954081020921150026ff00750895409102c0';
 const KEYBOARD_DESCRIPTOR = '05010906a101050719e029e7150025017501950881029501750881019505750105081901290591029501750391019506750815002565050719002965' + '8100c0';
 
-const tokenrig = (args: string[], timeoutMs = 120_000): Promise<string> => must(process.execPath, [cli, ...args], { timeoutMs });
+const tokenrig = (args: string[], timeoutMs = 300_000): Promise<string> => must(process.execPath, [cli, ...args], { timeoutMs });
 
 /**
  * The codes oathtool gives for the guest's clock, one step either side: the token runs on the
