@@ -6,7 +6,8 @@
  *
  * @example
  * ```ts
- * const devices = await openUhidDevices(identity, [{ spec: hidSpecOfPart(part), device: part.iface }]);
+ * const fido = hidInterfaceSpec({ kind: 'fido', usagePage: 0xf1d0, usage: 0x01 })!;
+ * const devices = await openUhidDevices(fidoIdentity(authenticator.profile), [{ spec: fido, device: authenticator.hid }]);
  * devices.map((d) => d.hidraw); // ['/dev/hidraw0']
  * ```
  */

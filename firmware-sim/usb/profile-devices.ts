@@ -87,12 +87,6 @@ export function hidInterfaceSpec(i: InterfaceProfile): HidInterfaceSpec | undefi
   }
 }
 
-function functionFor(kind: InterfaceProfile, part: SimulatedHidInterface | SimulatedSerialInterface): UsbFunction {
-  const hid = hidInterfaceSpec(kind);
-  if (hid === undefined) return new CdcAcmFunction(part as SimulatedSerialInterface, { name: INTERFACE_NAMES[kind.kind] });
-  return new HidFunction(part as SimulatedHidInterface, hid);
-}
-
 /** The device identity a profile gives its USB (and uhid) devices. */
 export function usbIdentity(profile: DeviceProfile, serial?: string): UsbDeviceIdentity {
   return {
@@ -105,14 +99,17 @@ export function usbIdentity(profile: DeviceProfile, serial?: string): UsbDeviceI
   };
 }
 
-/** One HID interface of a device being built: its kind and its firmware. */
+/** One HID interface of a device being built: its layout and its firmware. */
 export interface UsbHidPart {
-  kind: HidInterfaceSpec['kind'];
+  spec: HidInterfaceSpec;
   iface: SimulatedHidInterface;
 }
 
-/** The HID layout of a part: the kind's, with an OTP vendor interface's own report descriptor (its profile's usage page). */
-export function hidSpecOfPart(part: UsbHidPart): HidInterfaceSpec {
+/**
+ * The HID layout of a running interface of `kind`: the kind's, with an OTP vendor interface's
+ * usage page read from its own report descriptor (which its profile chose).
+ */
+export function hidSpecOfPart(part: { kind: HidInterfaceSpec['kind']; iface: SimulatedHidInterface }): HidInterfaceSpec {
   if (part.kind === 'otp-vendor') {
     const usage = reportDescriptorUsage(part.iface.reportDescriptor);
     return hidInterfaceSpec({ kind: 'otp-vendor', usagePage: usage?.usagePage ?? 0xff00, usage: usage?.usage ?? 0x01 })!;
@@ -122,29 +119,31 @@ export function hidSpecOfPart(part: UsbHidPart): HidInterfaceSpec {
 
 /**
  * A USB device of `identity` with these HID interfaces (in this order) and, when given, the
- * CDC-ACM serial port last: how an endpoint builds the device of a running simulator.
+ * CDC-ACM serial port last: the one place a simulated USB device is put together.
  */
 export function usbDeviceFromParts(identity: UsbDeviceIdentity, hid: readonly UsbHidPart[], serial?: SimulatedSerialInterface): SimulatedUsbDevice {
-  const functions: UsbFunction[] = hid.map((p) => new HidFunction(p.iface, hidSpecOfPart(p)));
+  const functions: UsbFunction[] = hid.map((p) => new HidFunction(p.iface, p.spec));
   if (serial !== undefined) functions.push(new CdcAcmFunction(serial, { name: INTERFACE_NAMES.serial }));
   if (functions.length === 0) throw new RangeError('the device has no interface a USB device could carry');
   return new SimulatedUsbDevice(identity, functions);
 }
 
 /**
- * The USB device of `profile` with the interfaces `parts` provides, in the profile's order.
- * RangeError when a part names an interface the profile lacks, or no part is given.
+ * The USB device of `profile` with the interfaces `parts` provides: the HID interfaces in the
+ * profile's order, the CDC-ACM serial port last. RangeError when a part names an interface the
+ * profile lacks, or no part is given.
  */
 export function usbDeviceFromProfile(profile: DeviceProfile, parts: UsbDeviceParts, serial?: string): SimulatedUsbDevice {
   for (const kind of Object.keys(parts)) {
     if (parts[kind as keyof UsbDeviceParts] !== undefined && !profile.interfaces.some((i) => i.kind === kind)) throw new RangeError(`device profile ${profile.name} has no ${kind} interface`);
   }
-  const functions = profile.interfaces.flatMap((i) => {
-    const part = parts[i.kind];
-    return part === undefined ? [] : [functionFor(i, part)];
+  const hid = profile.interfaces.flatMap((i) => {
+    const spec = hidInterfaceSpec(i);
+    const iface = i.kind === 'serial' ? undefined : parts[i.kind];
+    return spec === undefined || iface === undefined ? [] : [{ spec, iface }];
   });
-  if (functions.length === 0) throw new RangeError(`no interface of device profile ${profile.name} was given`);
-  return new SimulatedUsbDevice(usbIdentity(profile, serial), functions);
+  if (hid.length === 0 && parts.serial === undefined) throw new RangeError(`no interface of device profile ${profile.name} was given`);
+  return usbDeviceFromParts(usbIdentity(profile, serial), hid, parts.serial);
 }
 
 /**

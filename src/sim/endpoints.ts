@@ -145,7 +145,7 @@ function usbIdentity(device: DeviceInterfaces): UsbDeviceIdentity {
 }
 
 function usbHidParts(device: DeviceInterfaces): (UsbHidPart & { name: string })[] {
-  return device.hid.map((h) => ({ kind: h.kind === 'otp' ? 'otp-vendor' : h.kind, iface: h.iface, name: h.name }));
+  return device.hid.map((h) => ({ spec: hidSpecOfPart({ kind: h.kind === 'otp' ? 'otp-vendor' : h.kind, iface: h.iface }), iface: h.iface, name: h.name }));
 }
 
 /**
@@ -243,7 +243,7 @@ export const ENDPOINT_KINDS: { readonly [K in keyof EndpointOptions]-?: Endpoint
       const parts = usbHidParts(device);
       const opened = await openUhidDevices(
         usbIdentity(device),
-        parts.map((p) => ({ spec: hidSpecOfPart(p), device: p.iface })),
+        parts.map((p) => ({ spec: p.spec, device: p.iface })),
         { onEvent: ({ event, ...fields }) => device.emit(simEvent(event, fields)) },
       );
       const nodes = await hidrawNodes(opened).catch(async (e: unknown) => {
