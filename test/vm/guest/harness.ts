@@ -77,6 +77,8 @@ export function sh(cmd: string, args: string[], o: { timeoutMs?: number; input?:
       clearTimeout(timer);
       resolve({ status, stdout, stderr });
     });
+    // A command that does not read its stdin may exit before we write it (EPIPE): its status says what happened.
+    child.stdin.on('error', () => {});
     child.stdin.end(o.input ?? '');
   });
 }
