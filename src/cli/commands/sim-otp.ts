@@ -63,7 +63,7 @@ export const USB_FLAGS: FlagTable = {
     type: 'string',
     value: 'PORT',
     optionalValue: String(USBIP_PORT),
-    help: `the whole device over USB/IP on TCP PORT (default ${USBIP_PORT}; 0: any free port), bus id 1-1; then on\nLinux: modprobe vhci-hcd; usbip attach -r HOST -b 1-1 (docs/usb.md), or --device usbip:HOST:PORT/1-1`,
+    help: `the whole device over USB/IP on TCP PORT (default ${USBIP_PORT}; 0: any free port) as bus id 1-1;\nthen on Linux: modprobe vhci-hcd; usbip attach -r HOST -b 1-1 (docs/usb.md),\nor without a kernel: --device usbip:HOST:PORT/1-1`,
   },
   listen: { type: 'string', value: 'ADDR', help: 'the address the network endpoints (--usbip, --hid, --serial-port tcp:) bind; default\n127.0.0.1, loopback only; 0.0.0.0 shares the device with other machines' },
   uhid: { type: 'boolean', help: 'each HID interface a local hidraw device through Linux /dev/uhid (HID only, no\nserial port; needs write access to /dev/uhid)' },
