@@ -19,6 +19,7 @@ export const COMMANDS: Readonly<Record<string, CommandFamily>> = {
   sim: { summary: 'run a simulated device: an OTP token, a FIDO key or a composite key', load: () => import('./commands/sim.js') },
   fido: { summary: 'drive a FIDO key: info, WebAuthn register/authenticate, PIN, reset, wink', load: () => import('./commands/fido.js') },
   seed: { summary: 'generate, export and import seed files (PSKC, CSV, otpauth URIs, QR)', load: () => import('./commands/seed.js') },
+  rig: { summary: 'run many simulated devices from a rig file, with a control API and a live dashboard', load: () => import('./commands/rig.js') },
   devices: { summary: 'list HID devices and serial ports as device specs', load: () => import('./commands/devices.js') },
   demo: { summary: 'run the demo of the whole mission on embedded defaults', load: () => import('./commands/demo.js') },
 };
