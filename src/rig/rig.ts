@@ -15,6 +15,7 @@
 import { join, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { DEVICE_PROFILES, type DeviceProfile, deviceProfile, validateDeviceProfile } from '../../devices/index.js';
+import { CryptoRandom } from '../../firmware-sim/env/index.js';
 import { FIDO_PROFILES, type FidoProfile } from '../../firmware-sim/fido/index.js';
 import { type Clock, DriftingClock, ManualClock } from '../clock/index.js';
 import { ClientPin } from '../ctap/client-pin.js';
@@ -85,6 +86,8 @@ export class Rig implements AsyncDisposable {
   readonly #baseDir: string;
   readonly #host: string;
   readonly #stateDir: string | undefined;
+  /** One CSPRNG source for every device of the rig. */
+  readonly #random = new CryptoRandom();
   #entries = 0;
   #fidoCount = 0;
   #closed = false;
@@ -290,7 +293,7 @@ export class Rig implements AsyncDisposable {
           ...(fido === undefined ? {} : { fido }),
           touch: fidoEntry?.touch ?? 'auto',
         },
-        { ...(presence === undefined ? {} : { presence }), ...(verifier === undefined ? {} : { userVerifier: verifier }) },
+        { random: this.#random, ...(presence === undefined ? {} : { presence }), ...(verifier === undefined ? {} : { userVerifier: verifier }) },
       );
     } catch (e) {
       throw at(path, e);
@@ -319,8 +322,9 @@ export class Rig implements AsyncDisposable {
   #freshSerial(profile: DeviceProfile): string {
     const { prefix, digits } = profile.serialFormat;
     for (;;) {
-      const bytes = globalThis.crypto.getRandomValues(new Uint8Array(digits));
+      const bytes = this.#random.bytes(digits);
       let s = prefix;
+      // A byte mod 10 is biased by <1%: fine for a serial number, which is not a secret.
       for (const b of bytes) s += String(b % 10);
       if (!this.#devices.has(s)) return s;
     }

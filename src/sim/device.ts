@@ -6,7 +6,7 @@
  * The public start functions (otp-token.ts, fido-key.ts) are thin fronts on this.
  */
 import { DEVICE_PROFILES, type DeviceProfile, deviceProfile, validateDeviceProfile } from '../../devices/index.js';
-import { AutoPresence, DenyPresence, type DeviceEnvironment, ManualPresence, type UserPresence, createNodeEnvironment } from '../../firmware-sim/env/index.js';
+import { AutoPresence, DenyPresence, type DeviceEnvironment, ManualPresence, type RandomSource, type UserPresence, createNodeEnvironment } from '../../firmware-sim/env/index.js';
 import { FidoAuthenticator, type FidoProfile, type UserVerifier, fidoProfile, fidoProfileFromDevice } from '../../firmware-sim/fido/index.js';
 import type { SimulatedHidInterface } from '../../firmware-sim/hid-interface.js';
 import { OtpKeyboardInterface, OtpSerialInterface, OtpTokenFirmware, createOtpVendorHid } from '../../firmware-sim/otp/index.js';
@@ -97,6 +97,8 @@ export interface DeviceParts {
   presence?: UserPresence;
   /** Built-in user verification for the FIDO authenticator. */
   userVerifier?: UserVerifier;
+  /** The random source (default: one CSPRNG source of its own). */
+  random?: RandomSource;
 }
 
 /**
@@ -121,6 +123,7 @@ export async function startDevice<C extends Clock>(
       presence,
       clock: options.clock ?? systemClock,
       log: eventLogger(options.onEvent),
+      ...(supplied.random === undefined ? {} : { random: supplied.random }),
       ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
     });
   } catch (e) {
