@@ -37,6 +37,8 @@ export interface RigServerOptions {
   port?: number;
   /** Serve the dashboard at `/`. */
   ui?: boolean;
+  /** Where the dashboard's built files are (default the package's dist/ui); tests pass a fresh build. */
+  uiDir?: string;
   /** The bearer token (default: 32 random bytes, base64url). */
   token?: string;
 }
@@ -137,7 +139,7 @@ export class RigServer {
     const host = options.host ?? '127.0.0.1';
     let uiDir: string | undefined;
     if (options.ui === true || options.uiPort !== undefined) {
-      uiDir = join(packageRoot(), 'dist', 'ui');
+      uiDir = options.uiDir ?? join(packageRoot(), 'dist', 'ui');
       try {
         readFileSync(join(uiDir, 'index.html'));
       } catch {
