@@ -24,6 +24,7 @@ export { RIG_FILE_SCHEMA, DEVICE_ENTRY_SCHEMA } from './rig-schema.js';
 export { RigServer, type RigServerOptions } from './api/server.js';
 export { openApiDocument } from './api/openapi.js';
 export { rigTemplate } from './rig-template.js';
+export { RigClient, RemoteRigDevice } from './rig-client.js';
 
 /** A running rig with its server (when asked for). */
 export interface RunningRig extends AsyncDisposable {

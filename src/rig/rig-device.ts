@@ -191,6 +191,18 @@ export class RigDevice {
     }
   }
 
+  /**
+   * The code to type into a form: the button pressed, the LCD read (as a person would).
+   *
+   * @example
+   * ```ts
+   * await page.fill('#mfa-code', await rig.device('GAKT00000001').code());
+   * ```
+   */
+  async code(): Promise<string> {
+    return this.press();
+  }
+
   /** Set the device's time (its crystal), ms since the epoch. */
   setTime(ms: number): void {
     if (this.#device.token !== undefined) this.#device.token.setTime(ms / 1000);

@@ -61,7 +61,7 @@ const OTP = {
 } as const;
 
 const FIDO = {
-  name: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,32}$', description: 'its id in the rig (with count: numbered name-1, name-2, ...); default fido-N' },
+  name: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,32}$', description: 'its id in the rig (with count: numbered name-1, name-2, ...); default fido-N (a composite key: its serial)' },
   personality: { type: 'string', description: 'a FIDO personality (tokenrig, and those the build has); default: the profile\'s' },
   aaguid: { type: 'string', pattern: '^[0-9a-fA-F]{32}$', description: 'override the AAGUID' },
   touch: { enum: ['auto', 'manual', 'deny'], default: 'auto', description: 'user presence: auto (granted), manual (approved in the API or dashboard), deny' },

@@ -249,10 +249,10 @@ export class Rig implements AsyncDisposable {
     const profile = one.profile ?? (entry.kind === 'otp' ? resolveOtpProfile(entry.profile, `${path}.profile`) : resolveFidoProfile(entry, `${path}.profile`));
     const fido = entry.kind === 'otp' ? undefined : fidoIdentity(entry, path);
 
-    // A FIDO key's name in the rig; a token's id is its serial, known once it is made.
+    // A FIDO key's name in the rig (a composite key's when given); a token's id is its serial, known once it is made.
     let name: string | undefined;
-    if (entry.kind === 'fido') {
-      this.#fidoCount++;
+    if (entry.kind === 'fido' || (entry.kind === 'key' && entry.name !== undefined)) {
+      if (entry.kind === 'fido') this.#fidoCount++;
       name = entry.name === undefined ? `fido-${this.#fidoCount}` : one.count > 1 ? `${entry.name}-${one.n + 1}` : entry.name;
       if (this.#devices.has(name)) throw badInput(`${path}.name: a device ${JSON.stringify(name)} is already in the rig`);
     }
