@@ -99,7 +99,7 @@ export class DeviceCard {
 
   #buildOtp(state: DeviceState): HTMLElement {
     const fob = el('div', 'fob');
-    const lcd = el('output', 'lcd');
+    const lcd = el('output', 'lcd blank');
     lcd.setAttribute('aria-label', `${state.serial} display`);
     this.#lcd = lcd;
     const row = el('div', 'fob-row');
@@ -190,16 +190,17 @@ export class DeviceCard {
     if (otp !== undefined) {
       const shown = otp.display !== null && otp.display_remaining_ms - elapsed > 0 && otp.battery !== 'dead';
       const text = shown ? otp.display! : '';
-      if (this.#lcd!.textContent !== text) this.#lcd!.textContent = text;
-      this.#lcd!.classList.toggle('blank', !shown);
-      if (otp.type === 'totp') {
-        const seconds = Math.floor(t / 1000);
-        const left = otp.period - (((seconds % otp.period) + otp.period) % otp.period);
-        this.#ring!.style.strokeDashoffset = String(RING * (1 - left / otp.period));
-        this.#ringText!.textContent = String(left);
-      } else {
-        this.#ring!.style.strokeDashoffset = '0';
-        this.#ringText!.textContent = `#${otp.counter}`;
+      if (this.#lcd!.textContent !== text) {
+        this.#lcd!.textContent = text;
+        this.#lcd!.classList.toggle('blank', !shown);
+      }
+      const seconds = Math.floor(t / 1000);
+      const left = otp.type === 'totp' ? otp.period - (((seconds % otp.period) + otp.period) % otp.period) : -1;
+      const ring = otp.type === 'totp' ? String(left) : `#${otp.counter}`;
+      // Touch the DOM only when the ring changes: a page of 1,000 tokens ticks four times a second.
+      if (this.#ringText!.textContent !== ring) {
+        this.#ring!.style.strokeDashoffset = String(otp.type === 'totp' ? RING * (1 - left / otp.period) : 0);
+        this.#ringText!.textContent = ring;
       }
     }
     const offset = s.clock.offset_ms === 0 ? '' : ` ${s.clock.offset_ms > 0 ? '+' : '−'}${Math.abs(Math.round(s.clock.offset_ms / 1000))}s`;
