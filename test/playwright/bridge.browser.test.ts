@@ -22,6 +22,9 @@ let browser: Browser | undefined;
 let context: BrowserContext;
 let page: Page;
 
+/** A browser on a loaded 2-core machine can take seconds to show a change: wait up to 10 s for it. */
+const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 10_000 });
+
 beforeEach((ctx) => chromiumPeer.require(ctx));
 
 beforeAll(async () => {
@@ -230,11 +233,11 @@ describe('what the page gets', () => {
     await page.goto(rp.origin);
     const key = running!.rig.device('desk');
     const registered = press('register');
-    await expect.poll(() => key.state().fido!.touch.pending).toBe(1);
+    await poll(() => key.state().fido!.touch.pending).toBe(1);
     expect(key.answerTouch(true)).toBe(1);
     expect(await registered).toMatchObject({ verified: true });
     const login = press('login');
-    await expect.poll(() => key.state().fido!.touch.pending).toBe(1);
+    await poll(() => key.state().fido!.touch.pending).toBe(1);
     key.answerTouch(false);
     expect(await login).toMatchObject({ error: 'NotAllowedError' });
   });
@@ -254,10 +257,10 @@ describe('what the page gets', () => {
           (e: Error) => e.name,
         );
     });
-    await expect.poll(() => key.state().fido!.touch.pending).toBe(1);
+    await poll(() => key.state().fido!.touch.pending).toBe(1);
     await page.evaluate(() => (globalThis as unknown as PageWindow).abortNow!());
     expect(await outcome).toBe('AbortError');
-    await expect.poll(() => key.state().fido!.touch.pending).toBe(0);
+    await poll(() => key.state().fido!.touch.pending).toBe(0);
   });
 });
 

@@ -21,6 +21,9 @@ let browser: Browser | undefined;
 let page: Page;
 let shots: string;
 
+/** A browser on a loaded 2-core machine can take seconds to show a change: wait up to 10 s for it. */
+const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 10_000 });
+
 beforeEach((ctx) => chromiumPeer.require(ctx));
 
 beforeAll(async () => {
@@ -57,7 +60,7 @@ const expectedCode = (ms: number) => new Totp(base32Decode(SECRET)).generate(ms 
 
 describe('the dashboard', () => {
   it('draws the first page of devices and keeps the token out of the address bar', async () => {
-    await expect.poll(() => page.locator('article.device').count()).toBe(100);
+    await poll(() => page.locator('article.device').count()).toBe(100);
     expect(await page.locator('#range').textContent()).toBe('1–100 of 126');
     expect(page.url()).not.toContain('token=');
     expect(await page.locator('[data-device="desk-key"] .touch-pad').count()).toBe(1);
@@ -68,23 +71,23 @@ describe('the dashboard', () => {
   it('a press on the button shows the code on the LCD; the rig clock control moves it on', async () => {
     expect(await lcd('GAKT00000001').textContent()).toBe('');
     await page.getByRole('button', { name: 'press GAKT00000001' }).click();
-    await expect.poll(() => lcd('GAKT00000001').textContent()).toBe(expectedCode(T0));
+    await poll(() => lcd('GAKT00000001').textContent()).toBe(expectedCode(T0));
     await page.locator('[data-device="GAKT00000001"]').screenshot({ path: join(shots, 'rig-token.png') });
 
     await page.locator('button[data-advance="30"]').click();
-    await expect.poll(() => running!.rig.clock.now()).toBe(T0 + 30_000);
+    await poll(() => running!.rig.clock.now()).toBe(T0 + 30_000);
     // The LCD blanks when its display time runs out on the device's clock; a new press shows the next step's code.
     await page.getByRole('button', { name: 'press GAKT00000001' }).click();
-    await expect.poll(() => lcd('GAKT00000001').textContent()).toBe(expectedCode(T0 + 30_000));
+    await poll(() => lcd('GAKT00000001').textContent()).toBe(expectedCode(T0 + 30_000));
     expect(expectedCode(T0 + 30_000)).not.toBe(expectedCode(T0));
     expect(await page.locator('#rig-time').textContent()).toBe('2026-01-01 09:00:30 UTC');
   });
 
   it("one device's clock moves alone", async () => {
     await page.getByRole('button', { name: 'FT0000000001: its clock 30 s on' }).click();
-    await expect.poll(() => running!.rig.device('FT0000000001').state().clock.offset_ms).toBe(30_000);
+    await poll(() => running!.rig.device('FT0000000001').state().clock.offset_ms).toBe(30_000);
     expect(running!.rig.device('FT0000000002').state().clock.offset_ms).toBe(0);
-    await expect.poll(() => page.locator('[data-device="FT0000000001"] .device-clock').textContent()).toContain('+30s');
+    await poll(() => page.locator('[data-device="FT0000000001"] .device-clock').textContent()).toContain('+30s');
   });
 
   it('the touch pad lights while a registration waits, and a click on it completes it', async () => {
@@ -95,30 +98,30 @@ describe('the dashboard', () => {
       'http://localhost:8080',
     );
     const pad = page.locator('[data-device="desk-key"] .touch-pad');
-    await expect.poll(() => pad.getAttribute('class')).toContain('waiting');
+    await poll(() => pad.getAttribute('class')).toContain('waiting');
     await page.locator('[data-device="desk-key"]').screenshot({ path: join(shots, 'rig-fido-waiting.png') });
     await pad.click();
     const made = await registration;
     expect(made.type).toBe('public-key');
-    await expect.poll(() => pad.getAttribute('class')).not.toContain('waiting');
-    await expect.poll(() => page.locator('[data-device="desk-key"] .creds').textContent()).toBe('1 credential');
+    await poll(() => pad.getAttribute('class')).not.toContain('waiting');
+    await poll(() => page.locator('[data-device="desk-key"] .creds').textContent()).toBe('1 credential');
     await client.device.close();
   });
 
   it('search and paging', async () => {
     await page.locator('#search').fill('ft0000');
-    await expect.poll(() => page.locator('#range').textContent()).toBe('1–2 of 2');
+    await poll(() => page.locator('#range').textContent()).toBe('1–2 of 2');
     expect(await page.locator('article.device').count()).toBe(2);
     await page.locator('#search').fill('');
-    await expect.poll(() => page.locator('#range').textContent()).toBe('1–100 of 126');
+    await poll(() => page.locator('#range').textContent()).toBe('1–100 of 126');
     await page.locator('#next').click();
-    await expect.poll(() => page.locator('#range').textContent()).toBe('101–126 of 126');
+    await poll(() => page.locator('#range').textContent()).toBe('101–126 of 126');
     expect(await page.locator('article.device').count()).toBe(26);
     await page.locator('#kind').selectOption('fido');
-    await expect.poll(() => page.locator('#range').textContent()).toBe('1–2 of 2');
+    await poll(() => page.locator('#range').textContent()).toBe('1–2 of 2');
     await page.screenshot({ path: join(shots, 'rig-dashboard-fido.png') });
     await page.locator('#kind').selectOption('');
-    await expect.poll(() => page.locator('#range').textContent()).toBe('1–100 of 126');
+    await poll(() => page.locator('#range').textContent()).toBe('1–100 of 126');
     await page.screenshot({ path: join(shots, 'rig-dashboard.png') });
   });
 
@@ -128,7 +131,7 @@ describe('the dashboard', () => {
     await dialog.waitFor();
     expect(await dialog.textContent()).not.toContain(SECRET);
     await dialog.getByRole('button', { name: 'reveal the seed of GAKT00000001' }).click();
-    await expect.poll(() => dialog.locator('code.secret').textContent()).toBe(SECRET);
+    await poll(() => dialog.locator('code.secret').textContent()).toBe(SECRET);
     expect(await dialog.locator('code.uri').textContent()).toMatch(/^otpauth:\/\/totp\/tokenrig:GAKT00000001\?secret=JBSWY3DP/);
     expect(await dialog.locator('img.qr').evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).complete && (img as unknown as { naturalWidth: number }).naturalWidth > 0)).toBe(true);
     await dialog.getByRole('button', { name: 'close' }).click();

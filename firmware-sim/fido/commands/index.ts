@@ -10,6 +10,7 @@ import type { Ctap2Command } from './command.js';
 import { authenticatorClientPIN } from './client-pin.js';
 import { authenticatorGetAssertion, authenticatorGetNextAssertion } from './get-assertion.js';
 import { authenticatorGetInfo } from './get-info.js';
+import { authenticatorLargeBlobs } from './large-blobs.js';
 import { authenticatorMakeCredential } from './make-credential.js';
 import { authenticatorReset } from './reset.js';
 import { authenticatorSelection } from './selection.js';
@@ -24,4 +25,5 @@ export const CTAP2_COMMANDS: readonly Ctap2Command[] = [
   authenticatorReset, //            0x07 §6.6
   authenticatorGetNextAssertion, // 0x08 §6.3
   authenticatorSelection, //        0x0B §6.9
+  authenticatorLargeBlobs, //       0x0C §6.10
 ];

@@ -23,6 +23,7 @@ import { ctapStatusOf, explainFidoError } from '../fido-errors.js';
 import { readJsonInput } from '../input-file.js';
 import { SIGNAL_EXIT_STATUS, type StopSignal, untilStopped } from '../signals.js';
 import { secretInput } from '../secret-input.js';
+import { blobsCommands } from './fido-blobs.js';
 
 /** The key's PIN: `--pin`, `--pin -` (stdin), `--pin-file FILE` or TOKENRIG_FIDO_PIN. */
 const PIN = secretInput('pin', { value: 'PIN', env: 'TOKENRIG_FIDO_PIN', help: "the key's PIN (needed when the relying party requires user verification)" });
@@ -69,7 +70,6 @@ async function run(name: FidoCommand, args: ParsedArgs, io: CliIo): Promise<numb
   const [command, sub] = name.split(' ') as [string, string | undefined];
   const json = flag(args, 'json');
   const protocol = choiceOpt(args, 'protocol', ['auto', 'ctap2', 'u2f'] as const) ?? 'auto';
-  const timeoutMs = intOpt(args, 'timeout', 1, 600_000) ?? 35_000;
   const pin = stringOpt(args, 'pin');
 
   // Check everything the user typed before touching a device.
@@ -85,34 +85,7 @@ async function run(name: FidoCommand, args: ParsedArgs, io: CliIo): Promise<numb
   if (command === 'pin' && pin === undefined) throw badInput(`--pin is required (or --pin-file, ${PIN.env})`);
   if (command === 'pin' && sub === 'change' && stringOpt(args, 'new-pin') === undefined) throw badInput(`--new-pin is required (or --new-pin-file, ${NEW_PIN.env})`);
 
-  const spec = await pickDevice(stringOpt(args, 'device'));
-  let device: CtapHidDevice;
-  try {
-    device = await CtapHidDevice.open(await openHidTransport(spec), { timeoutMs });
-  } catch (e) {
-    if (e instanceof TokenrigError && e.code === ErrorCode.TIMEOUT) throw new TokenrigError(ErrorCode.TIMEOUT, `${spec}: no FIDO key answered within ${timeoutMs} ms (is it plugged in, or the simulator running?)`, { cause: e });
-    throw e;
-  }
-  // Ctrl-C while the key waits for a touch cancels the request (CTAPHID_CANCEL), so the key
-  // stops blinking, then the command exits 130 like every other.
-  const interrupt = new AbortController();
-  const signals = untilStopped();
-  let stoppedBy: StopSignal | undefined;
-  void signals.stopped.then((signal) => {
-    stoppedBy = signal;
-    interrupt.abort();
-    // A wait that cannot be cancelled (a key that does not answer at all) ends anyway.
-    setTimeout(() => process.exit(SIGNAL_EXIT_STATUS[signal]), 2000).unref();
-  });
-  const signal = interrupt.signal;
-  let prompted = false;
-  const onKeepalive = (status: number): void => {
-    if (status === KEEPALIVE_STATUS.UPNEEDED && !prompted) {
-      prompted = true;
-      io.stderr.write('touch your key\n');
-    }
-  };
-  try {
+  return withKey(args, io, name, async ({ device, spec, onKeepalive, signal }) => {
     switch (command) {
       case 'info':
         return await info(device, spec, protocol, json, io);
@@ -148,11 +121,58 @@ async function run(name: FidoCommand, args: ParsedArgs, io: CliIo): Promise<numb
         return 0;
     }
     return 2;
+  });
+}
+
+/** What a command does with the key once it is open. */
+export interface KeySession {
+  device: CtapHidDevice;
+  spec: string;
+  /** Says "touch your key" once, when the key first asks. */
+  onKeepalive: (status: number) => void;
+  /** Aborted by Ctrl-C: the request is cancelled (CTAPHID_CANCEL). */
+  signal: AbortSignal;
+}
+
+/**
+ * Open the key `--device` names (or the one plugged in), run `body` with it, and close it:
+ * Ctrl-C while the key waits for a touch cancels the request, so the key stops blinking, then
+ * the command exits 130 like every other; a key's refusal is explained (fido-errors.ts), with
+ * the tries left after a wrong PIN.
+ */
+export async function withKey(args: ParsedArgs, io: CliIo, command: string, body: (key: KeySession) => Promise<number>): Promise<number> {
+  const timeoutMs = intOpt(args, 'timeout', 1, 600_000) ?? 35_000;
+  const spec = await pickDevice(stringOpt(args, 'device'));
+  let device: CtapHidDevice;
+  try {
+    device = await CtapHidDevice.open(await openHidTransport(spec), { timeoutMs });
+  } catch (e) {
+    if (e instanceof TokenrigError && e.code === ErrorCode.TIMEOUT) throw new TokenrigError(ErrorCode.TIMEOUT, `${spec}: no FIDO key answered within ${timeoutMs} ms (is it plugged in, or the simulator running?)`, { cause: e });
+    throw e;
+  }
+  const interrupt = new AbortController();
+  const signals = untilStopped();
+  let stoppedBy: StopSignal | undefined;
+  void signals.stopped.then((signal) => {
+    stoppedBy = signal;
+    interrupt.abort();
+    // A wait that cannot be cancelled (a key that does not answer at all) ends anyway.
+    setTimeout(() => process.exit(SIGNAL_EXIT_STATUS[signal]), 2000).unref();
+  });
+  let prompted = false;
+  const onKeepalive = (status: number): void => {
+    if (status === KEEPALIVE_STATUS.UPNEEDED && !prompted) {
+      prompted = true;
+      io.stderr.write('touch your key\n');
+    }
+  };
+  try {
+    return await body({ device, spec, onKeepalive, signal: interrupt.signal });
   } catch (e) {
     if (stoppedBy !== undefined) return SIGNAL_EXIT_STATUS[stoppedBy];
     // After a wrong PIN, the key can still say how many tries are left.
     const retries = ctapStatusOf(e) === 0x31 ? await pinRetries(device) : undefined;
-    throw explainFidoError(e, { command: name, retries });
+    throw explainFidoError(e, { command, retries });
   } finally {
     signals.dispose();
     await device.close();
@@ -214,7 +234,7 @@ async function info(device: CtapHidDevice, spec: string, protocol: string, json:
   return 0;
 }
 
-const ALGORITHM_NAMES: Readonly<Record<number, string>> = { [COSE_ALG.ES256]: 'es256', [-8]: 'eddsa', [-35]: 'es384', [-36]: 'es512', [-257]: 'rs256', [-47]: 'es256k' };
+const ALGORITHM_NAMES: Readonly<Record<number, string>> = { [COSE_ALG.ES256]: 'es256', [-8]: 'eddsa', [-35]: 'es384', [-36]: 'es512', [-37]: 'ps256', [-257]: 'rs256', [-47]: 'es256k' };
 
 /** getInfo's algorithms (0x0A): `[{ type: 'public-key', alg: -7 }]`, named as fido2-token names them. */
 function infoAlgorithms(raw: unknown): { type: string; alg: number; name: string }[] {
@@ -287,4 +307,5 @@ export const commands: CommandTable = {
     examples: ['tokenrig fido wink --device hid:/dev/hidraw3'],
     exits: { TIMEOUT: TIMEOUT_EXAMPLE },
   }),
+  ...blobsCommands({ deviceFlags: DEVICE_FLAGS, pin: PIN, withKey }),
 };
