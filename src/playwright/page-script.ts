@@ -80,6 +80,19 @@ export function pageScript(binding: string): string {
     ...(o.extensions === undefined ? {} : { extensions: jsonValue(o.extensions) }),
   });
 
+  // Extension outputs a browser gives as ArrayBuffers (WebAuthn L3 §10.1.4 prf, §10.1.5
+  // largeBlob; CTAP 2.1 §12.2 getCredBlob; hmacGetSecret); toJSON() keeps them base64url.
+  const BINARY_OUTPUTS = [['prf', 'results', 'first'], ['prf', 'results', 'second'], ['largeBlob', 'blob'], ['getCredBlob'], ['hmacGetSecret', 'output1'], ['hmacGetSecret', 'output2']];
+  const extensionResults = (json) => {
+    const out = JSON.parse(JSON.stringify(json || {}));
+    for (const path of BINARY_OUTPUTS) {
+      let o = out;
+      for (let i = 0; i < path.length - 1 && o; i++) o = o[path[i]];
+      const k = path[path.length - 1];
+      if (o && typeof o[k] === 'string') o[k] = fromB64u(o[k]);
+    }
+    return out;
+  };
   const define = (target, values) => {
     for (const [k, v] of Object.entries(values)) Object.defineProperty(target, k, { value: v, enumerable: typeof v !== 'function', configurable: true });
     return target;
@@ -115,7 +128,7 @@ export function pageScript(binding: string): string {
       type: 'public-key',
       response,
       authenticatorAttachment: json.authenticatorAttachment === undefined ? null : json.authenticatorAttachment,
-      getClientExtensionResults: () => JSON.parse(JSON.stringify(json.clientExtensionResults || {})),
+      getClientExtensionResults: () => extensionResults(json.clientExtensionResults),
       toJSON: () => JSON.parse(JSON.stringify(json)),
     });
   };

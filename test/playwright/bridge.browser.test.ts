@@ -198,6 +198,30 @@ describe('what the page gets', () => {
     expect(seen.authDataBytes).toBeGreaterThan(37);
   });
 
+  it('extensions travel both ways: prf at registration and its secrets at sign-in, as ArrayBuffers', async () => {
+    await attachAuthenticator(page, running!.rig.device('plain'));
+    await page.goto(rp.origin);
+    const seen = await page.evaluate(async () => {
+      const w = globalThis as unknown as PageWindow & { crypto: { getRandomValues<T>(a: T): T } };
+      const cred = await w.navigator.credentials.create({
+        publicKey: { rp: { name: 'x' }, user: { id: new Uint8Array([9]), name: 'a', displayName: 'a' }, challenge: new Uint8Array(16), pubKeyCredParams: [{ type: 'public-key', alg: -7 }], extensions: { prf: {} } },
+      });
+      const sign = async (salt: number) => {
+        const got = await w.navigator.credentials.get({ publicKey: { challenge: w.crypto.getRandomValues(new Uint8Array(16)), allowCredentials: [{ type: 'public-key', id: cred.rawId }], extensions: { prf: { eval: { first: new Uint8Array(32).fill(salt) } } } } });
+        const first = (got.getClientExtensionResults() as { prf: { results: { first: ArrayBuffer } } }).prf.results.first;
+        return { isBuffer: first instanceof ArrayBuffer, hex: Array.from(new Uint8Array(first), (b) => b.toString(16).padStart(2, '0')).join(''), json: (got.toJSON() as unknown as { clientExtensionResults: { prf: { results: { first: unknown } } } }).clientExtensionResults.prf.results.first };
+      };
+      return { created: cred.getClientExtensionResults(), one: await sign(1), again: await sign(1), two: await sign(2) };
+    });
+    expect(seen.created).toEqual({ prf: { enabled: true } });
+    expect(seen.one.isBuffer).toBe(true);
+    expect(seen.one.hex).toMatch(/^[0-9a-f]{64}$/);
+    // The same salt gives the same secret; another salt another one (hmac-secret, CTAP 2.1 §12.5).
+    expect(seen.again.hex).toBe(seen.one.hex);
+    expect(seen.two.hex).not.toBe(seen.one.hex);
+    expect(seen.one.json).toBe(Buffer.from(seen.one.hex, 'hex').toString('base64url'));
+  });
+
   it('the origin and the RP ID are checked as a browser does: SecurityError', async () => {
     const attached = await attachAuthenticator(page, running!.rig.device('plain'));
     await page.goto(rp.origin);
