@@ -301,4 +301,32 @@ describe('a rig reached over its API and its UDP endpoint, as from another proce
     expect((await client.device('composite').state()).otp!.display).toBe(code);
     await expect(RigClient.connect(running!.apiUrl!, 'wrong')).rejects.toMatchObject({ code: 'REJECTED', wireCode: 401 });
   });
+  it('a key named by a device spec (as a real key on a lab machine is): the remote key by its udp: spec', async () => {
+    const spec = running!.rig.device('remote').endpoints.hid!;
+    expect(spec).toMatch(/^udp:127\.0\.0\.1:\d+$/);
+    const attached = await attachAuthenticator(page, spec);
+    await page.goto(rp.origin);
+    expect(await press('register')).toMatchObject({ verified: true });
+    expect(await press('login')).toMatchObject({ verified: true });
+    await attached.detach();
+    // Detached, the page's next ceremony is refused as a browser refuses one with no key.
+    expect(await press('login')).toMatchObject({ error: 'NotAllowedError' });
+  });
+});
+
+describe('a real FIDO key (TOKENRIG_FIDO_DEVICE=hid:/dev/hidrawN and TOKENRIG_FIDO_TOUCH=1)', () => {
+  it('registers and signs in on the relying-party page (touch twice)', async (ctx) => {
+    const device = process.env.TOKENRIG_FIDO_DEVICE ?? '';
+    if (device === '' || process.env.TOKENRIG_FIDO_TOUCH !== '1') {
+      const why = 'set TOKENRIG_FIDO_DEVICE=hid:/dev/hidrawN (or hid:VID:PID) and TOKENRIG_FIDO_TOUCH=1 when someone is there to touch the key';
+      console.warn(`skipped: ${why}`);
+      ctx.skip(why);
+    }
+    const pin = process.env.TOKENRIG_FIDO_PIN;
+    await attachAuthenticator(page, device, pin === undefined || pin === '' ? {} : { pin });
+    await page.goto(rp.origin);
+    console.log(`touch the key on ${device} when it blinks: once to register, once to sign in`);
+    expect(await press('register')).toMatchObject({ verified: true });
+    expect(await press('login')).toMatchObject({ verified: true });
+  }, 90_000);
 });
