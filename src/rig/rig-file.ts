@@ -28,7 +28,8 @@ export interface DeviceClockEntry {
 }
 
 /** Endpoints by `tokenrig/sim` option name (`serialPort`, `hid`, ...). */
-export type EndpointsEntry = Readonly<Record<string, string>>;
+/** Endpoint options by name: a string for most (`udp:0`, `tcp:0`, `pty`), a port or a flag for some (usbip, uhid). */
+export type EndpointsEntry = Readonly<Record<string, string | number | boolean>>;
 
 interface CommonEntry {
   count?: number;

@@ -39,7 +39,7 @@ export const ENDPOINTS_SCHEMA = {
     serialPort: { type: 'string', description: 'pty (a real /dev/pts/N, needs socat) or tcp:PORT (0: any free port)', examples: ['pty', 'tcp:0'] },
     hid: { type: 'string', description: 'every HID interface over UDP, one report per datagram: udp, udp:PORT (counting up), udp:0 (free ports)', examples: ['udp:0'] },
   },
-  additionalProperties: { type: 'string', description: 'a further endpoint kind of tokenrig/sim (e.g. usbip, uhid where the build has them)' },
+  additionalProperties: { type: ['string', 'integer', 'boolean'], description: 'a further endpoint kind of tokenrig/sim, with the value its option takes (e.g. usbip: a TCP port, uhid: true, where the build has them)' },
 } as const;
 
 const COMMON = {

@@ -336,9 +336,9 @@ export class Rig implements AsyncDisposable {
 }
 
 /** The endpoint options of an entry, each name one of ENDPOINT_KINDS and each value checked there. */
-function checkEndpoints(endpoints: Readonly<Record<string, string>>, path: string): EndpointOptions {
+function checkEndpoints(endpoints: Readonly<Record<string, string | number | boolean>>, path: string): EndpointOptions {
   const kinds = ENDPOINT_KINDS as Readonly<Record<string, { check(v: unknown): void }>>;
-  const out: Record<string, string> = {};
+  const out: Record<string, string | number | boolean> = {};
   for (const [name, value] of Object.entries(endpoints)) {
     if (name === '$comment') continue;
     const kind = Object.hasOwn(kinds, name) ? kinds[name] : undefined;
@@ -350,7 +350,7 @@ function checkEndpoints(endpoints: Readonly<Record<string, string>>, path: strin
     }
     out[name] = value;
   }
-  return out as EndpointOptions;
+  return out as unknown as EndpointOptions;
 }
 
 function resolveOtpProfile(name: string | undefined, path: string): DeviceProfile {
