@@ -49,9 +49,10 @@ describe('the rig file schema', () => {
     );
     expect(await start([{ kind: 'otp', profile: 'nope' }])).toMatch(/^devices\[0\]\.profile: no device profile "nope"/);
     expect(await start([{ kind: 'otp' }, { kind: 'otp', endpoints: { hid: 'tcp:1' } }])).toMatch(/^devices\[1\]\.endpoints\.hid: the HID endpoint must be udp/);
-    expect(await start([{ kind: 'otp', endpoints: { usbip: 'x' } }])).toMatch(/^devices\[0\]\.endpoints: unknown endpoint "usbip" \(this build has serialPort, hid/);
-    // A further kind takes the value its option takes (usbip: a port, uhid: true), so true passes the schema and meets the build's own check (or, without the kind, the unknown-endpoint error).
-    expect(await start([{ kind: 'otp', endpoints: { uhid: true } }])).toMatch(/^devices\[0\]\.endpoints: unknown endpoint "uhid" \(this build has|^devices\[0\]\.endpoints\.uhid/);
+    expect(await start([{ kind: 'otp', endpoints: { bluetooth: 'x' } }])).toMatch(/^devices\[0\]\.endpoints: unknown endpoint "bluetooth" \(this build has serialPort, hid, usbip, uhid/);
+    expect(await start([{ kind: 'otp', endpoints: { usbip: 'x' } }])).toMatch(/^devices\[0\]\.endpoints\.usbip: usbip takes a TCP port/);
+    // A further kind takes the value its option takes (usbip: a port, uhid: true or false), checked by the build's own table.
+    expect(await start([{ kind: 'otp', endpoints: { uhid: 'yes' } }])).toMatch(/^devices\[0\]\.endpoints\.uhid: uhid is true or false/);
     expect(await start([{ kind: 'fido', personality: 'nope' }])).toMatch(/^devices\[0\]\.personality: no FIDO personality "nope" \(this build has tokenrig/);
     expect(await start([{ kind: 'otp', count: 2, secret: 'JBSWY3DPEHPK3PXPJBSWY3DP' }])).toMatch(/^devices\[0\]\.secret: one secret cannot seed 2 tokens/);
     expect(await start([{ kind: 'otp', serial: 'GAKT1' }])).toMatch(/^devices\[0\]: serial "GAKT1" does not match profile aws-totp/);
