@@ -72,6 +72,12 @@ export interface CtapHidFirmwareOptions {
   reportDescriptor?: Uint8Array;
   /** At most this many channels are remembered; the oldest is forgotten first. */
   maxChannels?: number;
+  /**
+   * Serve a message on a channel the device never allocated (adopting it) while no other
+   * transaction is under way, and resynchronize an INIT on one, as solo1 firmware does. The
+   * strict default answers ERR_INVALID_CHANNEL (CTAP 2.1 §11.2.4).
+   */
+  adoptUnknownChannels?: boolean;
 }
 
 /** FIDO usage page 0xF1D0, usage 0x01, 64-byte input and output reports (CTAP 2.1 §11.2.8.1). */
@@ -95,6 +101,7 @@ export class CtapHidFirmware implements SimulatedHidInterface {
   readonly #handlers: CtapHidHandlers;
   readonly #version: readonly [number, number, number];
   readonly #maxChannels: number;
+  readonly #adoptUnknownChannels: boolean;
   readonly #assembler = new CtapHidAssembler();
   readonly #channels = new Set<number>();
   #send: ((report: Uint8Array) => void) | undefined;
@@ -110,6 +117,7 @@ export class CtapHidFirmware implements SimulatedHidInterface {
     this.#version = options.version ?? [1, 0, 0];
     this.reportDescriptor = options.reportDescriptor ?? FIDO_REPORT_DESCRIPTOR;
     this.#maxChannels = options.maxChannels ?? 256;
+    this.#adoptUnknownChannels = options.adoptUnknownChannels ?? false;
   }
 
   /** CAPABILITIES byte of the INIT response. */
@@ -185,6 +193,7 @@ export class CtapHidFirmware implements SimulatedHidInterface {
   }
 
   #dispatch(cid: number, cmd: number, data: Uint8Array): void {
+    this.#adoptWhenIdle(cid);
     if (cmd === CTAPHID.INIT) return this.#init(cid, data);
     if (cid === RESERVED_CID || cid === BROADCAST_CID || !this.#channels.has(cid)) return this.#sendError(cid, CTAPHID_ERR.ERR_INVALID_CHANNEL);
     const pending = this.#pending;
@@ -254,16 +263,27 @@ export class CtapHidFirmware implements SimulatedHidInterface {
     this.#sendMessage(cid, CTAPHID.INIT, reply);
   }
 
+  /** The adoptUnknownChannels behaviour: an unknown, non-reserved channel becomes known while the device is idle. */
+  #adoptWhenIdle(cid: number): void {
+    if (!this.#adoptUnknownChannels || this.#pending !== undefined || this.#channels.has(cid) || cid === RESERVED_CID || cid === BROADCAST_CID) return;
+    this.#remember(cid);
+  }
+
+  /** Remember a channel, forgetting the oldest beyond maxChannels. */
+  #remember(cid: number): void {
+    if (this.#channels.size >= this.#maxChannels) {
+      const oldest = this.#channels.values().next().value as number;
+      this.#channels.delete(oldest);
+    }
+    this.#channels.add(cid);
+  }
+
   #allocateChannel(): number {
     for (;;) {
       const b = this.#env.random.bytes(4);
       const cid = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
       if (cid === RESERVED_CID || cid === BROADCAST_CID || this.#channels.has(cid)) continue;
-      if (this.#channels.size >= this.#maxChannels) {
-        const oldest = this.#channels.values().next().value as number;
-        this.#channels.delete(oldest);
-      }
-      this.#channels.add(cid);
+      this.#remember(cid);
       return cid;
     }
   }

@@ -3,8 +3,11 @@
  * of devices/fido-profile.ts with overrides applied, checked, and checked against what this
  * firmware implements (every algorithm and extension the profile names must have a module).
  */
-import { DEFAULT_FIDO_PROFILE, type FidoLimits, type FidoProfile, validateFidoProfile } from '../../devices/fido-profile.js';
+import { DEFAULT_FIDO_PROFILE, FIDO_PROFILES, type FidoLimits, type FidoProfile, validateFidoProfile } from '../../devices/fido-profile.js';
+import { CTAP2_CMD } from '../../src/protocol/ctap-status.js';
+import type { OptionId } from '../../src/protocol/ctap2-parameters.js';
 import { ALGORITHMS, type CredentialAlgorithm } from './algorithms/index.js';
+import { CTAP2_COMMANDS } from './commands/index.js';
 import { EXTENSIONS, type Extension } from './extensions/index.js';
 
 export { DEFAULT_FIDO_PROFILE, FIDO_PROFILES, FIDO_QUIRKS, type FidoLimits, type FidoProfile, type FidoQuirk } from '../../devices/fido-profile.js';
@@ -20,6 +23,48 @@ export interface Implemented {
 
 /** The built-in registries (algorithms/index.ts, extensions/index.ts). */
 export const BUILT_IN: Implemented = { algorithms: ALGORITHMS, extensions: EXTENSIONS };
+
+/** Options that only mean something when a command family is in the dispatch table (commands/index.ts). */
+const OPTION_COMMAND: Partial<Record<OptionId, number>> = {
+  credMgmt: CTAP2_CMD.CREDENTIAL_MANAGEMENT,
+  credentialMgmtPreview: CTAP2_CMD.CREDENTIAL_MANAGEMENT,
+  bioEnroll: CTAP2_CMD.BIO_ENROLLMENT,
+  userVerificationMgmtPreview: CTAP2_CMD.BIO_ENROLLMENT,
+  largeBlobs: CTAP2_CMD.LARGE_BLOBS,
+  authnrCfg: CTAP2_CMD.CONFIG,
+  setMinPINLength: CTAP2_CMD.CONFIG,
+  alwaysUv: CTAP2_CMD.CONFIG,
+  ep: CTAP2_CMD.CONFIG,
+};
+
+/**
+ * A built-in personality by name (FIDO_PROFILES), narrowed to what this firmware implements:
+ * algorithms and extensions without a registered module, and options whose command family is
+ * not in the dispatch table, are left out, so getInfo never claims what the key cannot do and
+ * a personality lights up further as modules land. Undefined for an unknown name.
+ *
+ * @example
+ * ```ts
+ * const authenticator = await FidoAuthenticator.create(env, fidoPersonality('yubikey-5'));
+ * ```
+ */
+export function fidoPersonality(name: string, implemented: Implemented = BUILT_IN): FidoProfile | undefined {
+  const p = Object.hasOwn(FIDO_PROFILES, name) ? FIDO_PROFILES[name] : undefined;
+  if (p === undefined) return undefined;
+  const commands = new Set(CTAP2_COMMANDS.map((c) => c.code));
+  const options = Object.fromEntries(Object.entries(p.options).filter(([id]) => {
+    const command = OPTION_COMMAND[id as OptionId];
+    return command === undefined || commands.has(command);
+  })) as FidoProfile['options'];
+  const narrowed: FidoProfile = {
+    ...p,
+    algorithms: p.algorithms.filter((alg) => implemented.algorithms.has(alg)),
+    extensions: p.extensions.filter((id) => implemented.extensions.has(id)),
+    options,
+  };
+  if (options.ep === undefined) delete narrowed.enterpriseAttestation;
+  return fidoProfile({}, narrowed, implemented);
+}
 
 /**
  * `base` (the default profile unless given) with `overrides` applied and checked: TypeError or

@@ -11,16 +11,20 @@
 import { createInterface } from 'node:readline';
 import { UdpEndpoint } from '../../../firmware-sim/endpoints/udp-endpoint.js';
 import { AutoPresence, DenyPresence, ManualPresence, type UserPresence, createNodeEnvironment } from '../../../firmware-sim/env/index.js';
-import { FidoAuthenticator, type FidoEvent, type FidoProfile, fidoProfileFromDevice } from '../../../firmware-sim/fido/index.js';
+import { FIDO_PROFILES, FidoAuthenticator, type FidoEvent, type FidoProfile, fidoPersonality, fidoProfileFromDevice } from '../../../firmware-sim/fido/index.js';
 import { DEVICE_PROFILES } from '../../../devices/index.js';
 import { ErrorCode, TokenrigError, badInput } from '../../errors.js';
 import { choiceOpt, flag, parseCommandArgs, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
 
-const USAGE = `usage: tokenrig sim fido [--hid udp[:PORT]] [--profile NAME] [--touch auto|manual|deny] [--state DIR] [--quiet] [--json]
+const usage = (): string => `usage: tokenrig sim fido [--hid udp[:PORT]] [--profile NAME] [--touch auto|manual|deny] [--state DIR] [--quiet] [--json]
   --hid udp[:PORT]   UDP HID endpoint on 127.0.0.1 (default port 8111, the SoloKeys contract; 0 = any)
-  --profile NAME     be a device from devices/ that has a FIDO interface (${fidoDeviceNames().join(', ')});
-                     default: the tokenrig FIDO2 simulator identity
+  --profile NAME     the key to be (default: tokenrig). Key personalities:
+${Object.entries(FIDO_PROFILES)
+  .map(([name, p]) => `                       ${name.padEnd(12)} ${p.description ?? p.product}`)
+  .join('\n')}
+                     or a device from devices/ with a FIDO interface (its USB identity, the
+                     tokenrig personality): ${fidoDeviceNames().join(', ')}
   --touch MODE       auto (default): every touch granted; manual: press Enter; deny: always refused
   --state DIR        keep credentials, counters, PIN and keys in DIR (default: in memory)
   --quiet            no line per request (a rig sending thousands a second); the ready and
@@ -31,7 +35,7 @@ export interface FidoSimulatorOptions {
   port: number;
   touch: 'auto' | 'manual' | 'deny';
   stateDir?: string;
-  /** The authenticator's identity (see `fidoProfileForDevice`); the default profile when omitted. */
+  /** The authenticator's identity and personality (see `fidoProfileByName`); the default profile when omitted. */
   profile?: Partial<FidoProfile>;
   onEvent?: (e: FidoEvent) => void;
 }
@@ -58,11 +62,17 @@ export function fidoDeviceNames(): string[] {
     .map((d) => d.name);
 }
 
-/** The FIDO profile of a built-in device by name; BAD_INPUT listing the valid names otherwise. */
-export function fidoProfileForDevice(name: string): FidoProfile {
+/**
+ * The FIDO profile `--profile NAME` names: a key personality (FIDO_PROFILES, narrowed to what
+ * the simulator implements), or a device from devices/ with a FIDO interface; BAD_INPUT listing
+ * the valid names otherwise.
+ */
+export function fidoProfileByName(name: string): FidoProfile {
+  const personality = fidoPersonality(name);
+  if (personality !== undefined) return personality;
   const device = Object.hasOwn(DEVICE_PROFILES, name) ? DEVICE_PROFILES[name] : undefined;
   if (device === undefined || !fidoDeviceNames().includes(name)) {
-    throw badInput(`--profile ${JSON.stringify(name)} is not a device with a FIDO interface: use one of ${fidoDeviceNames().join(', ')}`);
+    throw badInput(`--profile ${JSON.stringify(name)} is neither a key personality nor a device with a FIDO interface: use one of ${[...Object.keys(FIDO_PROFILES), ...fidoDeviceNames()].join(', ')}`);
   }
   return fidoProfileFromDevice(device);
 }
@@ -95,7 +105,7 @@ export async function startFidoSimulator(options: FidoSimulatorOptions): Promise
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommandArgs(argv, { hid: { type: 'string' }, profile: { type: 'string' }, touch: { type: 'string' }, state: { type: 'string' }, quiet: { type: 'boolean' } });
   if (flag(args, 'help')) {
-    printLine(io, USAGE);
+    printLine(io, usage());
     return 0;
   }
   const json = flag(args, 'json');
@@ -103,7 +113,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const touch = choiceOpt(args, 'touch', ['auto', 'manual', 'deny'] as const) ?? 'auto';
   const stateDir = stringOpt(args, 'state');
   const profileName = stringOpt(args, 'profile');
-  const profile = profileName === undefined ? undefined : fidoProfileForDevice(profileName);
+  const profile = profileName === undefined ? undefined : fidoProfileByName(profileName);
   const quiet = flag(args, 'quiet');
   const show = (e: FidoEvent): void => {
     if (quiet && !(touch === 'manual' && (e.event === 'touch_requested' || e.event === 'button_pressed'))) return;
