@@ -24,6 +24,12 @@ export interface Implemented {
 /** The built-in registries (algorithms/index.ts, extensions/index.ts). */
 export const BUILT_IN: Implemented = { algorithms: ALGORITHMS, extensions: EXTENSIONS };
 
+/** Whether `p` has every required member of a profile, so it replaces the base rather than amending it. */
+function isWholeProfile(p: FidoProfileOverrides): p is FidoProfile {
+  const required = ['aaguid', 'vendorId', 'productId', 'manufacturer', 'product', 'attestation', 'firmwareVersion', 'versions', 'extensions', 'algorithms', 'options', 'pinUvAuthProtocols', 'quirks'] as const;
+  return required.every((k) => p[k] !== undefined) && p.limits?.maxMsgSize !== undefined && p.limits.maxDiscoverableCredentials !== undefined;
+}
+
 /** Options that only mean something when a command family is in the dispatch table (commands/index.ts). */
 const OPTION_COMMAND: Partial<Record<OptionId, number>> = {
   credMgmt: CTAP2_CMD.CREDENTIAL_MANAGEMENT,
@@ -68,7 +74,8 @@ export function fidoPersonality(name: string, implemented: Implemented = BUILT_I
 
 /**
  * `base` (the default profile unless given) with `overrides` applied and checked: TypeError or
- * RangeError names the bad member, or the algorithm or extension this firmware lacks.
+ * RangeError names the bad member, or the algorithm or extension this firmware lacks. A whole
+ * profile given as `overrides` (a personality from `fidoPersonality`) is taken as it is.
  *
  * @example
  * ```ts
@@ -76,7 +83,10 @@ export function fidoPersonality(name: string, implemented: Implemented = BUILT_I
  * ```
  */
 export function fidoProfile(overrides: FidoProfileOverrides = {}, base: Readonly<FidoProfile> = DEFAULT_FIDO_PROFILE, implemented: Implemented = BUILT_IN): FidoProfile {
-  const p = validateFidoProfile({ ...base, ...overrides, limits: { ...base.limits, ...overrides.limits } });
+  // A whole profile (a personality) stands on its own: nothing of the base leaks into it.
+  const whole = isWholeProfile(overrides);
+  const from = whole ? {} : base;
+  const p = validateFidoProfile({ ...from, ...overrides, limits: { ...(whole ? {} : base.limits), ...overrides.limits } });
   const { algorithms, extensions } = implemented;
   for (const alg of p.algorithms) if (!algorithms.has(alg)) throw new RangeError(`FIDO profile: algorithm ${alg} is not implemented (implemented: ${[...algorithms.keys()].join(', ')})`);
   for (const id of p.extensions) if (!extensions.has(id)) throw new RangeError(`FIDO profile: extension ${JSON.stringify(id)} is not implemented (implemented: ${[...extensions.keys()].join(', ') || 'none'})`);
