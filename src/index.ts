@@ -28,4 +28,6 @@ export type { CredentialManagementRequest, CredentialManagementResponse } from '
 export type { BioEnrollmentRequest, BioEnrollmentResponse } from './ctap/bio-enrollment.js';
 export type { LargeBlobsRequest, LargeBlobsResponse } from './ctap/large-blobs.js';
 export type { ConfigRequest } from './ctap/authenticator-config.js';
+export { CredentialManager, type CredentialManagerOptions, type ManagedCredential } from './ctap/credential-manager.js';
+export { ConfigManager, type ConfigManagerOptions } from './ctap/config-manager.js';
 export * from './webauthn/index.js';

@@ -26,6 +26,6 @@ export const COMMANDS: Readonly<Record<string, CommandFamily>> = {
   code: { summary: 'press a token (serial, UDP, HID or USB) and print its code', usage: 'tokenrig code --device SPEC [--json]', load: () => import('./commands/code.js') },
   devices: { summary: 'list HID devices and serial ports as device specs', usage: 'tokenrig devices [--json]', load: () => import('./commands/devices.js') },
   sim: { summary: 'run a simulated device (otp token or fido key) on a pty, TCP or UDP', usage: 'tokenrig sim otp|fido [options]', load: () => import('./commands/sim.js') },
-  fido: { summary: 'drive a FIDO key: info, WebAuthn register/authenticate, PIN, reset, wink', usage: 'tokenrig fido info|register|authenticate|pin set|pin change|reset|wink --device SPEC [--json] (tokenrig fido --help)', load: () => import('./commands/fido.js') },
+  fido: { summary: 'drive a FIDO key: info, WebAuthn register/authenticate, PIN, credentials, config, reset, wink', usage: 'tokenrig fido info|register|authenticate|pin|creds|config|reset|wink --device SPEC [--json] (tokenrig fido --help)', load: () => import('./commands/fido.js') },
   seed: { summary: 'generate, export and import seed files (PSKC, CSV, otpauth URIs, QR)', usage: 'tokenrig seed generate|export|import ... (tokenrig seed --help)', load: () => import('./commands/seed.js') },
 };

@@ -14,7 +14,7 @@
  * const back = decodeCbor(bytes) as Map<number, unknown>;
  * ```
  */
-import { decode } from 'cborg';
+import { decode, decodeFirst } from 'cborg';
 import { encodeCanonical } from './cbor-encode.js';
 
 /** A CTAP2 CBOR value as decoded: maps become `Map`. */
@@ -58,6 +58,21 @@ export function decodeCbor(bytes: Uint8Array): CborValue {
   }
   if (!bytesEqual(again, bytes)) throw new CborError('CBOR is not in CTAP2 canonical form');
   return value;
+}
+
+/**
+ * Decode the canonical CBOR item at the start of `bytes` and return it with what follows it
+ * (authenticator data carries a COSE key, then the extensions map, back to back).
+ */
+export function decodeCborPrefix(bytes: Uint8Array): { value: CborValue; rest: Uint8Array } {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array');
+  let rest: Uint8Array;
+  try {
+    [, rest] = decodeFirst(bytes, DECODE_OPTIONS) as [unknown, Uint8Array];
+  } catch (e) {
+    throw new CborError(`invalid CBOR: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  return { value: decodeCbor(bytes.subarray(0, bytes.length - rest.length)), rest };
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -13,13 +13,15 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ErrorCode, TokenrigError, badInput } from '../errors.js';
-import { type CborValue, decodeCbor, encodeCbor } from '../protocol/cbor.js';
+import { type AuthenticatorData, parseAuthenticatorData } from '../protocol/authenticator-data.js';
+import { type CborValue, encodeCbor } from '../protocol/cbor.js';
 import { COSE_ALG, decodeEc2CoseKey, ec2ToUncompressed, encodeEc2CoseKey } from '../protocol/cose.js';
 import { Ctap1 } from '../ctap/ctap1.js';
 import { Ctap2, type Ctap2Info, type CredentialDescriptor } from '../ctap/ctap2.js';
 import { ClientPin, PERMISSION } from '../ctap/client-pin.js';
 import type { CallOptions, CtapHidDevice } from '../drivers/ctaphid-device.js';
 import { fromBase64Url, toBase64Url } from './base64url.js';
+import { creationExtensions } from './creation-extensions.js';
 import { checkRpId, parseOrigin } from './origin.js';
 import type {
   AuthenticationResponseJSON,
@@ -33,6 +35,12 @@ export interface WebAuthnClientOptions {
   /** 'auto' (default): CTAP2 when INIT reports CBOR, else U2F. */
   protocol?: 'auto' | 'ctap2' | 'u2f';
   randomBytes?: (n: number) => Uint8Array;
+  /**
+   * RP IDs this platform's enterprise policy vouches for: attestation 'enterprise' asks them
+   * for a platform-managed enterprise attestation (2), any other RP for a vendor-facilitated
+   * one (1) (WebAuthn §5.4.7, CTAP 2.1 §7.1).
+   */
+  enterpriseRpIds?: readonly string[];
 }
 
 export interface CeremonyOptions {
@@ -62,15 +70,16 @@ function descriptors(list: PublicKeyCredentialDescriptorJSON[] | undefined, what
 
 /** Credential id and COSE public key out of authenticator data with attested credential data (§6.5.1). */
 function attestedCredential(authData: Uint8Array): { id: Uint8Array; x: Uint8Array; y: Uint8Array; alg: number } {
-  if (authData.length < 55 || (authData[32]! & FLAG_AT) === 0) throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator data has no attested credential');
-  const len = (authData[53]! << 8) | authData[54]!;
-  const id = authData.slice(55, 55 + len);
-  const rest = authData.subarray(55 + len);
-  // The COSE key is the last item when no extensions follow (ED flag clear).
-  const key = (authData[32]! & 0x80) === 0 ? decodeCbor(rest) : undefined;
-  if (key === undefined) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'authenticator data with extensions is not supported yet');
+  let parsed: AuthenticatorData;
   try {
-    return { id, ...decodeEc2CoseKey(key, COSE_ALG.ES256) };
+    parsed = parseAuthenticatorData(authData);
+  } catch (e) {
+    throw new TokenrigError(ErrorCode.PROTOCOL, `authenticator data: ${(e as Error).message}`, { cause: e });
+  }
+  const attested = parsed.attestedCredential;
+  if (attested === undefined) throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator data has no attested credential');
+  try {
+    return { id: attested.credentialId, ...decodeEc2CoseKey(attested.publicKey, COSE_ALG.ES256) };
   } catch (e) {
     throw new TokenrigError(ErrorCode.UNSUPPORTED, `credential public key: ${(e as Error).message} (only ES256 is supported)`, { cause: e });
   }
@@ -84,12 +93,14 @@ export class WebAuthnClient {
   readonly device: CtapHidDevice;
   readonly #protocol: 'auto' | 'ctap2' | 'u2f';
   readonly #random: (n: number) => Uint8Array;
+  readonly #enterpriseRpIds: readonly string[];
   #info: Ctap2Info | undefined;
 
   constructor(device: CtapHidDevice, options: WebAuthnClientOptions = {}) {
     this.device = device;
     this.#protocol = options.protocol ?? 'auto';
     this.#random = options.randomBytes ?? ((n) => globalThis.crypto.getRandomValues(new Uint8Array(n)));
+    this.#enterpriseRpIds = options.enterpriseRpIds ?? [];
   }
 
   #useCtap2(): boolean {
@@ -130,10 +141,16 @@ export class WebAuthnClient {
     let fmt: string;
     let authData: Uint8Array;
     let attStmt: Map<CborValue, CborValue>;
+    let discoverable = false;
+    let extensionResults: Record<string, unknown>;
     if (this.#useCtap2()) {
       const ctap2 = new Ctap2(this.device);
       const pinAuth = await this.#pinAuth(ctap2, rpId, PERMISSION.mc, sel.userVerification, ceremony.pin, cdh);
-      const rk = sel.residentKey === 'required' || sel.requireResidentKey === true || (sel.residentKey === 'preferred' && this.#info?.options.rk === true);
+      const info = this.#info!;
+      const rk = sel.residentKey === 'required' || sel.requireResidentKey === true || (sel.residentKey === 'preferred' && info.options.rk === true);
+      const ext = creationExtensions(options.extensions, info.extensions);
+      // WebAuthn §5.4.7 "enterprise": only from a key that has enterprise attestation enabled.
+      const ep = options.attestation === 'enterprise' && info.options.ep === true ? (this.#enterpriseRpIds.includes(rpId) ? 2 : 1) : undefined;
       const made = await ctap2.makeCredential(
         {
           clientDataHash: cdh,
@@ -142,16 +159,22 @@ export class WebAuthnClient {
           pubKeyCredParams: params,
           excludeList: exclude,
           ...(rk ? { options: { rk: true } } : {}),
+          ...(ext.authenticatorInputs.size > 0 ? { extensions: ext.authenticatorInputs } : {}),
+          ...(ep === undefined ? {} : { enterpriseAttestation: ep }),
           ...pinAuth,
         },
         call,
       );
       ({ fmt, authData, attStmt } = made);
+      discoverable = rk;
+      extensionResults = ext.finish({ discoverable });
     } else {
+      const ext = creationExtensions(options.extensions, []);
       if (sel.userVerification === 'required') throw new TokenrigError(ErrorCode.UNSUPPORTED, 'user verification is required but the key speaks only U2F');
       if (sel.residentKey === 'required' || sel.requireResidentKey === true) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'a resident key is required but the key speaks only U2F');
       if (!params.some((p) => p.alg === COSE_ALG.ES256)) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'U2F keys only do ES256 (-7), which pubKeyCredParams does not allow');
       ({ fmt, authData, attStmt } = await this.#u2fRegister(rpId, cdh, exclude));
+      extensionResults = ext.finish({ discoverable });
     }
     const cred = attestedCredential(authData);
     if (options.attestation === undefined || options.attestation === 'none') {
@@ -177,7 +200,7 @@ export class WebAuthnClient {
         publicKey: toBase64Url(spki),
       },
       authenticatorAttachment: 'cross-platform',
-      clientExtensionResults: {},
+      clientExtensionResults: extensionResults,
     };
   }
 

@@ -2,25 +2,29 @@
  * `tokenrig fido`: drive a FIDO key, real or simulated, from scripts.
  *
  *   tokenrig fido info|register|authenticate|pin set|pin change|reset|wink [--device SPEC] [--json]
+ *   tokenrig fido creds list|delete|update ...   (./fido-creds.ts)
+ *   tokenrig fido config always-uv|min-pin-length|enterprise-attestation ...   (./fido-config.ts)
  *
  * Without --device, the one FIDO key node-hid sees (usage page 0xF1D0) is used. register and
  * authenticate read WebAuthn JSON options from a file and print the standard JSON response.
  */
 import { readFile } from 'node:fs/promises';
 import { ClientPin } from '../../ctap/client-pin.js';
-import { Ctap1 } from '../../ctap/ctap1.js';
 import { Ctap2 } from '../../ctap/ctap2.js';
 import { CtapHidDevice } from '../../drivers/ctaphid-device.js';
-import { ErrorCode, TokenrigError, badFile, badInput } from '../../errors.js';
+import { badFile, badInput } from '../../errors.js';
 import { KEEPALIVE_STATUS } from '../../protocol/ctaphid/index.js';
 import { openHidTransport } from '../../transports/device-spec.js';
 import { WebAuthnClient } from '../../webauthn/index.js';
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '../../webauthn/index.js';
 import { choiceOpt, flag, intOpt, parseCommandArgs, requireOpt, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
+import { pickDevice } from './fido-device.js';
 
 const USAGE = `usage: tokenrig fido COMMAND [--device SPEC] [--json]
-  info                                          what the key is (getInfo, or U2F version)
+  info                                          what the key is: every getInfo member (or its U2F version)
+  creds list|delete|update                      its discoverable credentials (tokenrig fido creds --help)
+  config always-uv|min-pin-length|enterprise-attestation   its configuration (tokenrig fido config --help)
   register --options create.json --origin URL   WebAuthn registration: prints RegistrationResponseJSON
   authenticate --options get.json --origin URL  WebAuthn authentication: prints AuthenticationResponseJSON
   pin set --pin NEW                             set the first PIN
@@ -33,16 +37,6 @@ options:
   --protocol P       auto (default), ctap2 or u2f
   --timeout MS       how long to wait for the key, touches included (default 35000)
   --json             machine-readable output`;
-
-async function pickDevice(spec: string | undefined): Promise<string> {
-  if (spec !== undefined) return spec;
-  const { discoverDevices } = await import('../../transports/discovery.js');
-  const { devices, notes } = await discoverDevices();
-  const keys = devices.filter((d) => d.role === 'fido');
-  if (keys.length === 1) return keys[0]!.spec;
-  if (keys.length === 0) throw new TokenrigError(ErrorCode.NOT_FOUND, `no FIDO key found (usage page 0xF1D0)${notes.length > 0 ? ` (${notes.join('; ')})` : ''}: give --device SPEC`);
-  throw badInput(`${keys.length} FIDO keys found (${keys.map((k) => k.spec).join(', ')}): choose one with --device`);
-}
 
 async function readOptions(path: string): Promise<unknown> {
   let text: string;
@@ -63,11 +57,9 @@ async function readOptions(path: string): Promise<unknown> {
   return typeof inner === 'object' && inner !== null ? inner : value;
 }
 
-function hex(b: Uint8Array): string {
-  return Buffer.from(b).toString('hex');
-}
-
 export async function run(argv: string[], io: CliIo): Promise<number> {
+  if (argv[0] === 'creds') return (await import('./fido-creds.js')).run(argv.slice(1), io);
+  if (argv[0] === 'config') return (await import('./fido-config.js')).run(argv.slice(1), io);
   const args = parseCommandArgs(
     argv,
     {
@@ -87,7 +79,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     printLine(io, USAGE);
     return command === undefined && !flag(args, 'help') ? 2 : 0;
   }
-  const known = ['info', 'register', 'authenticate', 'pin', 'reset', 'wink'];
+  const known = ['info', 'register', 'authenticate', 'pin', 'reset', 'wink', 'creds', 'config'];
   if (!known.includes(command)) throw badInput(`unknown fido command ${JSON.stringify(command)}: use ${known.join(', ')}`);
   if (command === 'pin' && sub !== 'set' && sub !== 'change') throw badInput('use: tokenrig fido pin set|change');
   if ((command === 'pin' ? extra : [sub, ...extra].filter((x) => x !== undefined)).length > 0) throw badInput(`unexpected argument ${JSON.stringify(command === 'pin' ? extra[0] : sub)}`);
@@ -121,7 +113,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     switch (command) {
       case 'info':
-        return await info(device, spec, protocol, json, io);
+        return await (await import('./fido-info.js')).printInfo(device, spec, protocol, json, io);
       case 'register': {
         const client = new WebAuthnClient(device, { protocol });
         const r = await client.create(options as PublicKeyCredentialCreationOptionsJSON, origin, { onKeepalive, ...(pin !== undefined ? { pin } : {}) });
@@ -159,24 +151,3 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-async function info(device: CtapHidDevice, spec: string, protocol: string, json: boolean, io: CliIo): Promise<number> {
-  const hid = device.info;
-  const base = { device: spec, ctaphid: { protocolVersion: hid.protocolVersion, deviceVersion: hid.deviceVersion.join('.'), wink: hid.wink, cbor: hid.cbor, msg: hid.msg } };
-  if (protocol === 'u2f' || (protocol === 'auto' && !hid.cbor)) {
-    const version = await new Ctap1(device).getVersion();
-    if (json) printJson(io, { ...base, u2fVersion: version });
-    else printLine(io, `${spec}: U2F key (${version}), firmware ${base.ctaphid.deviceVersion}`);
-    return 0;
-  }
-  const ctap2 = new Ctap2(device);
-  const i = await ctap2.getInfo();
-  const out = { ...base, versions: i.versions, extensions: i.extensions, aaguid: hex(i.aaguid), options: i.options, maxMsgSize: i.maxMsgSize ?? null, pinUvAuthProtocols: i.pinUvAuthProtocols };
-  if (json) printJson(io, out);
-  else {
-    printLine(io, `${spec}: FIDO key, ${i.versions.join(', ')}, firmware ${base.ctaphid.deviceVersion}`);
-    printLine(io, `  aaguid ${out.aaguid}`);
-    printLine(io, `  options ${Object.entries(i.options).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-    printLine(io, `  PIN/UV auth protocols ${i.pinUvAuthProtocols.join(', ') || 'none'}${i.options.clientPin === true ? `, PIN set (${(await new ClientPin(ctap2, { protocol: i.pinUvAuthProtocols.includes(2) ? 2 : 1 }).getRetries()).retries} retries left)` : ''}`);
-  }
-  return 0;
-}
