@@ -110,13 +110,16 @@ export class WebAuthnClient {
   async #pinAuth(ctap2: Ctap2, rpId: string, permission: number, uv: string | undefined, pin: string | undefined, cdh: Uint8Array) {
     this.#info ??= await ctap2.getInfo();
     if (!needsUv(uv, pin)) return {};
+    // getInfo is kept between ceremonies; a PIN set since then is only seen by asking again.
+    if (this.#info.options.clientPin !== true) this.#info = await ctap2.getInfo();
     if (this.#info.options.clientPin !== true) {
       if (uv === 'required') throw new TokenrigError(ErrorCode.UNSUPPORTED, 'user verification is required but the key has no PIN set (tokenrig fido pin set)');
       return {};
     }
     if (pin === undefined) throw badInput('user verification is required: give the key PIN (--pin)');
     const cp = await ClientPin.forAuthenticator(ctap2, { randomBytes: this.#random });
-    const token = await cp.getPinUvAuthTokenUsingPinWithPermissions(pin, permission, rpId);
+    // A key older than CTAP 2.1 (no pinUvAuthToken option) has no permissions: its pinToken.
+    const token = this.#info.options.pinUvAuthToken === true ? await cp.getPinUvAuthTokenUsingPinWithPermissions(pin, permission, rpId) : await cp.getPinToken(pin);
     const param = cp.authenticate(token, cdh);
     token.fill(0);
     return { pinUvAuthParam: param, pinUvAuthProtocol: cp.protocol.version };
@@ -145,6 +148,8 @@ export class WebAuthnClient {
     let extensionResults: Record<string, unknown>;
     if (this.#useCtap2()) {
       const ctap2 = new Ctap2(this.device);
+      // Whether enterprise attestation is enabled now: ask the key, not an earlier answer.
+      if (options.attestation === 'enterprise') this.#info = await ctap2.getInfo();
       const pinAuth = await this.#pinAuth(ctap2, rpId, PERMISSION.mc, sel.userVerification, ceremony.pin, cdh);
       const info = this.#info!;
       const rk = sel.residentKey === 'required' || sel.requireResidentKey === true || (sel.residentKey === 'preferred' && info.options.rk === true);
