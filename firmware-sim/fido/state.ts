@@ -11,6 +11,8 @@
  *                    removes it (factory settings)
  * - `fido.enterprise` the enterprise attestation key and its certificate (made on first use;
  *                    it names this one device, so it outlives authenticatorReset like the identity)
+ * - `fido.ppuat`     the CTAP 2.2 persistentPinUvAuthToken (pcmr), made on first issue; a PIN
+ *                    change or authenticatorReset removes it
  * - `fido.resident.<h>`  one resident credential (metadata only; the private key is in the id)
  * - `fido.counter.<h>`   the signature counter of one credential
  *
@@ -146,6 +148,18 @@ export class FidoStateStore {
     this.#settings = next;
   }
 
+  readPersistentToken(): Uint8Array | undefined {
+    return this.#storage.read('fido.ppuat');
+  }
+
+  writePersistentToken(token: Uint8Array): void {
+    this.#storage.write('fido.ppuat', token);
+  }
+
+  removePersistentToken(): void {
+    this.#storage.remove('fido.ppuat');
+  }
+
   readEnterpriseAttestation(): EnterpriseAttestationIdentity | undefined {
     const j = readJson<{ key: string; cert: string }>(this.#storage, 'fido.enterprise');
     return j === undefined ? undefined : { key: unb64(j.key), cert: unb64(j.cert) };
@@ -270,6 +284,7 @@ export class FidoStateStore {
     for (const key of this.#storage.keys(COUNTER_PREFIX)) this.#storage.remove(key);
     this.#storage.remove('fido.pin');
     this.#storage.remove('fido.config');
+    this.#storage.remove('fido.ppuat');
     this.#settings = {};
     this.#rk = new Map();
     this.#byAccount.clear();

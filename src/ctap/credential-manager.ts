@@ -37,6 +37,12 @@ export interface ManagedCredential {
 export interface CredentialManagerOptions {
   /** The PIN/UV auth protocol (default: the key's preferred one). */
   protocol?: 1 | 2;
+  /**
+   * Read only, with CTAP 2.2's persistent token (`pcmr`, keys with perCredMgmtRO): it outlives
+   * power cycles, so a platform may keep `persistentToken` and list again without the PIN
+   * (`CredentialManager.withPersistentToken`). Deleting and updating are then refused by the key.
+   */
+  readOnly?: boolean;
   /** Bind the token to one RP: the key then lists and changes that RP's credentials only. */
   rpId?: string;
   randomBytes?: (n: number) => Uint8Array;
@@ -51,12 +57,20 @@ export class CredentialManager {
   readonly #pin: ClientPin;
   readonly #token: Uint8Array;
   readonly #prototype: boolean;
+  /** The CTAP 2.2 persistent token, when opened read-only: keep it to list again without the PIN. */
+  readonly persistentToken: Uint8Array | undefined;
 
-  private constructor(ctap2: Ctap2, pin: ClientPin, token: Uint8Array, prototype: boolean) {
+  private constructor(ctap2: Ctap2, pin: ClientPin, token: Uint8Array, prototype: boolean, persistent: boolean) {
     this.ctap2 = ctap2;
     this.#pin = pin;
     this.#token = token;
     this.#prototype = prototype;
+    this.persistentToken = persistent ? token : undefined;
+  }
+
+  /** Read a key's credentials with a persistent token an earlier `open({ readOnly: true })` got: no PIN asked. */
+  static withPersistentToken(ctap2: Ctap2, persistentToken: Uint8Array, protocol: 1 | 2): CredentialManager {
+    return new CredentialManager(ctap2, new ClientPin(ctap2, { protocol }), persistentToken, false, true);
   }
 
   /**
@@ -72,9 +86,13 @@ export class CredentialManager {
     if (i.forcePINChange === true) throw new TokenrigError(ErrorCode.REJECTED, 'the key wants its PIN changed before it is used again (tokenrig fido pin change)');
     const protocol = options.protocol ?? (i.pinUvAuthProtocols.includes(2) ? 2 : 1);
     const cp = new ClientPin(ctap2, { protocol, ...(options.randomBytes === undefined ? {} : { randomBytes: options.randomBytes }) });
+    if (options.readOnly === true) {
+      if (i.options.perCredMgmtRO !== true) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'the key has no read-only persistent token (getInfo options lack perCredMgmtRO)');
+      return new CredentialManager(ctap2, cp, await cp.getPinUvAuthTokenUsingPinWithPermissions(pin, ['pcmr']), preview, true);
+    }
     // A key without pinUvAuthToken (CTAP 2.0 / 2.1-PRE) has no permissions: its pinToken does it all.
     const token = i.options.pinUvAuthToken === true ? await cp.getPinUvAuthTokenUsingPinWithPermissions(pin, ['cm'], options.rpId) : await cp.getPinToken(pin);
-    return new CredentialManager(ctap2, cp, token, preview);
+    return new CredentialManager(ctap2, cp, token, preview, false);
   }
 
   /** One sub-command; authenticated unless it is a GetNext. */

@@ -233,14 +233,28 @@ describe('credentialManagement beyond CTAP 2.1 and before it', () => {
     expect((await strict.cm(await strict.cmToken(), SUB.metadata, undefined, 0x41)).status).toBe(S.CTAP1_ERR_INVALID_COMMAND);
   });
 
-  it('a CTAP 2.2 pcmr token reads (metadata, enumerations) but neither deletes nor updates', async () => {
+  it('CTAP 2.2 persistent (pcmr) token: reads but neither deletes nor updates, outlives power cycles, ends with a PIN change', async () => {
     const options = { rk: true, up: true, clientPin: false, pinUvAuthToken: true, credMgmt: true, perCredMgmtRO: true };
-    const { cm, cmToken, ids } = await populated({ profile: { options } });
+    const { sim, pin, cm, cmToken, ids } = await populated({ profile: { options } });
+    const rw = await cmToken();
     const ro = await cmToken(undefined, PERM.pcmr);
     expect((await cm(ro, SUB.metadata)).status).toBe(0);
     expect((await cm(ro, SUB.rpsBegin)).status).toBe(0);
     expect((await cm(ro, SUB.credsBegin, new Map([[1, hash('example.com')]]))).status).toBe(0);
     expect((await cm(ro, SUB.delete, credParams(ids.alice!))).status).toBe(S.CTAP2_ERR_PIN_AUTH_INVALID);
+    expect((await cm(ro, SUB.update, new Map<number, unknown>([[2, descriptor(ids.alice!)], [3, new Map([['id', Uint8Array.of(1)]])]]))).status).toBe(S.CTAP2_ERR_PIN_AUTH_INVALID);
+    expect((await cm(rw, SUB.metadata)).status).toBe(0); // issuing it left the pinUvAuthToken alone
+    expect(await cmToken(undefined, PERM.pcmr)).toEqual(ro); // the same token each time
+    sim.clock.advance(24 * 3600_000);
+    sim.fido.powerCycle();
+    sim.reconnect();
+    expect((await cm(ro, SUB.metadata)).status).toBe(0);
+    expect((await cm(rw, SUB.metadata)).status).toBe(S.CTAP2_ERR_PIN_AUTH_INVALID);
+    const k = await pin.shared();
+    const newPinEnc = pin.enc(k, pin.padPin('5678'));
+    const pinHashEnc = pin.enc(k, pin.pinHash('1234'));
+    expect(await sim.status(0x06, new Map<number, unknown>([[1, 2], [2, 4], [3, pin.hostCose], [4, PIN_PROTOCOL_TWO.authenticate(k, new Uint8Array([...newPinEnc, ...pinHashEnc]))], [5, newPinEnc], [6, pinHashEnc]]))).toBe(0);
+    expect((await cm(ro, SUB.metadata)).status).toBe(S.CTAP2_ERR_PIN_AUTH_INVALID);
   });
 
   it('resident credentials of a profile without credProtect report no level', async () => {

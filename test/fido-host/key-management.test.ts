@@ -83,6 +83,22 @@ describe('CredentialManager', () => {
     expect((await failure(bound.metadata())).wireCode).toBe(S.CTAP2_ERR_PIN_AUTH_INVALID);
   });
 
+  it('read-only with CTAP 2.2’s persistent token: lists again after a power cycle without the PIN, refuses changes', async () => {
+    const { fido, ctap2, client } = await key({ options: { rk: true, up: true, plat: false, clientPin: false, pinUvAuthToken: true, credMgmt: true, perCredMgmtRO: true } });
+    await new ClientPin(ctap2).setPin('1234');
+    await client.create(creation('rp.example', 'alice', { authenticatorSelection: { residentKey: 'required', userVerification: 'required' } }), ORIGIN, { pin: '1234' });
+    const ro = await CredentialManager.open(ctap2, '1234', { readOnly: true });
+    const kept = ro.persistentToken!;
+    expect((await ro.list()).map((c) => c.user.name)).toEqual(['alice']);
+    expect((await failure(ro.delete((await ro.list())[0]!.credentialId.id))).wireCode).toBe(S.CTAP2_ERR_PIN_AUTH_INVALID);
+    fido.powerCycle();
+    const again = new Ctap2(await CtapHidDevice.open(MemoryHidTransport.connect(fido.hid)));
+    expect((await CredentialManager.withPersistentToken(again, kept, 2).list()).map((c) => c.user.name)).toEqual(['alice']);
+    const plain = await key();
+    await new ClientPin(plain.ctap2).setPin('1234');
+    expect((await failure(CredentialManager.open(plain.ctap2, '1234', { readOnly: true }))).code).toBe('UNSUPPORTED');
+  });
+
   it('uses 0x41 on a key that has only credentialMgmtPreview, and refuses keys without credential management or PIN', async () => {
     const yk = fidoPersonality('yubikey-5')!;
     const { options } = yk;

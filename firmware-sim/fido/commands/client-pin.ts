@@ -16,6 +16,7 @@ import type { RandomSource } from '../../env/index.js';
 import { type CborParams, bytes, map, optional, text, uint } from '../cbor-params.js';
 import { type FidoDevice, volatileSlot } from '../device.js';
 import { S, fail } from '../errors.js';
+import { persistentPinUvAuthToken, resetPersistentPinUvAuthToken } from '../persistent-token.js';
 import { PIN_UV_AUTH_TOKEN, unauthorizedPermission } from '../pin-uv-auth-token.js';
 import { forcePinChange } from '../settings.js';
 import { MAX_PIN_RETRIES, type PinState } from '../state.js';
@@ -206,6 +207,7 @@ const changePin: ClientPinSubcommand = (device, req) => {
   device.store.writePin(next); // steps 17–18
   if (forcePinChange(device)) device.store.updateSettings({ forcePINChange: false }); // §6.4 forcePINChange: cleared by changePIN
   device.volatile(PIN_UV_AUTH_TOKEN).reset(device.env.random); // step 19
+  resetPersistentPinUvAuthToken(device); // CTAP 2.2 §6.5.5.6: resetPersistentPinUvAuthToken
   device.emit({ event: 'pin_changed' });
   return undefined;
 };
@@ -224,8 +226,10 @@ function issueToken(device: FidoDevice, req: ClientPinRequest, protocol: PinUvAu
   verifyPinHash(device, protocol, shared, pinHashEnc);
   // §6.5.5.7.1 step 11, §6.5.5.7.2 step 11: a PIN that must be changed authorizes nothing.
   if (forcePinChange(device)) throw fail(S.CTAP2_ERR_PIN_POLICY_VIOLATION, 'forcePINChange');
-  // A fresh token each time invalidates every earlier one.
-  const token = device.volatile(PIN_UV_AUTH_TOKEN).issue(device.env.random, device.env.clock.now(), permissions, rpId);
+  // CTAP 2.2: pcmr alone is the persistent token, which leaves the pinUvAuthToken as it is.
+  // Otherwise a fresh token each time invalidates every earlier one.
+  const token =
+    permissions === PERMISSION.pcmr ? persistentPinUvAuthToken(device) : device.volatile(PIN_UV_AUTH_TOKEN).issue(device.env.random, device.env.clock.now(), permissions, rpId);
   device.emit({ event: 'pin_token_issued', permissions, rpId });
   return new Map([[CLIENT_PIN_RESPONSE.pinUvAuthToken, protocol.encrypt(shared, token, device.env.random.bytes(16))]]);
 }

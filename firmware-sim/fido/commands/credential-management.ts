@@ -3,7 +3,8 @@
  * CTAP 2.1-PRE number): getCredsMetadata, enumerateRPsBegin / GetNextRP,
  * enumerateCredentialsBegin / GetNextCredential, deleteCredential, updateUserInformation.
  * Every sub-command but the two GetNext ones is authorized by a pinUvAuthToken with the cm
- * permission (or, for the read-only ones, CTAP 2.2's pcmr); each refusal names its step. The
+ * permission (or, for the read-only ones, CTAP 2.2's persistent pcmr token,
+ * ../persistent-token.ts); each refusal names its step. The
  * enumeration cursors are this family's volatile state: any other sub-command ends them.
  *
  * Resident credentials report what the key stores of them: the RP ID (not its name, as
@@ -23,6 +24,7 @@ import {
 import { type CborParams, type CredentialDescriptor, type PinUvAuthParams, bytes, descriptors, map, optional, pinUvAuthParams, text, textKeyed, uint } from '../cbor-params.js';
 import { type FidoDevice, volatileSlot } from '../device.js';
 import { S, fail } from '../errors.js';
+import { verifiesWithPersistentToken } from '../persistent-token.js';
 import { PIN_UV_AUTH_TOKEN, authorize } from '../pin-uv-auth-token.js';
 import type { ResidentCredential } from '../state.js';
 import { type Ctap2Command, type Ctap2Response, defineCommand, speaksCtap2 } from './command.js';
@@ -67,7 +69,7 @@ function parse(p: CborParams): CredentialManagementRequest {
   return req;
 }
 
-/** The sub-commands that only read: a CTAP 2.2 pcmr token may run them (§6.5.5.7 "pcmr"). */
+/** The sub-commands that only read: CTAP 2.2's persistent (pcmr) token may run them. */
 const READ_ONLY = new Set<number>([SUB.getCredsMetadata, SUB.enumerateRPsBegin, SUB.enumerateCredentialsBegin]);
 
 /**
@@ -83,8 +85,9 @@ function authorizeSubCommand(device: FidoDevice, req: CredentialManagementReques
   const protocol = device.pinUvAuthProtocol(req.pinUvAuthProtocol);
   if (protocol === undefined) throw fail(S.CTAP1_ERR_INVALID_PARAMETER, 'pinUvAuthProtocol');
   const message = authMessage([req.subCommand], req.params);
-  const permission = READ_ONLY.has(req.subCommand) ? PERMISSION.cm | PERMISSION.pcmr : PERMISSION.cm;
-  authorize(device, { protocol, pinUvAuthParam: req.pinUvAuthParam, message, permission });
+  // CTAP 2.2: the persistent token (pcmr) reads, with no RP and no lifetime.
+  if (READ_ONLY.has(req.subCommand) && verifiesWithPersistentToken(device, protocol, message, req.pinUvAuthParam)) return undefined;
+  authorize(device, { protocol, pinUvAuthParam: req.pinUvAuthParam, message, permission: PERMISSION.cm });
   return device.volatile(PIN_UV_AUTH_TOKEN).rpId;
 }
 
