@@ -110,19 +110,24 @@ export class CredentialManager {
     return { existing: r.existingResidentCredentialsCount, remaining: r.maxPossibleRemainingResidentCredentialsCount };
   }
 
-  /** enumerateRPsBegin / GetNextRP (§6.8.3): the RPs with discoverable credentials (empty when none). */
-  async relyingParties(): Promise<{ rp: { id: string; name?: string }; rpIdHash: Uint8Array }[]> {
+  /** A Begin sub-command, then its GetNext as often as the total says; empty when the key answers NO_CREDENTIALS. */
+  async #enumerate(begin: number, next: number, total: (r: CredentialManagementResponse) => number | undefined, params?: CredentialManagementParams): Promise<CredentialManagementResponse[]> {
     let first: CredentialManagementResponse;
     try {
-      first = await this.#call(SUB.enumerateRPsBegin);
+      first = await this.#call(begin, params);
     } catch (e) {
       if (e instanceof TokenrigError && e.wireCode === CTAP2_STATUS.CTAP2_ERR_NO_CREDENTIALS) return [];
       throw e;
     }
     const out = [first];
-    const total = first.totalRPs ?? 1;
-    for (let i = 1; i < total; i++) out.push(await this.#call(SUB.enumerateRPsGetNextRP, undefined, false));
-    return out.map((r) => {
+    for (let i = 1; i < (total(first) ?? 1); i++) out.push(await this.#call(next, undefined, false));
+    return out;
+  }
+
+  /** enumerateRPsBegin / GetNextRP (§6.8.3): the RPs with discoverable credentials (empty when none). */
+  async relyingParties(): Promise<{ rp: { id: string; name?: string }; rpIdHash: Uint8Array }[]> {
+    const rps = await this.#enumerate(SUB.enumerateRPsBegin, SUB.enumerateRPsGetNextRP, (r) => r.totalRPs);
+    return rps.map((r) => {
       if (r.rp === undefined || r.rpIDHash === undefined) throw missing('rp');
       return { rp: r.rp, rpIdHash: r.rpIDHash };
     });
@@ -131,18 +136,9 @@ export class CredentialManager {
   /** enumerateCredentialsBegin / GetNextCredential (§6.8.4) for one RP, by RP ID or its SHA-256. */
   async credentials(rp: string | Uint8Array): Promise<ManagedCredential[]> {
     const rpIdHash = typeof rp === 'string' ? sha256(new TextEncoder().encode(rp)) : rp;
-    let first: CredentialManagementResponse;
-    try {
-      first = await this.#call(SUB.enumerateCredentialsBegin, { rpIDHash: rpIdHash });
-    } catch (e) {
-      if (e instanceof TokenrigError && e.wireCode === CTAP2_STATUS.CTAP2_ERR_NO_CREDENTIALS) return [];
-      throw e;
-    }
-    const out = [first];
-    const total = first.totalCredentials ?? 1;
-    for (let i = 1; i < total; i++) out.push(await this.#call(SUB.enumerateCredentialsGetNextCredential, undefined, false));
+    const creds = await this.#enumerate(SUB.enumerateCredentialsBegin, SUB.enumerateCredentialsGetNextCredential, (r) => r.totalCredentials, { rpIDHash: rpIdHash });
     const rpEntity = { id: typeof rp === 'string' ? rp : '' };
-    return out.map((r) => managed(r, rpEntity, rpIdHash));
+    return creds.map((r) => managed(r, rpEntity, rpIdHash));
   }
 
   /** Every discoverable credential, RP by RP. */
