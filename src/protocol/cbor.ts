@@ -66,13 +66,16 @@ export function decodeCbor(bytes: Uint8Array): CborValue {
  */
 export function decodeCborPrefix(bytes: Uint8Array): { value: CborValue; rest: Uint8Array } {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array');
+  let value: CborValue;
   let rest: Uint8Array;
   try {
-    [, rest] = decodeFirst(bytes, DECODE_OPTIONS) as [unknown, Uint8Array];
+    [value, rest] = decodeFirst(bytes, DECODE_OPTIONS) as [CborValue, Uint8Array];
   } catch (e) {
     throw new CborError(`invalid CBOR: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  return { value: decodeCbor(bytes.subarray(0, bytes.length - rest.length)), rest };
+  // The same canonical-form check as decodeCbor, on the bytes the item took.
+  if (!bytesEqual(encodeCanonical(value), bytes.subarray(0, bytes.length - rest.length))) throw new CborError('CBOR is not in CTAP2 canonical form');
+  return { value, rest };
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -104,3 +104,32 @@ describe('APDU', () => {
     expect(() => parseCommandApdu(Uint8Array.of(0, 1, 2, 3, 5, 1))).toThrow(RangeError);
   });
 });
+
+describe('authenticator data (WebAuthn §6.1)', async () => {
+  const { parseAuthenticatorData } = await import('../../src/protocol/authenticator-data.js');
+  const { encodeCbor: encode, CborError } = await import('../../src/protocol/cbor.js');
+  const head = (flags: number) => new Uint8Array([...new Uint8Array(32).fill(7), flags, 0, 0, 1, 2]);
+  const cose = encode(new Map<number, unknown>([[1, 2], [3, -7]]));
+  const attested = (id: number[]) => [...new Uint8Array(16).fill(9), 0, id.length, ...id, ...cose];
+
+  it('reads the header, the attested credential and the extensions', () => {
+    const ext = encode(new Map([['credProtect', 2]]));
+    const a = parseAuthenticatorData(new Uint8Array([...head(0xc5), ...attested([1, 2, 3]), ...ext]));
+    expect(a).toMatchObject({ flags: 0xc5, signCount: 258 });
+    expect(a.attestedCredential!.credentialId).toEqual(Uint8Array.of(1, 2, 3));
+    expect(a.attestedCredential!.publicKey).toEqual(new Map([[1, 2], [3, -7]]));
+    expect(a.extensions).toEqual(new Map([['credProtect', 2]]));
+    expect(parseAuthenticatorData(new Uint8Array([...head(0x81), ...ext])).extensions).toEqual(new Map([['credProtect', 2]]));
+  });
+
+  it('refuses what is cut short, left over, or not canonical', () => {
+    expect(() => parseAuthenticatorData(new Uint8Array(36))).toThrow(CborError);
+    expect(() => parseAuthenticatorData(new Uint8Array([...head(0x41), ...attested([1, 2, 3]).slice(0, 20)]))).toThrow(/cut short/);
+    expect(() => parseAuthenticatorData(new Uint8Array([...head(0x41), ...attested([1]), 0]))).toThrow(/after the last part/);
+    // A COSE key whose map keys are out of canonical order ({3: -7, 1: 2}).
+    const bad = [...new Uint8Array(16), 0, 1, 1, 0xa2, 0x03, 0x26, 0x01, 0x02];
+    expect(() => parseAuthenticatorData(new Uint8Array([...head(0x41), ...bad]))).toThrow(/canonical/);
+    // A non-minimal integer is refused by the decoder itself.
+    expect(() => parseAuthenticatorData(new Uint8Array([...head(0x41), ...new Uint8Array(16), 0, 1, 1, 0xa1, 0x18, 0x01, 0x02]))).toThrow(CborError);
+  });
+});
