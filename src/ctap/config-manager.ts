@@ -71,6 +71,8 @@ export class ConfigManager {
   async setMinPinLength(p: { minPinLength?: number; rpIds?: string[]; forceChangePin?: boolean }): Promise<{ minPINLength: number | undefined; forcePINChange: boolean }> {
     if (this.#info.options.setMinPINLength !== true) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'the key has no setMinPINLength option');
     if (p.minPinLength !== undefined && (!Number.isInteger(p.minPinLength) || p.minPinLength < 4 || p.minPinLength > 63)) throw badInput('the minimum PIN length must be 4..63');
+    const current = this.#info.minPINLength;
+    if (p.minPinLength !== undefined && current !== undefined && p.minPinLength < current) throw badInput(`the minimum PIN length only grows (it is ${current}; a reset brings back the factory value)`);
     const max = this.#info.maxRPIDsForSetMinPINLength ?? 0;
     if (p.rpIds !== undefined && p.rpIds.length > max) throw badInput(`the key takes at most ${max} RP IDs for the minimum PIN length`);
     const params: SetMinPinLengthParams = {};

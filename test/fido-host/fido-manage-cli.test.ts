@@ -47,7 +47,7 @@ describe('tokenrig sim fido --profile', () => {
     const bad = await tokenrig(['sim', 'fido', '--profile', 'yubikey-9']);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
-    expect(bad.stderr).toMatch(/yubikey-5, ctap20, u2f-only, solo1, composite-key/);
+    expect(bad.stderr).toMatch(/tokenrig, yubikey-5, ctap20, u2f-only, solo1\) or a device with a FIDO interface \(composite-key\)/);
   }, 90_000);
 });
 
@@ -55,6 +55,7 @@ describe('tokenrig fido creds, config and info (child processes)', () => {
   it('manages a yubikey-5 personality: info, PIN, register, creds list/update/delete, config', async () => {
     const ready = await simulator(['--profile', 'yubikey-5']);
     expect(ready.aaguid).toBe('a25342c03cdc44148e46f4807fca511c');
+    expect(ready.profile).toBe('yubikey-5');
     const spec = ready.endpoints.hid;
     const dev = ['--device', spec];
     const info = await tokenrig(['fido', 'info', ...dev, '--json']);
@@ -62,7 +63,10 @@ describe('tokenrig fido creds, config and info (child processes)', () => {
     const i = JSON.parse(info.stdout);
     expect(i).toMatchObject({ versions: ['U2F_V2', 'FIDO_2_0', 'FIDO_2_1_PRE', 'FIDO_2_1'], firmwareVersion: 0x050701, maxMsgSize: 1280, remainingDiscoverableCredentials: 100, minPINLength: 4, forcePINChange: false, transports: ['nfc', 'usb'] });
     expect(i.options).toMatchObject({ credMgmt: true, authnrCfg: true, credentialMgmtPreview: true, ep: false, alwaysUv: false });
-    expect((await tokenrig(['fido', 'info', ...dev])).stdout).toMatch(/firmwareVersion 0x050701/);
+    const text = (await tokenrig(['fido', 'info', ...dev])).stdout;
+    expect(text).toMatch(/^ {2}firmware: +5\.7\.1 \(getInfo 0x050701\)$/m);
+    expect(text).toMatch(/^ {2}remainingDiscoverableCredentials: +100$/m);
+    expect(text).toMatch(/^ {2}options: +noep, rk, up, noplat, noalwaysUv, credMgmt, .*credentialMgmtPreview$/m);
 
     expect((await tokenrig(['fido', 'pin', 'set', '--pin', '123456', ...dev])).code).toBe(0);
     const create = join(dir, 'create.json');
@@ -75,13 +79,14 @@ describe('tokenrig fido creds, config and info (child processes)', () => {
     const noPin = await tokenrig(['fido', 'creds', 'list', ...dev]);
     expect(noPin.code).toBe(2);
     expect(noPin.stderr).toMatch(/--pin is required/);
+    expect(noPin.stderr.trim().split('\n')).toHaveLength(1);
     const list = await tokenrig(['fido', 'creds', 'list', '--pin', '123456', ...dev, '--json']);
     expect(list.code, list.stderr).toBe(0);
     expect(JSON.parse(list.stdout)).toEqual({ device: spec, existing: 1, remaining: 99, credentials: [{ rpId: 'rp.example', credentialId: id, user: { id: 'AQID', name: 'alice', displayName: 'Alice' }, publicKeyAlgorithm: -7, credProtect: 3 }] });
     const update = await tokenrig(['fido', 'creds', 'update', id, '--display-name', 'Alice Smith', ...dev], { TOKENRIG_FIDO_PIN: '123456' });
     expect(update.stdout).toBe(`updated ${id}: alice (Alice Smith)\n`);
-    const text = await tokenrig(['fido', 'creds', 'list', '--rp', 'rp.example', '--pin', '123456', ...dev]);
-    expect(text.stdout).toContain(`rp.example  alice (Alice Smith)  ${id}  credProtect 3`);
+    const listed = await tokenrig(['fido', 'creds', 'list', '--rp', 'rp.example', '--pin', '123456', ...dev]);
+    expect(listed.stdout).toContain(`rp.example  alice (Alice Smith)  ${id}  credProtect 3`);
 
     const minPin = await tokenrig(['fido', 'config', 'min-pin-length', '8', '--rp-id', 'rp.example', '--pin', '123456', ...dev, '--json']);
     expect(minPin.code, minPin.stderr).toBe(0);
@@ -98,8 +103,8 @@ describe('tokenrig fido creds, config and info (child processes)', () => {
     const del = await tokenrig(['fido', 'creds', 'delete', id, '--pin', '12345678', ...dev]);
     expect(del.stdout).toBe(`deleted ${id}\n`);
     const again = await tokenrig(['fido', 'creds', 'delete', id, '--pin', '12345678', ...dev]);
-    expect(again.code).toBe(5);
-    expect(again.stderr).toMatch(/CTAP2_ERR_NO_CREDENTIALS/);
+    expect(again.code).toBe(7);
+    expect(again.stderr).toMatch(/NO_CREDENTIALS/);
   }, 180_000);
 
   it('a CTAP 2.0 key: creds and config are UNSUPPORTED (exit 10), user mistakes exit 2 before the key is touched', async () => {

@@ -126,7 +126,7 @@ describe('ConfigManager', () => {
     expect((await failure(ConfigManager.open(ctap2, undefined))).code).toBe('BAD_INPUT');
     const config = await ConfigManager.open(ctap2, '123456');
     expect(await config.setMinPinLength({ minPinLength: 6, rpIds: ['rp.example'] })).toEqual({ minPINLength: 6, forcePINChange: false });
-    expect((await failure(config.setMinPinLength({ minPinLength: 5 }))).wireCode).toBe(S.CTAP2_ERR_PIN_POLICY_VIOLATION);
+    expect((await failure(config.setMinPinLength({ minPinLength: 5 }))).message).toMatch(/only grows \(it is 6/);
     expect((await failure(config.setMinPinLength({ rpIds: ['a', 'b', 'c', 'd', 'e'] }))).code).toBe('BAD_INPUT');
     expect(await config.enableEnterpriseAttestation()).toBe(true);
     expect(await config.setAlwaysUv(true)).toBe(true);

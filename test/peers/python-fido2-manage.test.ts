@@ -8,12 +8,12 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RunningFidoSimulator, startFidoSimulator } from '../../src/cli/commands/sim-fido.js';
+import { type FidoKey, startFidoKey } from '../../src/sim/index.js';
 import { CTAP2_STATUS as S } from '../../src/protocol/ctap-status.js';
 import { peers, runPython } from '../support/peer.js';
 
 describe('python3-fido2 manages the simulated key over UDP HID', () => {
-  let sim: RunningFidoSimulator | undefined;
+  let sim: FidoKey | undefined;
   afterEach(async () => {
     await sim?.close();
     sim = undefined;
@@ -22,8 +22,8 @@ describe('python3-fido2 manages the simulated key over UDP HID', () => {
   for (const protocol of ['1', '2'] as const) {
     it(`credential management, credProtect, minPinLength and config (PIN/UV auth protocol ${protocol})`, async (ctx) => {
       peers.pythonFido2.require(ctx);
-      sim = await startFidoSimulator({ port: 0, touch: 'auto' });
-      const r = await runPython(join(import.meta.dirname, 'fido2_manage_peer.py'), [String(sim.endpoint.address.port), protocol]);
+      sim = await startFidoKey({ touch: 'auto', hid: 'udp:0' });
+      const r = await runPython(join(import.meta.dirname, 'fido2_manage_peer.py'), [sim.endpoints.hid!.split(':')[2]!, protocol]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const out = JSON.parse(r.stdout);

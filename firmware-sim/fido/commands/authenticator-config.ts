@@ -94,7 +94,7 @@ const setMinPINLength: SubCommand = (device, req) => {
     ...(req.minPinLengthRPIDs === undefined ? {} : { minPinLengthRPIDs: req.minPinLengthRPIDs }),
     ...(req.forceChangePin === true || tooShort ? { forcePINChange: true } : {}),
   });
-  device.emit({ event: 'min_pin_length', minPINLength: next, forcePINChange: forcePinChange(device) });
+  device.emit({ event: 'min_pin_length', minPinLength: next, forcePinChange: forcePinChange(device) });
   return undefined;
 };
 

@@ -12,20 +12,15 @@ import { Ctap2 } from '../../ctap/ctap2.js';
 import { CredentialManager, type ManagedCredential } from '../../ctap/credential-manager.js';
 import { ErrorCode, TokenrigError, badInput } from '../../errors.js';
 import { fromBase64Url, toBase64Url } from '../../webauthn/base64url.js';
-import { flag, parseCommandArgs, stringOpt } from '../args.js';
+import { type ParsedArgs, flag, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
-import { KEY_OPTIONS, openFidoDevice, pinOption } from './fido-device.js';
+import type { CommandSpec, CommandTable, FlagTable } from '../command.js';
+import { explainFidoError } from '../fido-errors.js';
+import { DEVICE_FLAGS, PIN, openFidoDevice } from './fido-device.js';
 
-const USAGE = `usage: tokenrig fido creds COMMAND --pin PIN [--device SPEC] [--json]
-  list [--rp RPID]                                   every discoverable credential (of one RP)
-  delete CREDENTIAL_ID                               delete one (base64url ID, as list prints it)
-  update CREDENTIAL_ID [--name N] [--display-name D] change its user name / display name ('' removes)
-options:
-  --pin PIN          the key's PIN (or TOKENRIG_FIDO_PIN); credential management needs it
-  --device SPEC      udp:127.0.0.1:8111, hid:/dev/hidrawN, hid:VID:PID (default: the one FIDO key found)
-  --protocol 1|2     the PIN/UV auth protocol (default: the key's preferred one)
-  --timeout MS       how long to wait for the key (default 35000)
-  --json             machine-readable output`;
+type CredsCommand = 'list' | 'delete' | 'update';
+
+const PROTOCOL_FLAG: FlagTable = { 'pin-protocol': { type: 'string', value: '1|2', help: "the PIN/UV auth protocol (default: the key's preferred one)" } };
 
 /** COSE algorithm of a COSE_Key map (label 3). */
 const algOf = (c: ManagedCredential): unknown => c.publicKey.get(3);
@@ -47,22 +42,19 @@ function credentialId(value: string | undefined): Uint8Array {
   return id;
 }
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, { ...KEY_OPTIONS, rp: { type: 'string' }, name: { type: 'string' }, 'display-name': { type: 'string' }, protocol: { type: 'string' } }, true);
-  const [command, id, ...extra] = args.positionals;
-  if (flag(args, 'help') || command === undefined) {
-    printLine(io, USAGE);
-    return command === undefined && !flag(args, 'help') ? 2 : 0;
-  }
-  if (!['list', 'delete', 'update'].includes(command)) throw badInput(`unknown creds command ${JSON.stringify(command)}: use list, delete, update`);
-  const unexpected = command === 'list' ? [id, ...extra] : extra;
-  if (unexpected.some((x) => x !== undefined)) throw badInput(`unexpected argument ${JSON.stringify(unexpected.find((x) => x !== undefined))}`);
+/** `{ [key]: value }` for a non-empty value, `{}` otherwise (an empty name removes it, §6.8.6). */
+function pick<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined || value === '' ? {} : ({ [key]: value } as Record<K, string>);
+}
+
+async function run(command: CredsCommand, args: ParsedArgs, io: CliIo): Promise<number> {
   const json = flag(args, 'json');
-  const protocolOpt = stringOpt(args, 'protocol');
-  if (protocolOpt !== undefined && protocolOpt !== '1' && protocolOpt !== '2') throw badInput('--protocol must be 1 or 2');
-  const pin = pinOption(args, io);
-  if (pin === undefined) throw badInput('--pin is required (or set TOKENRIG_FIDO_PIN): credential management needs the key’s PIN');
-  const target = command === 'list' ? undefined : credentialId(id);
+  // Everything the user typed is checked before the key is touched.
+  const pin = stringOpt(args, 'pin');
+  if (pin === undefined) throw badInput(`--pin is required (or --pin-file, ${PIN.env}): credential management needs the key's PIN`);
+  const protocolOpt = stringOpt(args, 'pin-protocol');
+  if (protocolOpt !== undefined && protocolOpt !== '1' && protocolOpt !== '2') throw badInput('--pin-protocol must be 1 or 2');
+  const target = command === 'list' ? undefined : credentialId(args.positionals[0]);
   const name = stringOpt(args, 'name');
   const displayName = stringOpt(args, 'display-name');
   if (command === 'update' && name === undefined && displayName === undefined) throw badInput('give --name and/or --display-name');
@@ -90,7 +82,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         if (json) printJson(io, { device: spec, deleted: toBase64Url(target!) });
         else printLine(io, `deleted ${toBase64Url(target!)}`);
         return 0;
-      default: {
+      case 'update': {
         // updateUserInformation replaces the whole user entity: keep what was not given.
         const current = (await manager.list()).find((c) => Buffer.from(c.credentialId.id).equals(Buffer.from(target!)));
         if (current === undefined) throw new TokenrigError(ErrorCode.NOT_FOUND, `the key holds no discoverable credential ${toBase64Url(target!)}`);
@@ -101,12 +93,44 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         return 0;
       }
     }
+  } catch (e) {
+    throw explainFidoError(e, { command: `creds ${command}` });
   } finally {
     await device.close();
   }
 }
 
-/** `{ [key]: value }` for a non-empty value, `{}` otherwise (an empty name removes it, §6.8.6). */
-function pick<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
-  return value === undefined || value === '' ? {} : ({ [key]: value } as Record<K, string>);
+const TIMEOUT_EXAMPLE = ['--pin', '1234', '--device', 'udp:127.0.0.1:{silent-udp}', '--timeout', '300'];
+
+function credsCommand(command: CredsCommand, spec: Omit<CommandSpec, 'run' | 'flags' | 'secrets'> & { flags?: FlagTable }): CommandSpec {
+  return { ...spec, flags: { ...DEVICE_FLAGS, ...PROTOCOL_FLAG, ...spec.flags }, secrets: [PIN], run: (args, io) => run(command, args, io) };
 }
+
+/** `fido creds ...`: joined to the fido family's table (fido.ts). */
+export const commands: CommandTable = {
+  'creds list': credsCommand('list', {
+    summary: 'list the discoverable credentials on the key (credential management, CTAP 2.1 §6.8)',
+    flags: { rp: { type: 'string', value: 'RPID', help: "only this relying party's credentials" } },
+    notes: ['One line per credential: RP ID, user name (display name), base64url credential ID, credProtect\nlevel; --json adds the counts and the user handle. Keys without credential management exit 10.'],
+    examples: ['tokenrig fido creds list --pin-file pin.txt', 'tokenrig fido creds list --rp rp.example --device udp:127.0.0.1:8111 --json'],
+    exits: { BAD_INPUT: ['--device', '{fido-with-pin}'], TIMEOUT: TIMEOUT_EXAMPLE },
+  }),
+  'creds delete': credsCommand('delete', {
+    summary: 'delete one discoverable credential (by its base64url ID): its RP can no longer use it',
+    args: 'CREDENTIAL_ID',
+    positionals: { min: 1, max: 1 },
+    examples: ['tokenrig fido creds delete AQIDBA --pin-file pin.txt'],
+    exits: { BAD_INPUT: ['!', '--pin', '1234'], NOT_FOUND: ['AAAA', '--pin', '1234', '--device', '{fido-with-pin}'], TIMEOUT: ['AAAA', ...TIMEOUT_EXAMPLE] },
+  }),
+  'creds update': credsCommand('update', {
+    summary: "change a discoverable credential's user name or display name ('' removes one)",
+    args: 'CREDENTIAL_ID',
+    positionals: { min: 1, max: 1 },
+    flags: {
+      name: { type: 'string', value: 'NAME', help: 'the new user name (kept when not given)' },
+      'display-name': { type: 'string', value: 'NAME', help: 'the new display name (kept when not given)' },
+    },
+    examples: ["tokenrig fido creds update AQIDBA --display-name 'Alice Smith' --pin-file pin.txt"],
+    exits: { BAD_INPUT: ['AAAA', '--pin', '1234'], NOT_FOUND: ['AAAA', '--name', 'x', '--pin', '1234', '--device', '{fido-with-pin}'], TIMEOUT: ['AAAA', '--name', 'x', ...TIMEOUT_EXAMPLE] },
+  }),
+};

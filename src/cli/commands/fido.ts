@@ -8,85 +8,48 @@
  * Without --device, the one FIDO key node-hid sees (usage page 0xF1D0) is used. register and
  * authenticate read WebAuthn JSON options from a file and print the standard JSON response.
  */
-import { readFile } from 'node:fs/promises';
 import { ClientPin } from '../../ctap/client-pin.js';
 import { Ctap2 } from '../../ctap/ctap2.js';
-import { CtapHidDevice } from '../../drivers/ctaphid-device.js';
+import type { CtapHidDevice } from '../../drivers/ctaphid-device.js';
 import { badFile, badInput } from '../../errors.js';
 import { KEEPALIVE_STATUS } from '../../protocol/ctaphid/index.js';
-import { openHidTransport } from '../../transports/device-spec.js';
 import { WebAuthnClient } from '../../webauthn/index.js';
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '../../webauthn/index.js';
-import { choiceOpt, flag, intOpt, parseCommandArgs, requireOpt, stringOpt } from '../args.js';
+import { type ParsedArgs, choiceOpt, flag, requireOpt, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
-import { pickDevice } from './fido-device.js';
+import type { CommandSpec, CommandTable, FlagTable } from '../command.js';
+import { ctapStatusOf, explainFidoError } from '../fido-errors.js';
+import { readJsonInput } from '../input-file.js';
+import { SIGNAL_EXIT_STATUS, type StopSignal, untilStopped } from '../signals.js';
+import { secretInput } from '../secret-input.js';
+import { commands as configCommands } from './fido-config.js';
+import { commands as credsCommands } from './fido-creds.js';
+import { DEVICE_FLAGS, PIN, openFidoDevice } from './fido-device.js';
+import { printInfo } from './fido-info.js';
 
-const USAGE = `usage: tokenrig fido COMMAND [--device SPEC] [--json]
-  info                                          what the key is: every getInfo member (or its U2F version)
-  creds list|delete|update                      its discoverable credentials (tokenrig fido creds --help)
-  config always-uv|min-pin-length|enterprise-attestation   its configuration (tokenrig fido config --help)
-  register --options create.json --origin URL   WebAuthn registration: prints RegistrationResponseJSON
-  authenticate --options get.json --origin URL  WebAuthn authentication: prints AuthenticationResponseJSON
-  pin set --pin NEW                             set the first PIN
-  pin change --pin OLD --new-pin NEW            change the PIN
-  reset --yes                                   erase every credential and the PIN (touch within 10 s of plugging in)
-  wink                                          make the key blink
-options:
-  --device SPEC      udp:127.0.0.1:8111, hid:/dev/hidrawN, hid:VID:PID, usb:VID:PID (default: the one FIDO key found)
-  --pin PIN          the key's PIN (or TOKENRIG_FIDO_PIN); needed when user verification is required
-  --protocol P       auto (default), ctap2 or u2f
-  --timeout MS       how long to wait for the key, touches included (default 35000)
-  --json             machine-readable output`;
+/** The new PIN of `pin set` / `pin change`. */
+const NEW_PIN = secretInput('new-pin', { value: 'PIN', env: 'TOKENRIG_FIDO_NEW_PIN', help: 'the new PIN (at least 4 characters)' });
 
-async function readOptions(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw badInput(`cannot read --options ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw badFile(`--options ${path} is not valid JSON: ${(e as Error).message}`, e);
-  }
+const CEREMONY_FLAGS: FlagTable = {
+  options: { type: 'string', value: 'FILE', help: 'the WebAuthn options JSON from the relying party (- for stdin; a { publicKey } wrapper is fine)' },
+  origin: { type: 'string', value: 'URL', help: 'the origin the browser would report, e.g. https://rp.example (checked against rp.id)' },
+};
+
+async function readOptions(path: string, io: CliIo): Promise<unknown> {
+  const value = await readJsonInput(path, '--options', io);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badFile(`--options ${path} must hold a JSON object`);
   // Accept the `{ publicKey: {...} }` wrapper some servers send.
   const inner = (value as { publicKey?: unknown }).publicKey;
   return typeof inner === 'object' && inner !== null ? inner : value;
 }
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  if (argv[0] === 'creds') return (await import('./fido-creds.js')).run(argv.slice(1), io);
-  if (argv[0] === 'config') return (await import('./fido-config.js')).run(argv.slice(1), io);
-  const args = parseCommandArgs(
-    argv,
-    {
-      device: { type: 'string' },
-      options: { type: 'string' },
-      origin: { type: 'string' },
-      pin: { type: 'string' },
-      'new-pin': { type: 'string' },
-      protocol: { type: 'string' },
-      timeout: { type: 'string' },
-      yes: { type: 'boolean' },
-    },
-    true,
-  );
-  const [command, sub, ...extra] = args.positionals;
-  if (flag(args, 'help') || command === undefined) {
-    printLine(io, USAGE);
-    return command === undefined && !flag(args, 'help') ? 2 : 0;
-  }
-  const known = ['info', 'register', 'authenticate', 'pin', 'reset', 'wink', 'creds', 'config'];
-  if (!known.includes(command)) throw badInput(`unknown fido command ${JSON.stringify(command)}: use ${known.join(', ')}`);
-  if (command === 'pin' && sub !== 'set' && sub !== 'change') throw badInput('use: tokenrig fido pin set|change');
-  if ((command === 'pin' ? extra : [sub, ...extra].filter((x) => x !== undefined)).length > 0) throw badInput(`unexpected argument ${JSON.stringify(command === 'pin' ? extra[0] : sub)}`);
+type FidoCommand = 'info' | 'register' | 'authenticate' | 'pin set' | 'pin change' | 'reset' | 'wink';
+
+async function run(name: FidoCommand, args: ParsedArgs, io: CliIo): Promise<number> {
+  const [command, sub] = name.split(' ') as [string, string | undefined];
   const json = flag(args, 'json');
   const protocol = choiceOpt(args, 'protocol', ['auto', 'ctap2', 'u2f'] as const) ?? 'auto';
-  const timeoutMs = intOpt(args, 'timeout', 1, 600_000) ?? 35_000;
-  const pin = stringOpt(args, 'pin') ?? io.env.TOKENRIG_FIDO_PIN;
+  const pin = stringOpt(args, 'pin');
 
   // Check everything the user typed before touching a device.
   let options: unknown;
@@ -95,14 +58,25 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     origin = requireOpt(args, 'origin');
     const { parseOrigin } = await import('../../webauthn/origin.js');
     parseOrigin(origin);
-    options = await readOptions(requireOpt(args, 'options'));
+    options = await readOptions(requireOpt(args, 'options'), io);
   }
   if (command === 'reset' && !flag(args, 'yes')) throw badInput('reset erases every credential and the PIN: add --yes to confirm');
-  if (command === 'pin' && pin === undefined) throw badInput('--pin is required');
-  if (command === 'pin' && sub === 'change' && stringOpt(args, 'new-pin') === undefined) throw badInput('--new-pin is required');
+  if (command === 'pin' && pin === undefined) throw badInput(`--pin is required (or --pin-file, ${PIN.env})`);
+  if (command === 'pin' && sub === 'change' && stringOpt(args, 'new-pin') === undefined) throw badInput(`--new-pin is required (or --new-pin-file, ${NEW_PIN.env})`);
 
-  const spec = await pickDevice(stringOpt(args, 'device'));
-  const device = await CtapHidDevice.open(await openHidTransport(spec), { timeoutMs });
+  const { spec, device } = await openFidoDevice(args);
+  // Ctrl-C while the key waits for a touch cancels the request (CTAPHID_CANCEL), so the key
+  // stops blinking, then the command exits 130 like every other.
+  const interrupt = new AbortController();
+  const signals = untilStopped();
+  let stoppedBy: StopSignal | undefined;
+  void signals.stopped.then((signal) => {
+    stoppedBy = signal;
+    interrupt.abort();
+    // A wait that cannot be cancelled (a key that does not answer at all) ends anyway.
+    setTimeout(() => process.exit(SIGNAL_EXIT_STATUS[signal]), 2000).unref();
+  });
+  const signal = interrupt.signal;
   let prompted = false;
   const onKeepalive = (status: number): void => {
     if (status === KEEPALIVE_STATUS.UPNEEDED && !prompted) {
@@ -113,16 +87,16 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     switch (command) {
       case 'info':
-        return await (await import('./fido-info.js')).printInfo(device, spec, protocol, json, io);
+        return await printInfo(device, spec, protocol, json, io);
       case 'register': {
         const client = new WebAuthnClient(device, { protocol });
-        const r = await client.create(options as PublicKeyCredentialCreationOptionsJSON, origin, { onKeepalive, ...(pin !== undefined ? { pin } : {}) });
+        const r = await client.create(options as PublicKeyCredentialCreationOptionsJSON, origin, { onKeepalive, signal, ...(pin !== undefined ? { pin } : {}) });
         printJson(io, r);
         return 0;
       }
       case 'authenticate': {
         const client = new WebAuthnClient(device, { protocol });
-        const r = await client.get(options as PublicKeyCredentialRequestOptionsJSON, origin, { onKeepalive, ...(pin !== undefined ? { pin } : {}) });
+        const r = await client.get(options as PublicKeyCredentialRequestOptionsJSON, origin, { onKeepalive, signal, ...(pin !== undefined ? { pin } : {}) });
         printJson(io, r);
         return 0;
       }
@@ -135,7 +109,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         return 0;
       }
       case 'reset':
-        await new Ctap2(device).reset({ onKeepalive });
+        await new Ctap2(device).reset({ onKeepalive, signal });
         if (json) printJson(io, { device: spec, reset: true });
         else printLine(io, 'key reset: credentials and PIN erased');
         return 0;
@@ -146,8 +120,85 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         return 0;
     }
     return 2;
+  } catch (e) {
+    if (stoppedBy !== undefined) return SIGNAL_EXIT_STATUS[stoppedBy];
+    // After a wrong PIN, the key can still say how many tries are left.
+    const retries = ctapStatusOf(e) === 0x31 ? await pinRetries(device) : undefined;
+    throw explainFidoError(e, { command: name, retries });
   } finally {
+    signals.dispose();
     await device.close();
   }
 }
 
+async function pinRetries(device: CtapHidDevice): Promise<number | undefined> {
+  try {
+    return (await (await ClientPin.forAuthenticator(new Ctap2(device))).getRetries()).retries;
+  } catch {
+    return undefined;
+  }
+}
+
+const TIMEOUT_EXAMPLE = ['--device', 'udp:127.0.0.1:{silent-udp}', '--timeout', '300'];
+
+function fidoCommand(name: FidoCommand, spec: Omit<CommandSpec, 'run' | 'flags'> & { flags?: FlagTable }): CommandSpec {
+  return { ...spec, flags: { ...DEVICE_FLAGS, ...spec.flags }, run: (args, io) => run(name, args, io) };
+}
+
+export const commands: CommandTable = {
+  info: fidoCommand('info', {
+    summary: 'what the key is: every getInfo member (versions, options, algorithms, limits), PIN retries; or U2F',
+    examples: ['tokenrig fido info', 'tokenrig fido info --device udp:127.0.0.1:8111 --json'],
+    exits: { BAD_INPUT: ['--device', 'bogus'], TIMEOUT: TIMEOUT_EXAMPLE },
+  }),
+  register: fidoCommand('register', {
+    summary: 'WebAuthn registration (navigator.credentials.create): prints RegistrationResponseJSON',
+    flags: CEREMONY_FLAGS,
+    secrets: [PIN],
+    notes: ['--options holds PublicKeyCredentialCreationOptionsJSON (docs/create.json is a sample); the output\nis what a relying party library (@simplewebauthn/server, python-fido2) verifies as it is.'],
+    examples: ['tokenrig fido register --options docs/create.json --origin https://rp.example --pin-file pin.txt > reg.json'],
+    exits: {
+      BAD_INPUT: ['--options', '{docs}/create.json', '--origin', 'not a url'],
+      BAD_FILE: ['--options', '{file}', '--origin', 'https://rp.example'],
+      NOT_FOUND: ['--options', '{tmp}/missing.json', '--origin', 'https://rp.example'],
+      TIMEOUT: ['--options', '{docs}/create.json', '--origin', 'https://rp.example', ...TIMEOUT_EXAMPLE],
+    },
+  }),
+  authenticate: fidoCommand('authenticate', {
+    summary: 'WebAuthn authentication (navigator.credentials.get): prints AuthenticationResponseJSON',
+    flags: CEREMONY_FLAGS,
+    secrets: [PIN],
+    notes: ['--options holds PublicKeyCredentialRequestOptionsJSON (docs/get.json is a sample).'],
+    examples: ['tokenrig fido authenticate --options docs/get.json --origin https://rp.example'],
+    exits: {
+      BAD_INPUT: ['--options', '{docs}/get.json'],
+      NOT_FOUND: ['--options', '{tmp}/missing.json', '--origin', 'https://rp.example'],
+      TIMEOUT: ['--options', '{docs}/get.json', '--origin', 'https://rp.example', ...TIMEOUT_EXAMPLE],
+    },
+  }),
+  'pin set': fidoCommand('pin set', {
+    summary: "set the key's first PIN",
+    secrets: [PIN],
+    examples: ['tokenrig fido pin set --pin-file - < pin.txt'],
+    exits: { BAD_INPUT: [], REJECTED: ['--pin', '5678', '--device', '{fido-with-pin}'] },
+  }),
+  'pin change': fidoCommand('pin change', {
+    summary: "change the key's PIN (--pin the current one, --new-pin the new one)",
+    secrets: [PIN, NEW_PIN],
+    examples: ['tokenrig fido pin change --pin-file old.txt --new-pin-file new.txt'],
+    exits: { BAD_INPUT: ['--pin', '1234'], REJECTED: ['--pin', '9999', '--new-pin', '5678', '--device', '{fido-with-pin}'] },
+  }),
+  reset: fidoCommand('reset', {
+    summary: 'erase every credential and the PIN (a real key: within 10 s of plugging it in, with a touch)',
+    flags: { yes: { type: 'boolean', help: 'confirm: every credential on the key is lost' } },
+    examples: ['tokenrig fido reset --yes'],
+    exits: { BAD_INPUT: [], TIMEOUT: ['--yes', ...TIMEOUT_EXAMPLE] },
+  }),
+  ...credsCommands,
+  ...configCommands,
+  wink: fidoCommand('wink', {
+    summary: 'make the key blink (CTAPHID_WINK), to tell keys apart',
+    examples: ['tokenrig fido wink --device hid:/dev/hidraw3'],
+    exits: { TIMEOUT: TIMEOUT_EXAMPLE },
+  }),
+};
