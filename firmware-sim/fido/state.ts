@@ -24,9 +24,15 @@
  * - `fido.rk`        all resident credentials in one document; moved to `fido.resident.<h>`
  *                    keys (written first, then the document removed) on first load
  * - `fido.counters`  all counters in one document; a counter kept there never goes backwards
+ *
+ * Every key is checked against `FIDO_STATE_SCHEMA` when the store is made (the simulator
+ * starts): a damaged file stops the start with one BAD_FILE line naming it, rather than
+ * failing every request later or letting a counter restart below what relying parties saw.
+ * docs/limits.md#damaged-state-files says how to recover.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { type DeviceStorage, readJson, writeJson } from '../env/index.js';
+import { badFile } from '../../src/errors.js';
+import { type DeviceStorage, describeKey, readJson, writeJson } from '../env/index.js';
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
@@ -100,6 +106,111 @@ const residentKey = (credentialId: Uint8Array): string => credentialKey(RESIDENT
 /** One account: an RP ID and a user handle (CTAP 2.1 §6.1.2 step 17 replaces per account). */
 const accountOf = (c: { rpId: string; userId: Uint8Array }): string => `${c.rpId}\u0000${Buffer.from(c.userId).toString('hex')}`;
 
+/** Largest signature counter: authData carries it in 32 bits (WebAuthn §6.1). */
+const MAX_COUNTER = 0xffff_ffff;
+
+type Check = (value: unknown, key: string) => string | undefined;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Base64 of `bytes` bytes (any length when undefined, at least one byte when 'nonempty'). */
+function base64Field(v: unknown, bytes?: number | 'nonempty'): boolean {
+  if (typeof v !== 'string' || v.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) return false;
+  const n = Buffer.from(v, 'base64').length;
+  return bytes === undefined ? true : bytes === 'nonempty' ? n > 0 : n === bytes;
+}
+
+function checkFields(v: unknown, fields: Record<string, (x: unknown) => boolean>, optional: readonly string[] = []): string | undefined {
+  if (!isObject(v)) return 'not a JSON object';
+  for (const [name, ok] of Object.entries(fields)) {
+    if (!(name in v)) {
+      if (optional.includes(name)) continue;
+      return `${name} is missing`;
+    }
+    if (!ok(v[name])) return `${name} is not valid`;
+  }
+  return undefined;
+}
+
+/** A PIN length in code points: CTAP 2.1 §6.5.1 allows 4..63 bytes of UTF-8. */
+const isPinLength = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= 63;
+
+const isCounter = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= MAX_COUNTER;
+
+const RESIDENT_FIELDS = {
+  id: (x: unknown) => base64Field(x, 'nonempty'),
+  rpIdHash: (x: unknown) => base64Field(x, 32),
+  rpId: (x: unknown) => typeof x === 'string' && x !== '',
+  userId: (x: unknown) => base64Field(x) && Buffer.from(x as string, 'base64').length <= 64,
+  userName: (x: unknown) => typeof x === 'string',
+  displayName: (x: unknown) => typeof x === 'string',
+  createdMs: (x: unknown) => Number.isFinite(x),
+};
+
+const checkResident: Check = (v) => checkFields(v, RESIDENT_FIELDS, ['userName', 'displayName']);
+
+/**
+ * The schema of every key: which keys exist (exact name or prefix) and what each holds.
+ * Keys of other devices sharing the directory (and keys a later version adds) are left alone.
+ */
+export const FIDO_STATE_SCHEMA: readonly { key: string; prefix?: true; check: Check }[] = [
+  {
+    key: 'fido.identity',
+    check: (v) => checkFields(v, { masterKey: (x) => base64Field(x, 32), attestationKey: (x) => base64Field(x, 32), attestationCert: (x) => base64Field(x, 'nonempty') }),
+  },
+  {
+    key: 'fido.pin',
+    check: (v) =>
+      checkFields(
+        v,
+        { hash: (x) => x === null || base64Field(x, 16), retries: (x) => Number.isSafeInteger(x) && (x as number) >= 0 && (x as number) <= MAX_PIN_RETRIES, codePoints: (x) => isPinLength(x) },
+        ['codePoints'],
+      ),
+  },
+  {
+    key: 'fido.config',
+    check: (v) =>
+      checkFields(
+        v,
+        {
+          alwaysUv: (x) => typeof x === 'boolean',
+          ep: (x) => typeof x === 'boolean',
+          minPINLength: (x) => isPinLength(x),
+          minPinLengthRPIDs: (x) => Array.isArray(x) && x.every((id) => typeof id === 'string' && id !== ''),
+          forcePINChange: (x) => typeof x === 'boolean',
+        },
+        ['alwaysUv', 'ep', 'minPINLength', 'minPinLengthRPIDs', 'forcePINChange'],
+      ),
+  },
+  { key: 'fido.enterprise', check: (v) => checkFields(v, { key: (x) => base64Field(x, 32), cert: (x) => base64Field(x, 'nonempty') }) },
+  { key: RESIDENT_PREFIX, prefix: true, check: checkResident },
+  { key: COUNTER_PREFIX, prefix: true, check: (v) => (isCounter(v) ? undefined : `a counter must be a whole number from 0 to ${MAX_COUNTER}`) },
+  {
+    key: 'fido.rk',
+    check: (v, key) => (Array.isArray(v) ? v.map((c) => checkResident(c, key)).find((x) => x !== undefined) : 'not a JSON array'),
+  },
+  { key: 'fido.counters', check: (v) => (isObject(v) && Object.values(v).every(isCounter) ? undefined : 'not an object of counters') },
+];
+
+/** Check every FIDO key in `storage` against the schema; BAD_FILE naming the first damaged one. */
+export function checkFidoState(storage: DeviceStorage): void {
+  for (const key of storage.keys('fido.')) {
+    const rule = FIDO_STATE_SCHEMA.find((r) => (r.prefix === true ? key.startsWith(r.key) : key === r.key));
+    if (rule === undefined) continue;
+    let value: unknown;
+    let wrong: string | undefined;
+    try {
+      value = readJson<unknown>(storage, key);
+      wrong = rule.check(value, key);
+    } catch (e) {
+      wrong = `not JSON (${(e as Error).message.split('\n')[0]})`;
+    }
+    if (wrong !== undefined) {
+      throw badFile(`state file ${describeKey(storage, key)} is damaged: ${wrong}; the simulator will not start on it (recovery: docs/limits.md#damaged-state-files)`);
+    }
+  }
+}
+
 export class FidoStateStore {
   readonly #storage: DeviceStorage;
   /** Counters read or written so far, by storage key. */
@@ -110,7 +221,9 @@ export class FidoStateStore {
   /** Storage key of the resident credential of each account (RP ID and user handle). */
   readonly #byAccount = new Map<string, string>();
 
+  /** Checks every stored key first (`checkFidoState`): BAD_FILE names a damaged file. */
   constructor(storage: DeviceStorage) {
+    checkFidoState(storage);
     this.#storage = storage;
   }
 
@@ -148,8 +261,10 @@ export class FidoStateStore {
     this.#settings = next;
   }
 
+  /** The persistent token; a damaged one (not 32 bytes) counts as none, so the next issue replaces it. */
   readPersistentToken(): Uint8Array | undefined {
-    return this.#storage.read('fido.ppuat');
+    const token = this.#storage.read('fido.ppuat');
+    return token?.length === 32 ? token : undefined;
   }
 
   writePersistentToken(token: Uint8Array): void {

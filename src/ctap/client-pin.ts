@@ -109,8 +109,14 @@ export class ClientPin {
 
   async #agree(): Promise<{ keyAgreement: Map<number, number | Uint8Array>; shared: Uint8Array }> {
     const peer = await this.getKeyAgreement();
-    const { platformKey, sharedSecret } = this.protocol.encapsulate(peer, this.#random(32));
-    return { keyAgreement: encodeEc2CoseKey(platformKey), shared: sharedSecret };
+    let agreed;
+    try {
+      agreed = this.protocol.encapsulate(peer, this.#random(32));
+    } catch (e) {
+      // The key came off the wire: a point not on the curve is the authenticator's fault.
+      throw new TokenrigError(ErrorCode.PROTOCOL, `authenticator response: keyAgreement ${e instanceof Error ? e.message : 'is not usable'}`, { cause: e });
+    }
+    return { keyAgreement: encodeEc2CoseKey(agreed.platformKey), shared: agreed.sharedSecret };
   }
 
   #iv(): Uint8Array | undefined {

@@ -25,6 +25,7 @@ import {
   seedToUri,
 } from '../../seeds/index.js';
 import { type ParsedArgs, choiceOpt, flag, intOpt, requireOpt, stringOpt } from '../args.js';
+import { withImportProgress } from '../progress.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
 import type { CommandTable, FlagTable } from '../command.js';
 import { OUTPUT_FLAGS, checkOutput, outputPath, writeOutput } from '../output-file.js';
@@ -181,7 +182,7 @@ async function exportSeeds(args: ParsedArgs, io: CliIo): Promise<number> {
 
 async function importSeeds(args: ParsedArgs, io: CliIo): Promise<number> {
   const file = args.positionals[0]!;
-  const { format, seeds } = await readSeedFile(file, keyOptions(args));
+  const { format, seeds } = await withImportProgress(io, file, (onProgress) => readSeedFile(file, keyOptions(args), { onProgress }));
   const reveal = flag(args, 'reveal');
   const tokens = describeAll(seeds, reveal);
   if (flag(args, 'json')) {
