@@ -3,39 +3,25 @@
  * in another child process: the CLI's real wiring, UDP sockets, JSON output and exit codes;
  * and `sim fido --help` listing the key personalities.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIDO_PROFILES } from '../../firmware-sim/fido/index.js';
+import { type SimulatorProcess, type SimulatorReady, startSimulator, tokenrig } from '../support/tokenrig-cli.js';
 
-const BIN = join(import.meta.dirname, '../../bin/tokenrig.js');
 const dir = mkdtempSync(join(tmpdir(), 'tokenrig-fido-manage-'));
-const sims: ChildProcess[] = [];
-
-function tokenrig(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
-    });
-  });
-}
+const sims: SimulatorProcess[] = [];
 
 /** Start `sim fido` with `args`; resolves to its ready event. */
-async function simulator(args: string[]): Promise<{ endpoints: { hid: string }; profile: string; aaguid: string }> {
-  const sim = spawn(process.execPath, [BIN, 'sim', 'fido', '--hid', 'udp:0', '--json', '--quiet', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function simulator(args: string[]): Promise<SimulatorReady> {
+  const sim = await startSimulator(args);
   sims.push(sim);
-  const lines = createInterface({ input: sim.stdout! });
-  return new Promise((resolve, reject) => {
-    lines.once('line', (l) => resolve(JSON.parse(l) as never));
-    sim.once('exit', (c) => reject(new Error(`simulator exited with ${c}`)));
-  });
+  return sim.ready;
 }
 
 afterAll(() => {
-  for (const s of sims) s.kill('SIGTERM');
+  for (const s of sims) s.stop();
 });
 
 describe('tokenrig sim fido --profile', () => {
