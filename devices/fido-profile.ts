@@ -109,9 +109,10 @@ export interface FidoProfile {
 }
 
 /**
- * The tokenrig simulator's own personality: a strict CTAP 2.1 key with every feature this
- * firmware implements (PIN, credential management, authenticatorConfig, enterprise
- * attestation once enabled, credProtect, minPinLength), ES256.
+ * The tokenrig simulator's own personality: a strict CTAP 2.1 key with everything this
+ * simulator implements — PIN, credential management, authenticatorConfig, enterprise
+ * attestation once enabled, every algorithm (ES256 preferred), the extensions, large blobs —
+ * so a QA rig can exercise any of it without choosing a personality first.
  */
 export const DEFAULT_FIDO_PROFILE: Readonly<FidoProfile> = Object.freeze({
   description: 'the tokenrig simulator: strict CTAP 2.1 with every feature the simulator has',
@@ -123,8 +124,8 @@ export const DEFAULT_FIDO_PROFILE: Readonly<FidoProfile> = Object.freeze({
   attestation: 'batch',
   firmwareVersion: [1, 0, 0] as const,
   versions: ['U2F_V2', 'FIDO_2_0', 'FIDO_2_1'] as const,
-  extensions: ['credProtect', 'minPinLength'],
-  algorithms: [-7], // ES256
+  extensions: ['credBlob', 'credProtect', 'hmac-secret', 'hmac-secret-mc', 'largeBlobKey', 'minPinLength', 'thirdPartyPayment'],
+  algorithms: [-7, -8, -35, -36, -37, -257, -47], // ES256, EdDSA, ES384, ES512, PS256, RS256, ES256K
   options: {
     rk: true,
     up: true,
@@ -135,16 +136,19 @@ export const DEFAULT_FIDO_PROFILE: Readonly<FidoProfile> = Object.freeze({
     authnrCfg: true,
     alwaysUv: false,
     setMinPINLength: true,
+    largeBlobs: true,
     ep: false,
   },
   pinUvAuthProtocols: [2, 1] as const,
   limits: {
     maxMsgSize: 7609,
     maxCredentialCountInList: 16,
-    // Credentials that carry extension state (credProtect) use the longer 0x02 layout.
-    maxCredentialIdLength: 128,
+    // The longest credential ID it makes: ES512 with a 32-byte credBlob and every flag (test/fido-device/credential-id.test.ts).
+    maxCredentialIdLength: 256,
     maxDiscoverableCredentials: 256,
     reportsRemainingDiscoverableCredentials: true,
+    maxSerializedLargeBlobArray: 4096,
+    maxCredBlobLength: 32,
     maxRPIDsForSetMinPINLength: 4,
   },
   enterpriseAttestation: { rpIds: ['enterprise.example'], platformManaged: true },
@@ -158,7 +162,7 @@ export const DEFAULT_FIDO_PROFILE: Readonly<FidoProfile> = Object.freeze({
  * (github.com/virot/powershellYK, Docs/Commands/Get-YubikeyFIDO2.md: versions U2F_V2, FIDO_2_0,
  * FIDO_2_1_PRE, FIDO_2_1; extensions credProtect, hmac-secret, largeBlobKey, credBlob, …;
  * options rk, up, plat=false, alwaysUv=false, …; maxMsgSize 1280; PIN/UV protocols 2, 1;
- * maxCredentialCountInList 8; maxCredentialIdLength 128; transports nfc, usb; algorithms ES256,
+ * maxCredentialCountInList 8; maxCredentialIdLength 128 (176 here, see limits); transports nfc, usb; algorithms ES256,
  * EdDSA, ES384; maxSerializedLargeBlobArray 4096; minPINLength 4; firmwareVersion 329473 =
  * 0x050701; maxCredBlobLength 32; maxRPIDsForSetMinPINLength 1; 100 discoverable credentials
  * remaining), the options a 5.x key reports in libfido2's `fido2-token -I` (Yubico/libfido2
@@ -206,7 +210,11 @@ export const YUBIKEY_5_PROFILE: Readonly<FidoProfile> = Object.freeze({
   limits: {
     maxMsgSize: 1280,
     maxCredentialCountInList: 8,
-    maxCredentialIdLength: 128,
+    // A real 5.7 reports 128: its IDs are fixed-size handles. The simulator's seal the key and
+    // extension state (up to 171 bytes: ES384 with a 32-byte credBlob, credProtect, hmac-secret,
+    // largeBlobKey, discoverable), and platforms drop longer IDs from an allowList (python-fido2
+    // and libfido2 do), so this personality reports what it makes (test/fido-device/extensions.test.ts).
+    maxCredentialIdLength: 176,
     maxDiscoverableCredentials: 100,
     reportsRemainingDiscoverableCredentials: true,
     maxSerializedLargeBlobArray: 4096,

@@ -27,6 +27,12 @@ export { ClientPin, PERMISSION, type Permissions, permissionBits } from './ctap/
 export type { CredentialManagementRequest, CredentialManagementResponse } from './ctap/credential-management.js';
 export type { BioEnrollmentRequest, BioEnrollmentResponse } from './ctap/bio-enrollment.js';
 export type { LargeBlobsRequest, LargeBlobsResponse } from './ctap/large-blobs.js';
+export { LargeBlobArray, type LargeBlobArrayContents, type LargeBlobWriteAuth, encryptLargeBlob, decryptLargeBlob } from './ctap/large-blob-array.js';
+export { HmacSecretSalts, type HmacSecretOutputs } from './ctap/hmac-secret.js';
+export { verifyCredentialSignature } from './ctap/credential-signature.js';
+export { type AuthenticatorData, type AttestedCredentialData, AUTH_DATA_FLAG, parseAuthenticatorData } from './protocol/authenticator-data.js';
+export { COSE_ALG, COSE_CRV, COSE_KTY, type CosePublicKey, decodeCoseKey, encodeCoseKey } from './protocol/cose.js';
+export { coseKeyToSpki } from './protocol/spki.js';
 export type { ConfigRequest } from './ctap/authenticator-config.js';
 export { CredentialManager, type CredentialManagerOptions, type ManagedCredential } from './ctap/credential-manager.js';
 export { ConfigManager, type ConfigManagerOptions } from './ctap/config-manager.js';

@@ -15,6 +15,8 @@
  *                    change or authenticatorReset removes it
  * - `fido.resident.<h>`  one resident credential (metadata only; the private key is in the id)
  * - `fido.counter.<h>`   the signature counter of one credential
+ * - `fido.largeblobs`    the serialized large-blob array (CTAP 2.1 §6.10), raw bytes; absent
+ *                        means the initial empty array
  *
  * h is the hex of the first 16 bytes of SHA-256(credential ID). One small key per credential,
  * so a makeCredential or an assertion writes a few hundred bytes however many credentials
@@ -94,6 +96,7 @@ export interface EnterpriseAttestationIdentity {
 export const MAX_PIN_RETRIES = 8;
 
 const COUNTER_PREFIX = 'fido.counter.';
+const LARGE_BLOBS = 'fido.largeblobs';
 const RESIDENT_PREFIX = 'fido.resident.';
 
 /** The storage key of one credential's record under `prefix`. */
@@ -391,7 +394,17 @@ export class FidoStateStore {
     return value;
   }
 
-  /** Forget credentials, counters and PIN (authenticatorReset); the identity is rewritten by the caller. */
+  /** The serialized large-blob array as last committed, or undefined when none ever was. */
+  readLargeBlobArray(): Uint8Array | undefined {
+    return this.#storage.read(LARGE_BLOBS);
+  }
+
+  /** Commit a whole serialized large-blob array, atomically (a crash leaves the old one or this one). */
+  writeLargeBlobArray(array: Uint8Array): void {
+    this.#storage.write(LARGE_BLOBS, array);
+  }
+
+  /** Forget credentials, counters, PIN and large blobs (authenticatorReset); the identity is rewritten by the caller. */
   wipe(): void {
     this.#storage.remove('fido.rk');
     for (const key of this.#storage.keys(RESIDENT_PREFIX)) this.#storage.remove(key);
@@ -401,6 +414,7 @@ export class FidoStateStore {
     this.#storage.remove('fido.config');
     this.#storage.remove('fido.ppuat');
     this.#settings = {};
+    this.#storage.remove(LARGE_BLOBS);
     this.#rk = new Map();
     this.#byAccount.clear();
     this.#counters.clear();

@@ -61,10 +61,11 @@ export function decodeCbor(bytes: Uint8Array): CborValue {
 }
 
 /**
- * Decode the canonical CBOR item at the start of `bytes` and return it with what follows it
- * (authenticator data carries a COSE key, then the extensions map, back to back).
+ * Decode the canonical CBOR item at the start of `bytes` and say how many bytes it took (the
+ * COSE key in attested credential data is followed by the extensions map, WebAuthn §6.5.1).
+ * Throws `CborError` when there is no whole item or it is not canonical.
  */
-export function decodeCborPrefix(bytes: Uint8Array): { value: CborValue; rest: Uint8Array } {
+export function decodeCborPrefix(bytes: Uint8Array): { value: CborValue; length: number } {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array');
   let value: CborValue;
   let rest: Uint8Array;
@@ -73,9 +74,15 @@ export function decodeCborPrefix(bytes: Uint8Array): { value: CborValue; rest: U
   } catch (e) {
     throw new CborError(`invalid CBOR: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  // The same canonical-form check as decodeCbor, on the bytes the item took.
-  if (!bytesEqual(encodeCanonical(value), bytes.subarray(0, bytes.length - rest.length))) throw new CborError('CBOR is not in CTAP2 canonical form');
-  return { value, rest };
+  const length = bytes.length - rest.length;
+  let again: Uint8Array;
+  try {
+    again = encodeCanonical(value);
+  } catch (e) {
+    throw new CborError('CBOR value cannot be re-encoded canonically', { cause: e });
+  }
+  if (!bytesEqual(again, bytes.subarray(0, length))) throw new CborError('CBOR is not in CTAP2 canonical form');
+  return { value, length };
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -13,15 +13,17 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ErrorCode, TokenrigError, badInput } from '../errors.js';
-import { type AuthenticatorData, parseAuthenticatorData } from '../protocol/authenticator-data.js';
+import { AuthenticatorDataError, parseAuthenticatorData } from '../protocol/authenticator-data.js';
 import { type CborValue, encodeCbor } from '../protocol/cbor.js';
-import { COSE_ALG, decodeEc2CoseKey, ec2ToUncompressed, encodeEc2CoseKey } from '../protocol/cose.js';
+import { COSE_ALG, type CosePublicKey, encodeEc2CoseKey } from '../protocol/cose.js';
+import type { PinUvAuthProtocol } from '../protocol/pin-uv-auth-protocol.js';
+import { coseKeyToSpki } from '../protocol/spki.js';
 import { Ctap1 } from '../ctap/ctap1.js';
 import { Ctap2, type Ctap2Info, type CredentialDescriptor } from '../ctap/ctap2.js';
 import { ClientPin, PERMISSION } from '../ctap/client-pin.js';
 import type { CallOptions, CtapHidDevice } from '../drivers/ctaphid-device.js';
 import { fromBase64Url, toBase64Url } from './base64url.js';
-import { creationExtensions } from './creation-extensions.js';
+import { type ClientExtensionContext, type PreparedExtensions, prepareExtensions, u2fCreationResults } from './extensions/index.js';
 import { checkRpId, parseOrigin } from './origin.js';
 import type {
   AuthenticationResponseJSON,
@@ -53,8 +55,6 @@ export interface CeremonyOptions {
 const utf8 = new TextEncoder();
 const FLAG_UP = 0x01;
 const FLAG_AT = 0x40;
-// DER SubjectPublicKeyInfo header for an uncompressed P-256 key (RFC 5480 §2).
-const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
 
 function clientData(type: 'webauthn.create' | 'webauthn.get', challenge: string, origin: string): Uint8Array {
   // §5.8.1.2 limited verification algorithm order: type, challenge, origin, crossOrigin.
@@ -68,21 +68,27 @@ function descriptors(list: PublicKeyCredentialDescriptorJSON[] | undefined, what
   return list.map((d, i) => ({ type: 'public-key', id: fromBase64Url(d?.id, `${what}[${i}].id`) }));
 }
 
-/** Credential id and COSE public key out of authenticator data with attested credential data (§6.5.1). */
-function attestedCredential(authData: Uint8Array): { id: Uint8Array; x: Uint8Array; y: Uint8Array; alg: number } {
-  let parsed: AuthenticatorData;
+/** The authenticator data of a response, parsed strictly (PROTOCOL error when it breaks WebAuthn §6.1). */
+function authenticatorData(authData: Uint8Array) {
   try {
-    parsed = parseAuthenticatorData(authData);
+    return parseAuthenticatorData(authData);
   } catch (e) {
-    throw new TokenrigError(ErrorCode.PROTOCOL, `authenticator data: ${(e as Error).message}`, { cause: e });
+    if (e instanceof AuthenticatorDataError) throw new TokenrigError(ErrorCode.PROTOCOL, `authenticator response: ${e.message}`, { cause: e });
+    throw e;
   }
-  const attested = parsed.attestedCredential;
-  if (attested === undefined) throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator data has no attested credential');
-  try {
-    return { id: attested.credentialId, ...decodeEc2CoseKey(attested.publicKey, COSE_ALG.ES256) };
-  } catch (e) {
-    throw new TokenrigError(ErrorCode.UNSUPPORTED, `credential public key: ${(e as Error).message} (only ES256 is supported)`, { cause: e });
-  }
+}
+
+/** Credential ID and public key from authenticator data with attested credential data (§6.5.1), of any algorithm of src/protocol/cose.ts. */
+function attestedCredential(authData: Uint8Array): { id: Uint8Array; publicKey: CosePublicKey; extensions: Map<string, CborValue> | undefined } {
+  const parsed = authenticatorData(authData);
+  if (parsed.attested === undefined || (parsed.flags & FLAG_AT) === 0) throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator data has no attested credential');
+  return { id: parsed.attested.credentialId, publicKey: parsed.attested.publicKey, extensions: parsed.extensions };
+}
+
+/** What #pinAuth gives a command: its pinUvAuthParam members, and the token for what follows. */
+interface PinAuth {
+  params: { pinUvAuthParam?: Uint8Array; pinUvAuthProtocol?: number };
+  token: { token: Uint8Array; protocol: PinUvAuthProtocol } | undefined;
 }
 
 function needsUv(uv: string | undefined, pin: string | undefined): boolean {
@@ -107,22 +113,47 @@ export class WebAuthnClient {
     return this.#protocol === 'ctap2' || (this.#protocol === 'auto' && this.device.info.cbor);
   }
 
-  async #pinAuth(ctap2: Ctap2, rpId: string, permission: number, uv: string | undefined, pin: string | undefined, cdh: Uint8Array) {
-    this.#info ??= await ctap2.getInfo();
-    if (!needsUv(uv, pin)) return {};
-    // getInfo is kept between ceremonies; a PIN set since then is only seen by asking again.
-    if (this.#info.options.clientPin !== true) this.#info = await ctap2.getInfo();
-    if (this.#info.options.clientPin !== true) {
+  /**
+   * getInfo, kept between ceremonies and asked again when `stale` says the kept answer may
+   * have changed since (a PIN set, enterprise attestation enabled).
+   */
+  async #infoFor(ctap2: Ctap2, stale: (info: Ctap2Info) => boolean): Promise<Ctap2Info> {
+    if (this.#info === undefined || stale(this.#info)) this.#info = await ctap2.getInfo();
+    return this.#info;
+  }
+
+  /**
+   * The pinUvAuthParam for `cdh` when user verification is wanted (or an extension's
+   * permission needs a token), and the token itself for what comes after the command
+   * (largeBlob writes); the caller zeroes the token.
+   */
+  async #pinAuth(ctap2: Ctap2, info: Ctap2Info, rpId: string, permission: number, uv: string | undefined, pin: string | undefined, cdh: Uint8Array, extra = 0): Promise<PinAuth> {
+    if (!needsUv(uv, pin) && extra === 0) return { params: {}, token: undefined };
+    if (info.options.clientPin !== true) {
       if (uv === 'required') throw new TokenrigError(ErrorCode.UNSUPPORTED, 'user verification is required but the key has no PIN set (tokenrig fido pin set)');
-      return {};
+      return { params: {}, token: undefined };
     }
     if (pin === undefined) throw badInput('user verification is required: give the key PIN (--pin)');
     const cp = await ClientPin.forAuthenticator(ctap2, { randomBytes: this.#random });
     // A key older than CTAP 2.1 (no pinUvAuthToken option) has no permissions: its pinToken.
-    const token = this.#info.options.pinUvAuthToken === true ? await cp.getPinUvAuthTokenUsingPinWithPermissions(pin, permission, rpId) : await cp.getPinToken(pin);
+    const token = info.options.pinUvAuthToken === true ? await cp.getPinUvAuthTokenUsingPinWithPermissions(pin, permission | extra, rpId) : await cp.getPinToken(pin);
     const param = cp.authenticate(token, cdh);
-    token.fill(0);
-    return { pinUvAuthParam: param, pinUvAuthProtocol: cp.protocol.version };
+    return { params: { pinUvAuthParam: param, pinUvAuthProtocol: cp.protocol.version }, token: { token, protocol: cp.protocol } };
+  }
+
+  /** What the extension modules see of this ceremony. */
+  #extensionContext(ceremony: 'create' | 'get', ctap2: Ctap2, info: Ctap2Info, rpId: string, residentKey: boolean, allow: CredentialDescriptor[], pin: string | undefined): ClientExtensionContext {
+    return {
+      ceremony,
+      rpId,
+      ctap2,
+      info,
+      residentKey,
+      allowCredentials: allow,
+      pinGiven: pin !== undefined,
+      randomBytes: this.#random,
+      clientPin: () => ClientPin.forAuthenticator(ctap2, { randomBytes: this.#random }),
+    };
   }
 
   /** navigator.credentials.create() for a security key. */
@@ -144,53 +175,66 @@ export class WebAuthnClient {
     let fmt: string;
     let authData: Uint8Array;
     let attStmt: Map<CborValue, CborValue>;
-    let discoverable = false;
-    let extensionResults: Record<string, unknown>;
+    let clientExtensionResults: Record<string, unknown> = {};
+    let cred: ReturnType<typeof attestedCredential>;
     if (this.#useCtap2()) {
       const ctap2 = new Ctap2(this.device);
-      // Whether enterprise attestation is enabled now: ask the key, not an earlier answer.
-      if (options.attestation === 'enterprise') this.#info = await ctap2.getInfo();
-      const pinAuth = await this.#pinAuth(ctap2, rpId, PERMISSION.mc, sel.userVerification, ceremony.pin, cdh);
-      const info = this.#info!;
+      // Whether enterprise attestation is enabled, or a PIN set, now: ask the key again.
+      const info = await this.#infoFor(ctap2, (i) => options.attestation === 'enterprise' || ((ceremony.pin !== undefined || sel.userVerification === 'required') && i.options.clientPin !== true));
       const rk = sel.residentKey === 'required' || sel.requireResidentKey === true || (sel.residentKey === 'preferred' && info.options.rk === true);
-      const ext = creationExtensions(options.extensions, info.extensions);
       // WebAuthn §5.4.7 "enterprise": only from a key that has enterprise attestation enabled.
       const ep = options.attestation === 'enterprise' && info.options.ep === true ? (this.#enterpriseRpIds.includes(rpId) ? 2 : 1) : undefined;
-      const made = await ctap2.makeCredential(
-        {
-          clientDataHash: cdh,
-          rp: { id: rpId, ...(options.rp.name !== undefined ? { name: options.rp.name } : {}) },
-          user: { id: userId, name: options.user.name, displayName: options.user.displayName },
-          pubKeyCredParams: params,
-          excludeList: exclude,
-          ...(rk ? { options: { rk: true } } : {}),
-          ...(ext.authenticatorInputs.size > 0 ? { extensions: ext.authenticatorInputs } : {}),
-          ...(ep === undefined ? {} : { enterpriseAttestation: ep }),
-          ...pinAuth,
-        },
-        call,
-      );
-      ({ fmt, authData, attStmt } = made);
-      discoverable = rk;
-      extensionResults = ext.finish({ discoverable });
+      const extensions = await prepareExtensions(options.extensions, () => this.#extensionContext('create', ctap2, info, rpId, rk, [], ceremony.pin));
+      let pinAuth: PinAuth | undefined;
+      try {
+        pinAuth = await this.#pinAuth(ctap2, info, rpId, PERMISSION.mc, sel.userVerification, ceremony.pin, cdh, extensions.permissions);
+        const made = await ctap2.makeCredential(
+          {
+            clientDataHash: cdh,
+            rp: { id: rpId, ...(options.rp.name !== undefined ? { name: options.rp.name } : {}) },
+            user: { id: userId, name: options.user.name, displayName: options.user.displayName },
+            pubKeyCredParams: params,
+            excludeList: exclude,
+            ...(extensions.inputs.size > 0 ? { extensions: extensions.inputs } : {}),
+            ...(rk ? { options: { rk: true } } : {}),
+            ...(ep === undefined ? {} : { enterpriseAttestation: ep }),
+            ...pinAuth.params,
+          },
+          call,
+        );
+        ({ fmt, authData, attStmt } = made);
+        cred = attestedCredential(authData);
+        if (extensions.active) {
+          clientExtensionResults = await extensions.finish({
+            ctap2,
+            info,
+            authenticatorOutputs: cred.extensions ?? new Map(),
+            unsignedOutputs: made.unsignedExtensionOutputs ?? new Map(),
+            largeBlobKey: made.largeBlobKey,
+            credentialId: cred.id,
+            pinUvAuth: pinAuth.token,
+          });
+        }
+      } finally {
+        extensions.dispose();
+        pinAuth?.token?.token.fill(0);
+      }
     } else {
-      const ext = creationExtensions(options.extensions, []);
+      clientExtensionResults = u2fCreationResults(options.extensions);
       if (sel.userVerification === 'required') throw new TokenrigError(ErrorCode.UNSUPPORTED, 'user verification is required but the key speaks only U2F');
       if (sel.residentKey === 'required' || sel.requireResidentKey === true) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'a resident key is required but the key speaks only U2F');
       if (!params.some((p) => p.alg === COSE_ALG.ES256)) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'U2F keys only do ES256 (-7), which pubKeyCredParams does not allow');
       ({ fmt, authData, attStmt } = await this.#u2fRegister(rpId, cdh, exclude));
-      extensionResults = ext.finish({ discoverable });
+      cred = attestedCredential(authData);
     }
-    const cred = attestedCredential(authData);
+    // As browsers check: the key used one of the algorithms the RP listed (WebAuthn §5.1.3).
+    if (!params.some((p) => p.alg === cred.publicKey.alg)) throw new TokenrigError(ErrorCode.PROTOCOL, `authenticator response: credential algorithm ${cred.publicKey.alg} is not one pubKeyCredParams lists`);
     if (options.attestation === undefined || options.attestation === 'none') {
       // §5.4.7 "none": the client may replace the attestation statement; browsers do.
       fmt = 'none';
       attStmt = new Map();
     }
     const attestationObject = encodeCbor(new Map<string, unknown>([['fmt', fmt], ['attStmt', attStmt], ['authData', authData]]));
-    const spki = new Uint8Array(P256_SPKI_PREFIX.length + 65);
-    spki.set(P256_SPKI_PREFIX);
-    spki.set(ec2ToUncompressed(cred), P256_SPKI_PREFIX.length);
     const id = toBase64Url(cred.id);
     return {
       id,
@@ -201,11 +245,11 @@ export class WebAuthnClient {
         attestationObject: toBase64Url(attestationObject),
         authenticatorData: toBase64Url(authData),
         transports: ['usb'],
-        publicKeyAlgorithm: cred.alg,
-        publicKey: toBase64Url(spki),
+        publicKeyAlgorithm: cred.publicKey.alg,
+        publicKey: toBase64Url(coseKeyToSpki(cred.publicKey)),
       },
       authenticatorAttachment: 'cross-platform',
-      clientExtensionResults: extensionResults,
+      clientExtensionResults,
     };
   }
 
@@ -242,15 +286,41 @@ export class WebAuthnClient {
     let authData: Uint8Array;
     let signature: Uint8Array;
     let userHandle: Uint8Array | undefined;
+    let clientExtensionResults: Record<string, unknown> = {};
     if (this.#useCtap2()) {
       const ctap2 = new Ctap2(this.device);
-      const pinAuth = await this.#pinAuth(ctap2, rpId, PERMISSION.ga, options.userVerification, ceremony.pin, cdh);
-      const got = await ctap2.getAssertion({ rpId, clientDataHash: cdh, allowList: allow, ...pinAuth }, call);
-      const id = got.credential?.id ?? (allow.length === 1 ? allow[0]!.id : undefined);
-      if (id === undefined) throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator response: getAssertion named no credential');
-      ({ authData, signature } = got);
-      credentialId = id;
-      userHandle = got.user?.id;
+      // Whether a PIN has been set since the kept getInfo: ask the key again.
+      const info = await this.#infoFor(ctap2, (i) => (ceremony.pin !== undefined || options.userVerification === 'required') && i.options.clientPin !== true);
+      let extensions: PreparedExtensions | undefined;
+      let pinAuth: PinAuth | undefined;
+      try {
+        extensions = await prepareExtensions(options.extensions, () => this.#extensionContext('get', ctap2, info, rpId, false, allow, ceremony.pin));
+        const allowList = extensions.allowCredentials ?? allow;
+        pinAuth = await this.#pinAuth(ctap2, info, rpId, PERMISSION.ga, options.userVerification, ceremony.pin, cdh, extensions.permissions);
+        const got = await ctap2.getAssertion(
+          { rpId, clientDataHash: cdh, allowList, ...(extensions.inputs.size > 0 ? { extensions: extensions.inputs } : {}), ...pinAuth.params },
+          call,
+        );
+        const id = got.credential?.id ?? (allowList.length === 1 ? allowList[0]!.id : undefined);
+        if (id === undefined) throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator response: getAssertion named no credential');
+        ({ authData, signature } = got);
+        credentialId = id;
+        userHandle = got.user?.id;
+        if (extensions.active) {
+          clientExtensionResults = await extensions.finish({
+            ctap2,
+            info,
+            authenticatorOutputs: authenticatorData(authData).extensions ?? new Map(),
+            unsignedOutputs: got.unsignedExtensionOutputs ?? new Map(),
+            largeBlobKey: got.largeBlobKey,
+            credentialId: id,
+            pinUvAuth: pinAuth.token,
+          });
+        }
+      } finally {
+        extensions?.dispose();
+        pinAuth?.token?.token.fill(0);
+      }
     } else {
       if (options.userVerification === 'required') throw new TokenrigError(ErrorCode.UNSUPPORTED, 'user verification is required but the key speaks only U2F');
       if (allow.length === 0) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'U2F keys need allowCredentials (no discoverable credentials)');
@@ -279,7 +349,7 @@ export class WebAuthnClient {
         ...(userHandle !== undefined ? { userHandle: toBase64Url(userHandle) } : {}),
       },
       authenticatorAttachment: 'cross-platform',
-      clientExtensionResults: {},
+      clientExtensionResults,
     };
   }
 }

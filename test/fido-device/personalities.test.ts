@@ -49,7 +49,7 @@ describe('key personalities', () => {
     expect(info.get(5)).toBe(1280);
     expect(info.get(6)).toEqual([2, 1]);
     expect(info.get(7)).toBe(8);
-    expect(info.get(8)).toBe(128);
+    expect(info.get(8)).toBe(176);
     expect(info.get(9)).toEqual(['nfc', 'usb']);
     expect((info.get(10) as M[]).map((a) => a.get('alg'))).toEqual([-7, -8, -35].filter((a) => ALGORITHMS.has(a)));
     expect(info.get(12)).toBe(false);

@@ -183,9 +183,10 @@ describe('getInfo (CTAP 2.1 §6.4, CTAP 2.2)', () => {
 
   it('reads what the simulator reports, built from its profile', async () => {
     const { env } = createTestEnvironment({ startMs: Date.UTC(2026, 0, 1) });
-    const fido = await FidoAuthenticator.create(env, { transports: ['usb'], firmwareVersion: [5, 7, 1], limits: { minPINLength: 6 } });
+    const fido = await FidoAuthenticator.create(env, { transports: ['usb'], firmwareVersion: [5, 7, 1], algorithms: [-8, -7], limits: { minPINLength: 6 } });
     const info = await new Ctap2(await Device.open(MemoryHidTransport.connect(fido.hid))).getInfo();
-    expect(info).toMatchObject({ algorithms: [{ alg: -7, type: 'public-key' }], firmwareVersion: 0x050701, maxCredentialIdLength: 128, maxCredentialCountInList: 16, transports: ['usb'], minPINLength: 6 });
+    expect(info).toMatchObject({ algorithms: [{ alg: -8, type: 'public-key' }, { alg: -7, type: 'public-key' }], firmwareVersion: 0x050701, maxCredentialIdLength: 256, maxCredentialCountInList: 16, transports: ['usb'], minPINLength: 6 });
+    expect(info).toMatchObject({ extensions: ['credBlob', 'credProtect', 'hmac-secret', 'hmac-secret-mc', 'largeBlobKey', 'minPinLength', 'thirdPartyPayment'], maxCredBlobLength: 32, maxSerializedLargeBlobArray: 4096, maxRPIDsForSetMinPINLength: 4, options: { largeBlobs: true, credMgmt: true, authnrCfg: true } });
     expect(info.remainingDiscoverableCredentials).toBe(256);
     const bare = await FidoAuthenticator.create(createTestEnvironment().env, { limits: { reportsRemainingDiscoverableCredentials: false } });
     expect((await new Ctap2(await Device.open(MemoryHidTransport.connect(bare.hid))).getInfo()).remainingDiscoverableCredentials).toBeUndefined();

@@ -2,6 +2,9 @@ import { createCipheriv, createECDH, createHash, createHmac, hkdfSync } from 'no
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PIN_PROTOCOL_ONE, PIN_PROTOCOL_TWO } from '../support/pin-uv-auth-reference.js';
+import { ClientPin } from '../../src/ctap/client-pin.js';
+import type { Ctap2 } from '../../src/ctap/ctap2.js';
+import { ErrorCode } from '../../src/errors.js';
 import { decodeCbor, encodeCbor } from '../../src/protocol/cbor.js';
 import { COSE_ALG, decodeEc2CoseKey, encodeEc2CoseKey } from '../../src/protocol/cose.js';
 import { PIN_UV_AUTH_PROTOCOL_ONE, PIN_UV_AUTH_PROTOCOL_TWO, p256PublicKeyOf, p256ScalarFromSeed, pinUvAuthProtocol } from '../../src/protocol/pin-uv-auth-protocol.js';
@@ -66,6 +69,22 @@ describe('PIN/UV auth protocols against node:crypto (an independent implementati
     );
   });
 
+  it('ClientPin agrees on node:crypto and gets the bytes the shared core’s encapsulate gives for the same seed', async () => {
+    for (const protocol of [PIN_UV_AUTH_PROTOCOL_ONE, PIN_UV_AUTH_PROTOCOL_TWO]) {
+      for (const fill of [1, 0x7f, 0xff]) {
+        const answer = (key: { x: Uint8Array; y: Uint8Array }) => ({ clientPin: async () => new Map([[1, encodeEc2CoseKey({ ...key, alg: COSE_ALG.ECDH_ES_HKDF_256 })]]) }) as unknown as Ctap2;
+        const pin = new ClientPin(answer(authKey), { protocol: protocol.version, randomBytes: (n) => bytes(n, fill) });
+        const ours = await pin.keyAgreement();
+        const core = protocol.encapsulate(authKey, bytes(32, fill));
+        expect(decodeEc2CoseKey(ours.keyAgreement)).toEqual(core.platformKey);
+        expect(ours.sharedSecret).toEqual(core.sharedSecret);
+        // A key agreement key off the curve is the authenticator's fault: a PROTOCOL error.
+        const off = new ClientPin(answer({ x: bytes(32, 1), y: bytes(32, 1) }), { protocol: protocol.version });
+        await expect(off.keyAgreement()).rejects.toMatchObject({ code: ErrorCode.PROTOCOL, message: expect.stringMatching(/not a point on P-256/) });
+      }
+    }
+  });
+
   it('rejects bad inputs with named errors', () => {
     expect(() => pinUvAuthProtocol(3)).toThrow(RangeError);
     expect(() => PIN_UV_AUTH_PROTOCOL_TWO.encrypt(bytes(64, 1), bytes(16, 0))).toThrow(/iv is required/);
@@ -106,30 +125,34 @@ describe('APDU', () => {
 });
 
 describe('authenticator data (WebAuthn §6.1)', async () => {
-  const { parseAuthenticatorData } = await import('../../src/protocol/authenticator-data.js');
-  const { encodeCbor: encode, CborError } = await import('../../src/protocol/cbor.js');
+  const { AuthenticatorDataError, parseAuthenticatorData } = await import('../../src/protocol/authenticator-data.js');
+  const { encodeCbor: encode } = await import('../../src/protocol/cbor.js');
   const head = (flags: number) => new Uint8Array([...new Uint8Array(32).fill(7), flags, 0, 0, 1, 2]);
-  const cose = encode(new Map<number, unknown>([[1, 2], [3, -7]]));
+  // An Ed25519 COSE_Key: kty OKP (1), alg EdDSA (-8), crv Ed25519 (6), x.
+  const x = new Uint8Array(32).fill(5);
+  const cose = encode(new Map<number, unknown>([[1, 1], [3, -8], [-1, 6], [-2, x]]));
   const attested = (id: number[]) => [...new Uint8Array(16).fill(9), 0, id.length, ...id, ...cose];
 
   it('reads the header, the attested credential and the extensions', () => {
     const ext = encode(new Map([['credProtect', 2]]));
     const a = parseAuthenticatorData(new Uint8Array([...head(0xc5), ...attested([1, 2, 3]), ...ext]));
     expect(a).toMatchObject({ flags: 0xc5, signCount: 258 });
-    expect(a.attestedCredential!.credentialId).toEqual(Uint8Array.of(1, 2, 3));
-    expect(a.attestedCredential!.publicKey).toEqual(new Map([[1, 2], [3, -7]]));
+    expect(a.attested!.credentialId).toEqual(Uint8Array.of(1, 2, 3));
+    expect(a.attested!.publicKey).toEqual({ kty: 'OKP', alg: -8, crv: 6, x });
+    expect(a.attested!.publicKeyBytes).toEqual(cose);
     expect(a.extensions).toEqual(new Map([['credProtect', 2]]));
     expect(parseAuthenticatorData(new Uint8Array([...head(0x81), ...ext])).extensions).toEqual(new Map([['credProtect', 2]]));
   });
 
   it('refuses what is cut short, left over, or not canonical', () => {
-    expect(() => parseAuthenticatorData(new Uint8Array(36))).toThrow(CborError);
+    expect(() => parseAuthenticatorData(new Uint8Array(36))).toThrow(AuthenticatorDataError);
     expect(() => parseAuthenticatorData(new Uint8Array([...head(0x41), ...attested([1, 2, 3]).slice(0, 20)]))).toThrow(/cut short/);
-    expect(() => parseAuthenticatorData(new Uint8Array([...head(0x41), ...attested([1]), 0]))).toThrow(/after the last part/);
-    // A COSE key whose map keys are out of canonical order ({3: -7, 1: 2}).
-    const bad = [...new Uint8Array(16), 0, 1, 1, 0xa2, 0x03, 0x26, 0x01, 0x02];
+    expect(() => parseAuthenticatorData(new Uint8Array([...head(0x41), ...attested([1]), 0]))).toThrow(/1 bytes follow the credential public key/);
+    expect(() => parseAuthenticatorData(new Uint8Array([...head(0x81)]))).toThrow(/no extensions follow/);
+    // A COSE key whose map keys are out of canonical order ({3: -8, 1: 1, ...}).
+    const bad = [...new Uint8Array(16), 0, 1, 1, 0xa2, 0x03, 0x27, 0x01, 0x01];
     expect(() => parseAuthenticatorData(new Uint8Array([...head(0x41), ...bad]))).toThrow(/canonical/);
     // A non-minimal integer is refused by the decoder itself.
-    expect(() => parseAuthenticatorData(new Uint8Array([...head(0x41), ...new Uint8Array(16), 0, 1, 1, 0xa1, 0x18, 0x01, 0x02]))).toThrow(CborError);
+    expect(() => parseAuthenticatorData(new Uint8Array([...head(0x41), ...new Uint8Array(16), 0, 1, 1, 0xa1, 0x18, 0x01, 0x02]))).toThrow(AuthenticatorDataError);
   });
 });

@@ -154,7 +154,7 @@ async function checkSurvivors(): Promise<{ survived: number; lost: string[] }> {
 }
 
 async function main(): Promise<number> {
-  await promisify(execFile)(process.execPath, [BIN, 'seed', 'generate', '--count', String(CLIENTS), '--profile', 'aws-hardware', '--format', 'pskc', '--password', PASSWORD, '--out', seedFile]);
+  await promisify(execFile)(process.execPath, [BIN, 'seed', 'generate', '--count', String(CLIENTS), '--profile', 'aws-hardware', '--format', 'pskc', '--out-password', PASSWORD, '--out', seedFile]);
   const { seeds } = await readSeedFile(seedFile, { password: PASSWORD });
   await startServer();
   const workers = [...Array.from({ length: HOSTS }, (_, i) => fidoHost(i)), ...seeds.map((s, i) => serialClient(i, s.secret))];

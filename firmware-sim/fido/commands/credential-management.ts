@@ -116,7 +116,7 @@ async function credentialResponse(device: FidoDevice, cred: ResidentCredential, 
     [R.publicKey, key.publicKey()],
   ]);
   if (total !== undefined) m.set(R.totalCredentials, total);
-  for (const ext of device.extensions) for (const [k, v] of ext.credentialManagement?.(record.extensions.get(ext.id), device) ?? []) m.set(k, v);
+  for (const ext of device.extensions) for (const [k, v] of ext.credentialManagement?.(record.extensions.get(ext.id), record) ?? []) m.set(k, v);
   return m;
 }
 

@@ -10,11 +10,11 @@ import { GET_ASSERTION as P, GET_ASSERTION_RESPONSE as R, PERMISSION } from '../
 import type { CtapHidContext } from '../../ctaphid/index.js';
 import { FLAG, authenticatorData, concat } from '../authenticator-data.js';
 import { type CborParams, type CredentialDescriptor, type PinUvAuthParams, bytes, descriptors, optional, options, pinUvAuthParams, text } from '../cbor-params.js';
-import type { CredentialRecord } from '../credential-id.js';
+import { type CredentialRecord, credentialSecret } from '../credential-id.js';
 import { type FidoDevice, volatileSlot } from '../device.js';
 import { S, fail } from '../errors.js';
 import type { ExtensionContext } from '../extensions/index.js';
-import { type ExtensionInputs, applicable, parseExtensionInputs, runExtensions } from '../extensions/process.js';
+import { type ExtensionInputs, applicable, filtersCredentials, parseExtensionInputs, runExtensions } from '../extensions/process.js';
 import { PIN_UV_AUTH_TOKEN, authorize, pinUvAuthProtocolOf } from '../pin-uv-auth-token.js';
 import { alwaysUv, uvForAlwaysUv } from '../settings.js';
 import type { ResidentCredential } from '../state.js';
@@ -85,6 +85,7 @@ function context(a: Pick<Assertions, 'rpId' | 'rpIdHash' | 'clientDataHash' | 'f
     discoverable: cred.resident !== undefined,
     credentialListGiven: a.allowListGiven,
     credentialId: cred.id,
+    credentialSecret: (label) => credentialSecret(cred.record.privateKey, label),
   };
 }
 
@@ -174,7 +175,8 @@ async function getAssertion(device: FidoDevice, req: GetAssertionRequest, ctx: C
     allowListGiven: req.allowList !== undefined,
   };
   // Step 7: locate what the extensions let apply (7.4–7.5).
-  const found = locate(device, rpIdHash, req.allowList, (c) => device.extensions.length === 0 || applicable(device, c.record.extensions, context(base, c)));
+  const filters = filtersCredentials(device);
+  const found = locate(device, rpIdHash, req.allowList, (c) => !filters || applicable(device, c.record.extensions, context(base, c)));
   if (found.length === 0) throw fail(S.CTAP2_ERR_NO_CREDENTIALS); // 7.6
   // Step 9: user presence (a token whose userPresent flag is set spares the touch).
   if (up) {

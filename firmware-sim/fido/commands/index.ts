@@ -12,6 +12,7 @@ import { authenticatorClientPIN } from './client-pin.js';
 import { authenticatorCredentialManagement, authenticatorCredentialManagementPreview } from './credential-management.js';
 import { authenticatorGetAssertion, authenticatorGetNextAssertion } from './get-assertion.js';
 import { authenticatorGetInfo } from './get-info.js';
+import { authenticatorLargeBlobs } from './large-blobs.js';
 import { authenticatorMakeCredential } from './make-credential.js';
 import { authenticatorReset } from './reset.js';
 import { authenticatorSelection } from './selection.js';
@@ -27,6 +28,7 @@ export const CTAP2_COMMANDS: readonly Ctap2Command[] = [
   authenticatorGetNextAssertion, // 0x08 §6.3
   authenticatorCredentialManagement, // 0x0A §6.8
   authenticatorSelection, //        0x0B §6.9
+  authenticatorLargeBlobs, //       0x0C §6.10
   authenticatorConfig, //           0x0D §6.11
   authenticatorCredentialManagementPreview, // 0x41 (CTAP 2.1-PRE)
 ];

@@ -13,8 +13,7 @@ import { badInput } from '../../errors.js';
 import { type ParsedArgs, flag, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
 import type { CommandSpec, CommandTable, FlagTable } from '../command.js';
-import { explainFidoError } from '../fido-errors.js';
-import { DEVICE_FLAGS, PIN, openFidoDevice } from './fido-device.js';
+import { DEVICE_FLAGS, PIN, withKey } from './fido-device.js';
 
 type ConfigCommand = 'always-uv' | 'min-pin-length' | 'enterprise-attestation';
 
@@ -44,8 +43,7 @@ function change(command: ConfigCommand, args: ParsedArgs): Change {
 async function run(command: ConfigCommand, args: ParsedArgs, io: CliIo): Promise<number> {
   const json = flag(args, 'json');
   const wanted = change(command, args);
-  const { spec, device } = await openFidoDevice(args);
-  try {
+  return withKey(args, io, `config ${command}`, async ({ device, spec }) => {
     const config = await ConfigManager.open(new Ctap2(device), stringOpt(args, 'pin'));
     switch (wanted.kind) {
       case 'always-uv': {
@@ -67,11 +65,7 @@ async function run(command: ConfigCommand, args: ParsedArgs, io: CliIo): Promise
         return 0;
       }
     }
-  } catch (e) {
-    throw explainFidoError(e, { command: `config ${command}` });
-  } finally {
-    await device.close();
-  }
+  });
 }
 
 const TIMEOUT_EXAMPLE = ['--device', 'udp:127.0.0.1:{silent-udp}', '--timeout', '300'];

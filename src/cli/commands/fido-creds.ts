@@ -15,8 +15,7 @@ import { fromBase64Url, toBase64Url } from '../../webauthn/base64url.js';
 import { type ParsedArgs, flag, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
 import type { CommandSpec, CommandTable, FlagTable } from '../command.js';
-import { explainFidoError } from '../fido-errors.js';
-import { DEVICE_FLAGS, PIN, openFidoDevice } from './fido-device.js';
+import { DEVICE_FLAGS, PIN, withKey } from './fido-device.js';
 
 type CredsCommand = 'list' | 'delete' | 'update';
 
@@ -59,8 +58,7 @@ async function run(command: CredsCommand, args: ParsedArgs, io: CliIo): Promise<
   const displayName = stringOpt(args, 'display-name');
   if (command === 'update' && name === undefined && displayName === undefined) throw badInput('give --name and/or --display-name');
 
-  const { spec, device } = await openFidoDevice(args);
-  try {
+  return withKey(args, io, `creds ${command}`, async ({ device, spec }) => {
     const manager = await CredentialManager.open(new Ctap2(device), pin, protocolOpt === undefined ? {} : { protocol: Number(protocolOpt) as 1 | 2 });
     switch (command) {
       case 'list': {
@@ -93,11 +91,7 @@ async function run(command: CredsCommand, args: ParsedArgs, io: CliIo): Promise<
         return 0;
       }
     }
-  } catch (e) {
-    throw explainFidoError(e, { command: `creds ${command}` });
-  } finally {
-    await device.close();
-  }
+  });
 }
 
 const TIMEOUT_EXAMPLE = ['--pin', '1234', '--device', 'udp:127.0.0.1:{silent-udp}', '--timeout', '300'];

@@ -4,27 +4,25 @@
  *   tokenrig fido info|register|authenticate|pin set|pin change|reset|wink [--device SPEC] [--json]
  *   tokenrig fido creds list|delete|update ...   (./fido-creds.ts)
  *   tokenrig fido config always-uv|min-pin-length|enterprise-attestation ...   (./fido-config.ts)
+ *   tokenrig fido blobs get|set ...   (./fido-blobs.ts)
  *
  * Without --device, the one FIDO key node-hid sees (usage page 0xF1D0) is used. register and
  * authenticate read WebAuthn JSON options from a file and print the standard JSON response.
  */
 import { ClientPin } from '../../ctap/client-pin.js';
 import { Ctap2 } from '../../ctap/ctap2.js';
-import type { CtapHidDevice } from '../../drivers/ctaphid-device.js';
 import { badFile, badInput } from '../../errors.js';
-import { KEEPALIVE_STATUS } from '../../protocol/ctaphid/index.js';
 import { WebAuthnClient } from '../../webauthn/index.js';
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '../../webauthn/index.js';
 import { type ParsedArgs, choiceOpt, flag, requireOpt, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
 import type { CommandSpec, CommandTable, FlagTable } from '../command.js';
-import { ctapStatusOf, explainFidoError } from '../fido-errors.js';
 import { readJsonInput } from '../input-file.js';
-import { SIGNAL_EXIT_STATUS, type StopSignal, untilStopped } from '../signals.js';
 import { secretInput } from '../secret-input.js';
+import { blobsCommands } from './fido-blobs.js';
 import { commands as configCommands } from './fido-config.js';
 import { commands as credsCommands } from './fido-creds.js';
-import { DEVICE_FLAGS, PIN, openFidoDevice } from './fido-device.js';
+import { DEVICE_FLAGS, PIN, withKey } from './fido-device.js';
 import { printInfo } from './fido-info.js';
 
 /** The new PIN of `pin set` / `pin change`. */
@@ -64,27 +62,7 @@ async function run(name: FidoCommand, args: ParsedArgs, io: CliIo): Promise<numb
   if (command === 'pin' && pin === undefined) throw badInput(`--pin is required (or --pin-file, ${PIN.env})`);
   if (command === 'pin' && sub === 'change' && stringOpt(args, 'new-pin') === undefined) throw badInput(`--new-pin is required (or --new-pin-file, ${NEW_PIN.env})`);
 
-  const { spec, device } = await openFidoDevice(args);
-  // Ctrl-C while the key waits for a touch cancels the request (CTAPHID_CANCEL), so the key
-  // stops blinking, then the command exits 130 like every other.
-  const interrupt = new AbortController();
-  const signals = untilStopped();
-  let stoppedBy: StopSignal | undefined;
-  void signals.stopped.then((signal) => {
-    stoppedBy = signal;
-    interrupt.abort();
-    // A wait that cannot be cancelled (a key that does not answer at all) ends anyway.
-    setTimeout(() => process.exit(SIGNAL_EXIT_STATUS[signal]), 2000).unref();
-  });
-  const signal = interrupt.signal;
-  let prompted = false;
-  const onKeepalive = (status: number): void => {
-    if (status === KEEPALIVE_STATUS.UPNEEDED && !prompted) {
-      prompted = true;
-      io.stderr.write('touch your key\n');
-    }
-  };
-  try {
+  return withKey(args, io, name, async ({ device, spec, onKeepalive, signal }) => {
     switch (command) {
       case 'info':
         return await printInfo(device, spec, protocol, json, io);
@@ -120,23 +98,7 @@ async function run(name: FidoCommand, args: ParsedArgs, io: CliIo): Promise<numb
         return 0;
     }
     return 2;
-  } catch (e) {
-    if (stoppedBy !== undefined) return SIGNAL_EXIT_STATUS[stoppedBy];
-    // After a wrong PIN, the key can still say how many tries are left.
-    const retries = ctapStatusOf(e) === 0x31 ? await pinRetries(device) : undefined;
-    throw explainFidoError(e, { command: name, retries });
-  } finally {
-    signals.dispose();
-    await device.close();
-  }
-}
-
-async function pinRetries(device: CtapHidDevice): Promise<number | undefined> {
-  try {
-    return (await (await ClientPin.forAuthenticator(new Ctap2(device))).getRetries()).retries;
-  } catch {
-    return undefined;
-  }
+  });
 }
 
 const TIMEOUT_EXAMPLE = ['--device', 'udp:127.0.0.1:{silent-udp}', '--timeout', '300'];
@@ -201,4 +163,5 @@ export const commands: CommandTable = {
     examples: ['tokenrig fido wink --device hid:/dev/hidraw3'],
     exits: { TIMEOUT: TIMEOUT_EXAMPLE },
   }),
+  ...blobsCommands({ deviceFlags: DEVICE_FLAGS, pin: PIN, withKey }),
 };

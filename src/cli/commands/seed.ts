@@ -36,7 +36,7 @@ import { SECRET } from './otp.js';
 const OUT_FORMATS = [...SEED_FORMATS, 'qr-terminal'] as const;
 type OutFormat = (typeof OUT_FORMATS)[number];
 
-const PROFILES = [...Object.keys(DEVICE_PROFILES), ...Object.keys(BUILTIN_SEED_PROFILES)];
+const PROFILES = [...new Set([...Object.keys(DEVICE_PROFILES), ...Object.keys(BUILTIN_SEED_PROFILES)])];
 
 /** The secrets that encrypt a PSKC file written: `--out-password`, `--out-key` (and -file, env). */
 const OUT_PASSWORD = secretInput('out-password', { value: 'PASSWORD', env: 'TOKENRIG_OUT_PASSWORD', help: 'encrypt the PSKC file written with a key derived from this password (PBKDF2)' });
