@@ -140,6 +140,34 @@ describe('credentialManagement enumeration (§6.8.3, §6.8.4)', () => {
     expect(other.body!.get(10)).toBe(3);
   });
 
+  it('reports each credential’s largeBlobKey (0x0B, the key makeCredential gave) and thirdPartyPayment (0x0C, CTAP 2.2)', async () => {
+    const { sim, pin, cm, cmToken } = await populated();
+    const t = await pin.token('1234', PERM.mc, 'blob.example');
+    const made = await sim.cbor(
+      MC,
+      mcParams(
+        [
+          [2, new Map([['id', 'blob.example']])],
+          [6, new Map<string, unknown>([['largeBlobKey', true], ['thirdPartyPayment', true]])],
+          [8, PIN_PROTOCOL_TWO.authenticate(t.token!, cdh)],
+          [9, 2],
+        ],
+        true,
+      ),
+    );
+    expect(made.status).toBe(0);
+    const largeBlobKey = made.body!.get(5) as Uint8Array;
+    expect(largeBlobKey).toHaveLength(32);
+    const token = await cmToken();
+    const blob = await cm(token, SUB.credsBegin, new Map([[1, hash('blob.example')]]));
+    expect(blob.status).toBe(0);
+    expect(blob.body!.get(11)).toEqual(largeBlobKey);
+    expect(blob.body!.get(12)).toBe(true);
+    const plain = await cm(token, SUB.credsBegin, new Map([[1, hash('other.example')]]));
+    expect(plain.body!.has(11)).toBe(false);
+    expect(plain.body!.get(12)).toBe(false);
+  });
+
   it('refuses: rpIDHash missing MISSING_PARAMETER, an RP without credentials NO_CREDENTIALS, a token bound to another RP PIN_AUTH_INVALID', async () => {
     const { cm, cmToken } = await populated();
     const token = await cmToken();
