@@ -75,6 +75,10 @@ describe('every key personality runs the same host-side suite', () => {
         expect((await failure(client.create(creation('rk', { authenticatorSelection: { residentKey: 'required' } }), ORIGIN))).code).toBe('UNSUPPORTED');
         expect((await failure(client.create(creation('uv', { authenticatorSelection: { userVerification: 'required' } }), ORIGIN))).code).toBe('UNSUPPORTED');
         expect((await failure(new Ctap2(device).getInfo())).code).toBe('DEVICE');
+        // Extensions on the U2F path: credProps says not discoverable; an enforced protection cannot be kept.
+        expect((await client.create(creation('props', { extensions: { credProps: true } }), ORIGIN)).clientExtensionResults).toEqual({ credProps: { rk: false } });
+        const enforced = creation('enforced', { extensions: { credentialProtectionPolicy: 'userVerificationRequired', enforceCredentialProtectionPolicy: true } });
+        expect((await failure(client.create(enforced, ORIGIN))).code).toBe('UNSUPPORTED');
         return;
       }
 
