@@ -18,7 +18,10 @@ import { type SimEvent, eventLogger } from './events.js';
 
 /** What every start function takes: the device, its environment, and its endpoints. */
 export interface DeviceStartOptions<C extends Clock = Clock> extends EndpointOptions, EndpointSettings {
-  /** A built-in profile by name (`aws-totp`, `totp60`, `hotp`, `composite-key`) or one as data (validated). */
+  /**
+   * A built-in profile by name (`aws-totp`, `totp60`, `hotp`, `composite-key`; for a FIDO key
+   * also a key personality: `yubikey-5`, `ctap20`, `u2f-only`, `solo1`) or one as data (validated).
+   */
   profile?: string | DeviceProfile;
   /** The clock the device runs on (default: the system clock); a `ManualClock` makes time a test's to move. */
   clock?: C;

@@ -37,5 +37,5 @@ export {
   type UsbIdentity,
 } from '../../devices/index.js';
 export { TOKEN_FAULTS, type TokenFault } from '../../firmware-sim/otp/otp-token-firmware.js';
-export { DEFAULT_FIDO_PROFILE, type FidoProfile } from '../../firmware-sim/fido/profile.js';
+export { DEFAULT_FIDO_PROFILE, FIDO_PROFILES, FIDO_QUIRKS, type FidoProfile, fidoPersonality } from '../../firmware-sim/fido/profile.js';
 export { ManualClock, DriftingClock, systemClock, type Clock } from '../clock/index.js';

@@ -23,7 +23,7 @@ import { Ctap2, type Ctap2Info, type CredentialDescriptor } from '../ctap/ctap2.
 import { ClientPin, PERMISSION } from '../ctap/client-pin.js';
 import type { CallOptions, CtapHidDevice } from '../drivers/ctaphid-device.js';
 import { fromBase64Url, toBase64Url } from './base64url.js';
-import { type ClientExtensionContext, type PreparedExtensions, prepareExtensions } from './extensions/index.js';
+import { type ClientExtensionContext, type PreparedExtensions, prepareExtensions, u2fCreationResults } from './extensions/index.js';
 import { checkRpId, parseOrigin } from './origin.js';
 import type {
   AuthenticationResponseJSON,
@@ -37,6 +37,12 @@ export interface WebAuthnClientOptions {
   /** 'auto' (default): CTAP2 when INIT reports CBOR, else U2F. */
   protocol?: 'auto' | 'ctap2' | 'u2f';
   randomBytes?: (n: number) => Uint8Array;
+  /**
+   * RP IDs this platform's enterprise policy vouches for: attestation 'enterprise' asks them
+   * for a platform-managed enterprise attestation (2), any other RP for a vendor-facilitated
+   * one (1) (WebAuthn §5.4.7, CTAP 2.1 §7.1).
+   */
+  enterpriseRpIds?: readonly string[];
 }
 
 export interface CeremonyOptions {
@@ -93,16 +99,27 @@ export class WebAuthnClient {
   readonly device: CtapHidDevice;
   readonly #protocol: 'auto' | 'ctap2' | 'u2f';
   readonly #random: (n: number) => Uint8Array;
+  readonly #enterpriseRpIds: readonly string[];
   #info: Ctap2Info | undefined;
 
   constructor(device: CtapHidDevice, options: WebAuthnClientOptions = {}) {
     this.device = device;
     this.#protocol = options.protocol ?? 'auto';
     this.#random = options.randomBytes ?? ((n) => globalThis.crypto.getRandomValues(new Uint8Array(n)));
+    this.#enterpriseRpIds = options.enterpriseRpIds ?? [];
   }
 
   #useCtap2(): boolean {
     return this.#protocol === 'ctap2' || (this.#protocol === 'auto' && this.device.info.cbor);
+  }
+
+  /**
+   * getInfo, kept between ceremonies and asked again when `stale` says the kept answer may
+   * have changed since (a PIN set, enterprise attestation enabled).
+   */
+  async #infoFor(ctap2: Ctap2, stale: (info: Ctap2Info) => boolean): Promise<Ctap2Info> {
+    if (this.#info === undefined || stale(this.#info)) this.#info = await ctap2.getInfo();
+    return this.#info;
   }
 
   /**
@@ -118,7 +135,8 @@ export class WebAuthnClient {
     }
     if (pin === undefined) throw badInput('user verification is required: give the key PIN (--pin)');
     const cp = await ClientPin.forAuthenticator(ctap2, { randomBytes: this.#random });
-    const token = await cp.getPinUvAuthTokenUsingPinWithPermissions(pin, permission | extra, rpId);
+    // A key older than CTAP 2.1 (no pinUvAuthToken option) has no permissions: its pinToken.
+    const token = info.options.pinUvAuthToken === true ? await cp.getPinUvAuthTokenUsingPinWithPermissions(pin, permission | extra, rpId) : await cp.getPinToken(pin);
     const param = cp.authenticate(token, cdh);
     return { params: { pinUvAuthParam: param, pinUvAuthProtocol: cp.protocol.version }, token: { token, protocol: cp.protocol } };
   }
@@ -161,8 +179,11 @@ export class WebAuthnClient {
     let cred: ReturnType<typeof attestedCredential>;
     if (this.#useCtap2()) {
       const ctap2 = new Ctap2(this.device);
-      const info = (this.#info ??= await ctap2.getInfo());
+      // Whether enterprise attestation is enabled, or a PIN set, now: ask the key again.
+      const info = await this.#infoFor(ctap2, (i) => options.attestation === 'enterprise' || ((ceremony.pin !== undefined || sel.userVerification === 'required') && i.options.clientPin !== true));
       const rk = sel.residentKey === 'required' || sel.requireResidentKey === true || (sel.residentKey === 'preferred' && info.options.rk === true);
+      // WebAuthn §5.4.7 "enterprise": only from a key that has enterprise attestation enabled.
+      const ep = options.attestation === 'enterprise' && info.options.ep === true ? (this.#enterpriseRpIds.includes(rpId) ? 2 : 1) : undefined;
       const extensions = await prepareExtensions(options.extensions, () => this.#extensionContext('create', ctap2, info, rpId, rk, [], ceremony.pin));
       let pinAuth: PinAuth | undefined;
       try {
@@ -176,6 +197,7 @@ export class WebAuthnClient {
             excludeList: exclude,
             ...(extensions.inputs.size > 0 ? { extensions: extensions.inputs } : {}),
             ...(rk ? { options: { rk: true } } : {}),
+            ...(ep === undefined ? {} : { enterpriseAttestation: ep }),
             ...pinAuth.params,
           },
           call,
@@ -198,6 +220,7 @@ export class WebAuthnClient {
         pinAuth?.token?.token.fill(0);
       }
     } else {
+      clientExtensionResults = u2fCreationResults(options.extensions);
       if (sel.userVerification === 'required') throw new TokenrigError(ErrorCode.UNSUPPORTED, 'user verification is required but the key speaks only U2F');
       if (sel.residentKey === 'required' || sel.requireResidentKey === true) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'a resident key is required but the key speaks only U2F');
       if (!params.some((p) => p.alg === COSE_ALG.ES256)) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'U2F keys only do ES256 (-7), which pubKeyCredParams does not allow');
@@ -266,7 +289,8 @@ export class WebAuthnClient {
     let clientExtensionResults: Record<string, unknown> = {};
     if (this.#useCtap2()) {
       const ctap2 = new Ctap2(this.device);
-      const info = (this.#info ??= await ctap2.getInfo());
+      // Whether a PIN has been set since the kept getInfo: ask the key again.
+      const info = await this.#infoFor(ctap2, (i) => (ceremony.pin !== undefined || options.userVerification === 'required') && i.options.clientPin !== true);
       let extensions: PreparedExtensions | undefined;
       let pinAuth: PinAuth | undefined;
       try {

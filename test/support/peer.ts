@@ -8,7 +8,7 @@
  * it('agrees with oathtool', (ctx) => { oathtool.require(ctx); ... });
  * ```
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 export interface Peer {
@@ -30,6 +30,18 @@ export const DEBIAN_PYTHON = '/usr/bin/python3';
 /** True when Debian's python can import `module`. */
 export function pythonModuleWorks(module: string): boolean {
   return commandWorks(DEBIAN_PYTHON, ['-c', `import ${module}`]);
+}
+
+/** Run a python script with Debian's python, without blocking the event loop (the script may talk to a simulator in this process). */
+export function runPython(script: string, args: string[], timeoutMs = 90_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(DEBIAN_PYTHON, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 /**

@@ -9,9 +9,13 @@ import { type FidoDevice, volatileSlot } from '../device.js';
 import { InfoDraft } from '../info-draft.js';
 import { type Ctap2Response, defineCommand, speaksCtap2 } from './command.js';
 
-/** getInfo firmwareVersion (0x0E) of [major, minor, patch]: one integer, as YubiKeys report it (5.4.3 → 50403). */
+/**
+ * getInfo firmwareVersion (0x0E) of [major, minor, patch]: one integer, a byte each, as
+ * YubiKeys report it (5.4.3 → 0x050403, which libfido2 prints as "fwversion: 0x50403"; a 5.7.1
+ * key reports 329473 = 0x050701).
+ */
 export function firmwareVersionNumber([major, minor, patch]: readonly [number, number, number]): number {
-  return major * 10000 + minor * 100 + patch;
+  return (major << 16) | (minor << 8) | patch;
 }
 
 /** The members the profile states (a power-up computes them again; they do not change meanwhile). */
@@ -26,10 +30,11 @@ const STATED = volatileSlot('getInfo', (device): ReadonlyMap<number, unknown> =>
   if (p.limits.maxCredentialCountInList !== undefined) m.set(GET_INFO.maxCredentialCountInList, p.limits.maxCredentialCountInList);
   if (p.limits.maxCredentialIdLength !== undefined) m.set(GET_INFO.maxCredentialIdLength, p.limits.maxCredentialIdLength);
   if (p.transports !== undefined) m.set(GET_INFO.transports, [...p.transports]);
-  m.set(GET_INFO.algorithms, p.algorithms.map((alg) => new Map<string, unknown>([['alg', alg], ['type', 'public-key']])));
+  const omitted = new Set(p.omittedInfo);
+  if (!omitted.has('algorithms')) m.set(GET_INFO.algorithms, p.algorithms.map((alg) => new Map<string, unknown>([['alg', alg], ['type', 'public-key']])));
   if (p.limits.maxSerializedLargeBlobArray !== undefined) m.set(GET_INFO.maxSerializedLargeBlobArray, p.limits.maxSerializedLargeBlobArray);
   if (p.limits.minPINLength !== undefined) m.set(GET_INFO.minPINLength, p.limits.minPINLength);
-  m.set(GET_INFO.firmwareVersion, firmwareVersionNumber(p.firmwareVersion));
+  if (!omitted.has('firmwareVersion')) m.set(GET_INFO.firmwareVersion, firmwareVersionNumber(p.firmwareVersion));
   if (p.limits.maxCredBlobLength !== undefined) m.set(GET_INFO.maxCredBlobLength, p.limits.maxCredBlobLength);
   if (p.limits.maxRPIDsForSetMinPINLength !== undefined) m.set(GET_INFO.maxRPIDsForSetMinPINLength, p.limits.maxRPIDsForSetMinPINLength);
   if (p.limits.preferredPlatformUvAttempts !== undefined) m.set(GET_INFO.preferredPlatformUvAttempts, p.limits.preferredPlatformUvAttempts);

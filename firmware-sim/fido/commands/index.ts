@@ -7,7 +7,9 @@
  * U2F (CTAP1) arrives on CTAPHID_MSG, not CBOR: ./u2f.ts.
  */
 import type { Ctap2Command } from './command.js';
+import { authenticatorConfig } from './authenticator-config.js';
 import { authenticatorClientPIN } from './client-pin.js';
+import { authenticatorCredentialManagement, authenticatorCredentialManagementPreview } from './credential-management.js';
 import { authenticatorGetAssertion, authenticatorGetNextAssertion } from './get-assertion.js';
 import { authenticatorGetInfo } from './get-info.js';
 import { authenticatorLargeBlobs } from './large-blobs.js';
@@ -24,6 +26,9 @@ export const CTAP2_COMMANDS: readonly Ctap2Command[] = [
   authenticatorClientPIN, //        0x06 §6.5
   authenticatorReset, //            0x07 §6.6
   authenticatorGetNextAssertion, // 0x08 §6.3
+  authenticatorCredentialManagement, // 0x0A §6.8
   authenticatorSelection, //        0x0B §6.9
   authenticatorLargeBlobs, //       0x0C §6.10
+  authenticatorConfig, //           0x0D §6.11
+  authenticatorCredentialManagementPreview, // 0x41 (CTAP 2.1-PRE)
 ];

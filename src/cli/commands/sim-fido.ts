@@ -12,7 +12,7 @@
  */
 import { createInterface } from 'node:readline';
 import { DEVICE_PROFILES } from '../../../devices/index.js';
-import { type FidoKey, type SimEvent, type TouchMode, startFidoKey } from '../../sim/index.js';
+import { FIDO_PROFILES, type FidoKey, type SimEvent, type TouchMode, startFidoKey } from '../../sim/index.js';
 import { type ParsedArgs, choiceOpt, flag, stringOpt } from '../args.js';
 import type { CliIo } from '../cli-io.js';
 import type { CommandSpec, FlagTable } from '../command.js';
@@ -89,14 +89,20 @@ export const command: CommandSpec = {
   flags: {
     hid: { type: 'string', value: 'udp[:PORT]', help: 'the UDP HID endpoint on 127.0.0.1: default port 8111 (python-fido2, Solo and OpenSK\ntest suites expect it); udp:0 any free port' },
     ...USB_FLAGS,
-    profile: { type: 'string', value: 'NAME', help: `a device profile with a FIDO interface (${fidoDeviceNames().join(', ')}): its USB identity, and all\nits interfaces; default: the tokenrig FIDO2 simulator` },
+    profile: {
+      type: 'string',
+      value: 'NAME',
+      help: `the key to be (default: tokenrig). Key personalities:\n${Object.entries(FIDO_PROFILES)
+        .map(([name, p]) => `  ${name.padEnd(12)} ${p.description ?? p.product}`)
+        .join('\n')}\nor a device profile with a FIDO interface (${fidoDeviceNames().join(', ')}): its USB identity\nand all its interfaces, with the tokenrig personality`,
+    },
     state: TOKEN_FLAGS.state!,
     ...FIDO_FLAGS,
   },
   notes: [
     'With none of --hid, --usbip, --uhid, the key is on UDP port 8111. With --json the first line is the "ready"\nevent naming the endpoint as a device spec, then one JSON line per device event (touch requests,\ncredentials made, assertions, PIN changes), then "stopped". See docs/fido-simulator.md; talk to it with\ntokenrig fido --device udp:127.0.0.1:8111 or python-fido2. Over --usbip or --uhid it is a USB or HID device\nof the kernel that browsers, libfido2 and ykman use (docs/usb.md).',
   ],
-  examples: ['tokenrig sim fido --json', 'tokenrig sim fido --hid udp:0 --touch manual --state ./key', 'tokenrig sim fido --profile composite-key --quiet --json', 'sudo tokenrig sim fido --uhid --json'],
+  examples: ['tokenrig sim fido --json', 'tokenrig sim fido --hid udp:0 --touch manual --state ./key', 'tokenrig sim fido --profile yubikey-5 --quiet --json', 'tokenrig sim fido --profile composite-key --quiet --json', 'sudo tokenrig sim fido --uhid --json'],
   exits: { BAD_INPUT: ['--touch', 'sometimes'], BAD_FILE: ['--state', '{bad-state}'], BUSY: ['--hid', 'udp:{busy-udp}'] },
   run,
 };
