@@ -29,7 +29,7 @@ const SUITES: readonly { name: string; file: string; load: () => Promise<SuiteMo
   { name: 'fleet', file: 'fleet.ts', load: () => import('./fleet.js' as string) as Promise<SuiteModule> },
   { name: 'fido', file: 'fido.ts', load: () => import('./fido.js' as string) as Promise<SuiteModule> },
   { name: 'iam', file: 'iam.ts', load: () => import('./iam.js') },
-  { name: 'usb', file: 'usb.ts', load: () => import('./usb.js' as string) as Promise<SuiteModule> },
+  { name: 'usb', file: 'usb.ts', load: () => import('./usb.js') },
 ];
 
 function parseArgs(argv: string[]): { json: boolean; timeMs: number; names: string[] } {
