@@ -20,6 +20,7 @@ export const COMMANDS: Readonly<Record<string, CommandFamily>> = {
   fido: { summary: 'drive a FIDO key: info, WebAuthn register/authenticate, PIN, reset, wink, large blobs', load: () => import('./commands/fido.js') },
   iam: { summary: 'a strict local IAM/STS endpoint that checks MFA codes; enroll a token into IAM', load: () => import('./commands/iam.js') },
   seed: { summary: 'generate, export and import seed files (PSKC, CSV, otpauth URIs, QR)', load: () => import('./commands/seed.js') },
+  rig: { summary: 'run many simulated devices from a rig file, with a control API and a live dashboard', load: () => import('./commands/rig.js') },
   devices: { summary: 'list HID devices and serial ports as device specs', load: () => import('./commands/devices.js') },
   demo: { summary: 'run the demo of the whole mission on embedded defaults', load: () => import('./commands/demo.js') },
 };

@@ -6,8 +6,8 @@
  * The public start functions (otp-token.ts, fido-key.ts) are thin fronts on this.
  */
 import { DEVICE_PROFILES, type DeviceProfile, deviceProfile, validateDeviceProfile } from '../../devices/index.js';
-import { AutoPresence, DenyPresence, type DeviceEnvironment, ManualPresence, type UserPresence, createNodeEnvironment } from '../../firmware-sim/env/index.js';
-import { FidoAuthenticator, type FidoProfile, fidoProfile, fidoProfileFromDevice } from '../../firmware-sim/fido/index.js';
+import { AutoPresence, DenyPresence, type DeviceEnvironment, ManualPresence, type RandomSource, type UserPresence, createNodeEnvironment } from '../../firmware-sim/env/index.js';
+import { FidoAuthenticator, type FidoProfile, type UserVerifier, fidoProfile, fidoProfileFromDevice } from '../../firmware-sim/fido/index.js';
 import type { SimulatedHidInterface } from '../../firmware-sim/hid-interface.js';
 import { OtpKeyboardInterface, OtpSerialInterface, OtpTokenFirmware, createOtpVendorHid } from '../../firmware-sim/otp/index.js';
 import { type Clock, systemClock } from '../clock/index.js';
@@ -91,6 +91,16 @@ function presenceFor(touch: TouchMode): UserPresence {
   return touch === 'manual' ? new ManualPresence() : touch === 'deny' ? new DenyPresence() : new AutoPresence();
 }
 
+/** Parts a composition root supplies itself (the rig: a touch mode it switches, a fingerprint sensor it drives). */
+export interface DeviceParts {
+  /** User presence instead of the one `touch` names. */
+  presence?: UserPresence;
+  /** Built-in user verification for the FIDO authenticator. */
+  userVerifier?: UserVerifier;
+  /** The random source (default: one CSPRNG source of its own). */
+  random?: RandomSource;
+}
+
 /**
  * Start a device. `profile` undefined is the plain FIDO key (the tokenrig FIDO2 simulator
  * identity); `primary` is the interface the caller started it for, whose spec is `hid`.
@@ -99,19 +109,21 @@ export async function startDevice<C extends Clock>(
   primary: HidInterfaceKind,
   profile: DeviceProfile | undefined,
   options: DeviceStartOptions<C> & OtpStartOptions & FidoStartOptions,
+  supplied: DeviceParts = {},
 ): Promise<Device> {
   checkEndpointOptions(options);
   const touch = options.touch ?? 'auto';
   if (!['auto', 'manual', 'deny'].includes(touch)) throw badInput(`touch must be auto, manual or deny, got ${JSON.stringify(touch)}`);
   const secret = typeof options.secret === 'string' ? parseBase32Secret(options.secret) : options.secret;
   const interfaces = profile?.interfaces ?? [{ kind: 'fido' as const, usagePage: 0xf1d0 as const, usage: 0x01 as const }];
-  const presence = presenceFor(touch);
+  const presence = supplied.presence ?? presenceFor(touch);
   let env: DeviceEnvironment;
   try {
     env = createNodeEnvironment({
       presence,
       clock: options.clock ?? systemClock,
       log: eventLogger(options.onEvent),
+      ...(supplied.random === undefined ? {} : { random: supplied.random }),
       ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
     });
   } catch (e) {
@@ -133,7 +145,7 @@ export async function startDevice<C extends Clock>(
   if (profile === undefined || hasFido(profile)) {
     const identity = profile === undefined ? fidoProfile(options.fido) : fidoProfileFromDevice(profile, options.fido);
     try {
-      authenticator = await FidoAuthenticator.create(env, identity);
+      authenticator = await FidoAuthenticator.create(env, identity, supplied.userVerifier === undefined ? {} : { userVerifier: supplied.userVerifier });
     } catch (e) {
       // A damaged state file already says which file, and how to recover.
       if (e instanceof TokenrigError) throw e;
