@@ -15,6 +15,7 @@
  * ```
  */
 import { CTAP_VERSIONS, type CtapVersion, OPTION_IDS, type OptionId } from '../src/protocol/ctap2-parameters.js';
+import { YUBIKEY_BIO_PROFILE } from './personalities/yubikey-bio.js';
 
 /**
  * Behaviours in which real keys depart from the strict reading of CTAP: each has a name a
@@ -53,6 +54,25 @@ export interface FidoLimits {
   maxPINLength?: number;
 }
 
+/**
+ * A fingerprint sensor: built-in user verification (CTAP 2.1 §6.5.2.2) and what
+ * authenticatorBioEnrollment's getFingerprintSensorInfo reports (§6.7).
+ */
+export interface FingerprintSensorProfile {
+  /** 1: touch sensor, 2: swipe sensor. */
+  fingerprintKind: 1 | 2;
+  /** Good samples an enrollment needs. */
+  maxCaptureSamplesRequiredForEnroll: number;
+  /** The longest templateFriendlyName, in bytes of UTF-8. */
+  maxTemplateFriendlyName: number;
+  /** How many fingers fit (enrollBegin beyond it: CTAP2_ERR_FP_DATABASE_FULL). */
+  maxTemplates: number;
+  /** maxUvRetries: failed matches before built-in UV is blocked until the PIN is entered (1..25). */
+  maxUvRetries: number;
+  /** maxUvAttemptsForInternalRetries: match attempts one request makes when it may retry internally. */
+  maxUvAttemptsForInternalRetries: number;
+}
+
 /** A FIDO authenticator's identity and personality. */
 export interface FidoProfile {
   /** 16-byte AAGUID as 32 hex digits. */
@@ -82,6 +102,8 @@ export interface FidoProfile {
   uvModality?: number;
   /** 0x13: certifications, e.g. `{ "FIDO": 2 }` for FIDO Authenticator Certification level 2. */
   certifications?: Readonly<Record<string, number>>;
+  /** The fingerprint sensor, on keys with built-in user verification (options uv and bioEnroll); absent: none. */
+  fingerprintSensor?: Readonly<FingerprintSensorProfile>;
   /** Named departures from the strict behaviour (see FIDO_QUIRKS); empty is strict. */
   quirks: readonly FidoQuirk[];
 }
@@ -107,6 +129,7 @@ export const DEFAULT_FIDO_PROFILE: Readonly<FidoProfile> = Object.freeze({
 /** The built-in FIDO personalities by name (`sim fido --profile NAME` chooses among them). */
 export const FIDO_PROFILES: Readonly<Record<string, Readonly<FidoProfile>>> = {
   tokenrig: DEFAULT_FIDO_PROFILE,
+  'yubikey-bio': YUBIKEY_BIO_PROFILE,
 };
 
 type Obj = Record<string, unknown>;
@@ -149,6 +172,24 @@ function oneOf<T extends string>(values: readonly T[]): (x: unknown, f: string) 
 function obj(v: unknown, field: string): Obj {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(TypeError, field, 'an object');
   return v as Obj;
+}
+
+function fingerprintSensor(v: unknown, options: FidoProfile['options']): FingerprintSensorProfile {
+  const o = obj(v, 'fingerprintSensor');
+  const field = (key: string, min: number, max: number): number => uint(o[key], `fingerprintSensor.${key}`, min, max);
+  const sensor: FingerprintSensorProfile = {
+    fingerprintKind: field('fingerprintKind', 1, 2) as 1 | 2,
+    maxCaptureSamplesRequiredForEnroll: field('maxCaptureSamplesRequiredForEnroll', 1, 255),
+    maxTemplateFriendlyName: field('maxTemplateFriendlyName', 1, 255),
+    maxTemplates: field('maxTemplates', 1, 255),
+    // CTAP 2.1 §6.5.2.2: maxUvRetries is 1..25.
+    maxUvRetries: field('maxUvRetries', 1, 25),
+    maxUvAttemptsForInternalRetries: field('maxUvAttemptsForInternalRetries', 1, 25),
+  };
+  if (options.uv === undefined) fail(RangeError, 'options.uv', 'present on a key with a fingerprintSensor');
+  // The sensor is managed with authenticatorBioEnrollment (0x09) or its 2.1-PRE number (0x40).
+  if (options.bioEnroll === undefined && options.userVerificationMgmtPreview === undefined) fail(RangeError, 'options.bioEnroll', 'present on a key with a fingerprintSensor (or userVerificationMgmtPreview)');
+  return sensor;
 }
 
 /**
@@ -228,6 +269,12 @@ export function validateFidoProfile(value: unknown): FidoProfile {
   if (o.certifications !== undefined) {
     const c = obj(o.certifications, 'certifications');
     profile.certifications = Object.fromEntries(Object.entries(c).map(([k, v]) => [text(k, 'certifications key', 32), uint(v, `certifications.${k}`)]));
+  }
+  if (o.fingerprintSensor !== undefined) profile.fingerprintSensor = fingerprintSensor(o.fingerprintSensor, profile.options);
+  else {
+    for (const id of ['uv', 'bioEnroll', 'userVerificationMgmtPreview', 'uvBioEnroll'] as const) {
+      if (profile.options[id] !== undefined) fail(RangeError, `options.${id}`, 'absent without a fingerprintSensor (the only built-in user verification this firmware has)');
+    }
   }
   const hasCtap2 = profile.versions.some((v) => v.startsWith('FIDO_2'));
   if (hasCtap2 && profile.algorithms.length === 0) fail(RangeError, 'algorithms', 'non-empty for a CTAP2 key');

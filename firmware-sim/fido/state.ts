@@ -7,6 +7,8 @@
  * - `fido.pin`       PIN hash (LEFT(SHA-256(pin), 16)) and the retries counter
  * - `fido.resident.<h>`  one resident credential (metadata only; the private key is in the id)
  * - `fido.counter.<h>`   the signature counter of one credential
+ * - `fido.bio`       the enrolled fingerprint templates (id, the simulated finger, friendly name)
+ * - `fido.uv`        the uvRetries counter of built-in user verification
  *
  * h is the hex of the first 16 bytes of SHA-256(credential ID). One small key per credential,
  * so a makeCredential or an assertion writes a few hundred bytes however many credentials
@@ -57,6 +59,20 @@ export interface PinState {
 
 export const MAX_PIN_RETRIES = 8;
 
+/** An enrolled fingerprint (CTAP 2.1 §6.7): the finger is the simulation's name for it. */
+export interface BioTemplate {
+  id: Uint8Array;
+  finger: string;
+  friendlyName?: string;
+}
+
+/** A template as stored: the id in base64. */
+interface StoredTemplate {
+  id: string;
+  finger: string;
+  friendlyName?: string;
+}
+
 const COUNTER_PREFIX = 'fido.counter.';
 const RESIDENT_PREFIX = 'fido.resident.';
 
@@ -78,6 +94,7 @@ export class FidoStateStore {
   #rk: Map<string, ResidentCredential> | undefined;
   /** Storage key of the resident credential of each account (RP ID and user handle). */
   readonly #byAccount = new Map<string, string>();
+  #templates: readonly BioTemplate[] | undefined;
 
   constructor(storage: DeviceStorage) {
     this.#storage = storage;
@@ -99,6 +116,26 @@ export class FidoStateStore {
 
   writePin(pin: PinState): void {
     writeJson(this.#storage, 'fido.pin', { hash: pin.hash === undefined ? null : b64(pin.hash), retries: pin.retries });
+  }
+
+  /** The enrolled fingerprints, in enrollment order (read once, then kept). */
+  readTemplates(): readonly BioTemplate[] {
+    this.#templates ??= (readJson<StoredTemplate[]>(this.#storage, 'fido.bio') ?? []).map((t) => ({ ...t, id: unb64(t.id) }));
+    return this.#templates;
+  }
+
+  writeTemplates(templates: readonly BioTemplate[]): void {
+    writeJson(this.#storage, 'fido.bio', templates.map((t) => ({ ...t, id: b64(t.id) }) satisfies StoredTemplate));
+    this.#templates = templates;
+  }
+
+  /** uvRetries; `max` until the first failed match. */
+  readUvRetries(max: number): number {
+    return readJson<{ retries: number }>(this.#storage, 'fido.uv')?.retries ?? max;
+  }
+
+  writeUvRetries(retries: number): void {
+    writeJson(this.#storage, 'fido.uv', { retries });
   }
 
   /** Resident credentials, oldest first. */
@@ -177,13 +214,16 @@ export class FidoStateStore {
     return value;
   }
 
-  /** Forget credentials, counters and PIN (authenticatorReset); the identity is rewritten by the caller. */
+  /** Forget credentials, counters, PIN and fingerprints (authenticatorReset); the identity is rewritten by the caller. */
   wipe(): void {
     this.#storage.remove('fido.rk');
     for (const key of this.#storage.keys(RESIDENT_PREFIX)) this.#storage.remove(key);
     this.#storage.remove('fido.counters');
     for (const key of this.#storage.keys(COUNTER_PREFIX)) this.#storage.remove(key);
     this.#storage.remove('fido.pin');
+    this.#storage.remove('fido.bio');
+    this.#storage.remove('fido.uv');
+    this.#templates = [];
     this.#rk = new Map();
     this.#byAccount.clear();
     this.#counters.clear();

@@ -507,7 +507,7 @@ describe('getInfo (§6.4), reset (§6.6), selection (§6.9) and the dispatch tab
     expect(info.get(9)).toEqual(['usb', 'nfc']);
     expect(info.get(10)).toEqual([new Map<string, unknown>([['alg', -7], ['type', 'public-key']])]);
     expect(info.get(13)).toBe(4);
-    expect(info.get(14)).toBe(50403);
+    expect(info.get(14)).toBe(0x050403);
     expect(info.get(18)).toBe(2);
     expect(info.get(19)).toEqual(new Map([['FIDO', 2]]));
     expect(info.get(20)).toBe(24);

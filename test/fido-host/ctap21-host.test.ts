@@ -185,7 +185,7 @@ describe('getInfo (CTAP 2.1 §6.4, CTAP 2.2)', () => {
     const { env } = createTestEnvironment({ startMs: Date.UTC(2026, 0, 1) });
     const fido = await FidoAuthenticator.create(env, { transports: ['usb'], firmwareVersion: [5, 7, 1], limits: { minPINLength: 6 } });
     const info = await new Ctap2(await Device.open(MemoryHidTransport.connect(fido.hid))).getInfo();
-    expect(info).toMatchObject({ algorithms: [{ alg: -7, type: 'public-key' }], firmwareVersion: 50701, maxCredentialIdLength: 61, maxCredentialCountInList: 16, transports: ['usb'], minPINLength: 6 });
+    expect(info).toMatchObject({ algorithms: [{ alg: -7, type: 'public-key' }], firmwareVersion: 0x050701, maxCredentialIdLength: 61, maxCredentialCountInList: 16, transports: ['usb'], minPINLength: 6 });
     expect(info.remainingDiscoverableCredentials).toBeUndefined();
   });
 });

@@ -9,9 +9,13 @@ import { type FidoDevice, volatileSlot } from '../device.js';
 import { InfoDraft } from '../info-draft.js';
 import { type Ctap2Response, defineCommand, speaksCtap2 } from './command.js';
 
-/** getInfo firmwareVersion (0x0E) of [major, minor, patch]: one integer, as YubiKeys report it (5.4.3 → 50403). */
+/**
+ * getInfo firmwareVersion (0x0E) of [major, minor, patch]: one integer with a byte each, as
+ * YubiKeys report it (a YubiKey Bio on 5.5.6 reports 328966 = 0x050506:
+ * test/vectors/yubikey-bio-getinfo.json).
+ */
 export function firmwareVersionNumber([major, minor, patch]: readonly [number, number, number]): number {
-  return major * 10000 + minor * 100 + patch;
+  return (major << 16) | (minor << 8) | patch;
 }
 
 /** The members the profile states (a power-up computes them again; they do not change meanwhile). */

@@ -7,6 +7,7 @@
  * U2F (CTAP1) arrives on CTAPHID_MSG, not CBOR: ./u2f.ts.
  */
 import type { Ctap2Command } from './command.js';
+import { authenticatorBioEnrollment, authenticatorBioEnrollmentPreview } from './bio-enrollment.js';
 import { authenticatorClientPIN } from './client-pin.js';
 import { authenticatorGetAssertion, authenticatorGetNextAssertion } from './get-assertion.js';
 import { authenticatorGetInfo } from './get-info.js';
@@ -23,5 +24,7 @@ export const CTAP2_COMMANDS: readonly Ctap2Command[] = [
   authenticatorClientPIN, //        0x06 §6.5
   authenticatorReset, //            0x07 §6.6
   authenticatorGetNextAssertion, // 0x08 §6.3
+  authenticatorBioEnrollment, //    0x09 §6.7
   authenticatorSelection, //        0x0B §6.9
+  authenticatorBioEnrollmentPreview, // 0x40 (CTAP 2.1-PRE)
 ];

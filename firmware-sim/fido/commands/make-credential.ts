@@ -16,6 +16,7 @@ import { S, fail } from '../errors.js';
 import type { ExtensionContext } from '../extensions/index.js';
 import { type ExtensionInputs, NO_RESULTS, applicable, parseExtensionInputs, runExtensions } from '../extensions/process.js';
 import { PIN_UV_AUTH_TOKEN, authorize, pinUvAuthProtocolOf } from '../pin-uv-auth-token.js';
+import { verifyBuiltIn } from '../user-verification.js';
 import type { ResidentCredential } from '../state.js';
 import { defineCommand, speaksCtap2 } from './command.js';
 
@@ -109,7 +110,7 @@ async function makeCredential(device: FidoDevice, req: MakeCredentialRequest, ct
     authorize(device, { protocol, pinUvAuthParam: req.pinUvAuthParam!, message: req.clientDataHash, permission: PERMISSION.mc, rpId: req.rp.id });
     uv = true;
   } else if (uvOption) {
-    await device.userVerifier!.verify(ctx, 'makeCredential');
+    await verifyBuiltIn(device, ctx, 'makeCredential');
     uv = upFromUv = true; // step 13: built-in UV is evidence of presence too
   }
   const rpIdHash = sha256(new TextEncoder().encode(req.rp.id));
