@@ -55,20 +55,21 @@ export async function captureFinger(
   ctx: CtapHidContext,
   request: { purpose: 'enroll' | 'verify'; reason: string; timeoutMs: number; enrolling?: string },
 ): Promise<FingerprintSample | undefined> {
-  const enrolled = enrolledFingers(device);
   ctx.keepalive(KEEPALIVE_STATUS.UPNEEDED);
+  const capture = fingerprintSensorOf(device.env).capture({
+    purpose: request.purpose,
+    timeoutMs: request.timeoutMs,
+    signal: ctx.signal,
+    enrolled: enrolledFingers(device),
+    ...(request.enrolling === undefined ? {} : { enrolling: request.enrolling }),
+  });
+  // Announced once the sensor waits, so whoever answers sees the request it answers.
   device.emit({
     event: request.purpose === 'verify' ? 'uv_requested' : 'enroll_sample_requested',
     reason: request.reason,
     fingers: device.store.readTemplates().map(templateLabel),
   });
-  const sample = await fingerprintSensorOf(device.env).capture({
-    purpose: request.purpose,
-    timeoutMs: request.timeoutMs,
-    signal: ctx.signal,
-    enrolled,
-    ...(request.enrolling === undefined ? {} : { enrolling: request.enrolling }),
-  });
+  const sample = await capture;
   ctx.keepalive(KEEPALIVE_STATUS.PROCESSING);
   if (ctx.signal.aborted) throw fail(S.CTAP2_ERR_KEEPALIVE_CANCEL);
   return sample;

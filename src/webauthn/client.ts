@@ -17,10 +17,11 @@ import { type CborValue, decodeCbor, encodeCbor } from '../protocol/cbor.js';
 import { COSE_ALG, decodeEc2CoseKey, ec2ToUncompressed, encodeEc2CoseKey } from '../protocol/cose.js';
 import { Ctap1 } from '../ctap/ctap1.js';
 import { Ctap2, type Ctap2Info, type CredentialDescriptor } from '../ctap/ctap2.js';
-import { ClientPin, PERMISSION } from '../ctap/client-pin.js';
+import { PERMISSION } from '../ctap/client-pin.js';
 import type { CallOptions, CtapHidDevice } from '../drivers/ctaphid-device.js';
 import { fromBase64Url, toBase64Url } from './base64url.js';
 import { checkRpId, parseOrigin } from './origin.js';
+import { type UvAuth, withUserVerification } from './user-verification.js';
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
@@ -36,7 +37,10 @@ export interface WebAuthnClientOptions {
 }
 
 export interface CeremonyOptions {
-  /** The key's PIN; needed when user verification is required and the key has a PIN. */
+  /**
+   * The key's PIN; needed when user verification is wanted and the key has no built-in UV set
+   * up (or it failed or is blocked). Built-in UV (a fingerprint) comes first.
+   */
   pin?: string;
   onKeepalive?: CallOptions['onKeepalive'];
   signal?: AbortSignal;
@@ -76,8 +80,15 @@ function attestedCredential(authData: Uint8Array): { id: Uint8Array; x: Uint8Arr
   }
 }
 
-function needsUv(uv: string | undefined, pin: string | undefined): boolean {
-  return uv === 'required' || (uv === 'preferred' && pin !== undefined);
+/** makeCredential's options with what user verification added (`uv: true` for built-in UV without tokens). */
+function uvOptions(auth: UvAuth, options: { rk?: boolean }): { options?: { rk?: boolean; uv?: boolean } } {
+  const merged = 'uv' in auth ? { ...options, uv: true } : options;
+  return Object.keys(merged).length > 0 ? { options: merged } : {};
+}
+
+/** The pinUvAuthParam/pinUvAuthProtocol part of `auth`. */
+function pinUvAuth(auth: UvAuth): { pinUvAuthParam?: Uint8Array; pinUvAuthProtocol?: number } {
+  return 'pinUvAuthParam' in auth ? { pinUvAuthParam: auth.pinUvAuthParam, pinUvAuthProtocol: auth.pinUvAuthProtocol } : {};
 }
 
 export class WebAuthnClient {
@@ -96,19 +107,10 @@ export class WebAuthnClient {
     return this.#protocol === 'ctap2' || (this.#protocol === 'auto' && this.device.info.cbor);
   }
 
-  async #pinAuth(ctap2: Ctap2, rpId: string, permission: number, uv: string | undefined, pin: string | undefined, cdh: Uint8Array) {
+  /** Run a CTAP2 operation with the user verification the ceremony and the key call for (./user-verification.ts). */
+  async #verified<T>(ctap2: Ctap2, rpId: string, permission: number, uv: string | undefined, ceremony: CeremonyOptions, cdh: Uint8Array, call: CallOptions, run: (auth: UvAuth) => Promise<T>): Promise<T> {
     this.#info ??= await ctap2.getInfo();
-    if (!needsUv(uv, pin)) return {};
-    if (this.#info.options.clientPin !== true) {
-      if (uv === 'required') throw new TokenrigError(ErrorCode.UNSUPPORTED, 'user verification is required but the key has no PIN set (tokenrig fido pin set)');
-      return {};
-    }
-    if (pin === undefined) throw badInput('user verification is required: give the key PIN (--pin)');
-    const cp = await ClientPin.forAuthenticator(ctap2, { randomBytes: this.#random });
-    const token = await cp.getPinUvAuthTokenUsingPinWithPermissions(pin, permission, rpId);
-    const param = cp.authenticate(token, cdh);
-    token.fill(0);
-    return { pinUvAuthParam: param, pinUvAuthProtocol: cp.protocol.version };
+    return withUserVerification(ctap2, this.#info, { permission, rpId, clientDataHash: cdh, userVerification: uv, pin: ceremony.pin, randomBytes: this.#random, call }, run);
   }
 
   /** navigator.credentials.create() for a security key. */
@@ -132,19 +134,21 @@ export class WebAuthnClient {
     let attStmt: Map<CborValue, CborValue>;
     if (this.#useCtap2()) {
       const ctap2 = new Ctap2(this.device);
-      const pinAuth = await this.#pinAuth(ctap2, rpId, PERMISSION.mc, sel.userVerification, ceremony.pin, cdh);
-      const rk = sel.residentKey === 'required' || sel.requireResidentKey === true || (sel.residentKey === 'preferred' && this.#info?.options.rk === true);
-      const made = await ctap2.makeCredential(
-        {
-          clientDataHash: cdh,
-          rp: { id: rpId, ...(options.rp.name !== undefined ? { name: options.rp.name } : {}) },
-          user: { id: userId, name: options.user.name, displayName: options.user.displayName },
-          pubKeyCredParams: params,
-          excludeList: exclude,
-          ...(rk ? { options: { rk: true } } : {}),
-          ...pinAuth,
-        },
-        call,
+      this.#info ??= await ctap2.getInfo();
+      const rk = sel.residentKey === 'required' || sel.requireResidentKey === true || (sel.residentKey === 'preferred' && this.#info.options.rk === true);
+      const made = await this.#verified(ctap2, rpId, PERMISSION.mc, sel.userVerification, ceremony, cdh, call, (auth) =>
+        ctap2.makeCredential(
+          {
+            clientDataHash: cdh,
+            rp: { id: rpId, ...(options.rp.name !== undefined ? { name: options.rp.name } : {}) },
+            user: { id: userId, name: options.user.name, displayName: options.user.displayName },
+            pubKeyCredParams: params,
+            excludeList: exclude,
+            ...uvOptions(auth, rk ? { rk: true } : {}),
+            ...pinUvAuth(auth),
+          },
+          call,
+        ),
       );
       ({ fmt, authData, attStmt } = made);
     } else {
@@ -216,8 +220,9 @@ export class WebAuthnClient {
     let userHandle: Uint8Array | undefined;
     if (this.#useCtap2()) {
       const ctap2 = new Ctap2(this.device);
-      const pinAuth = await this.#pinAuth(ctap2, rpId, PERMISSION.ga, options.userVerification, ceremony.pin, cdh);
-      const got = await ctap2.getAssertion({ rpId, clientDataHash: cdh, allowList: allow, ...pinAuth }, call);
+      const got = await this.#verified(ctap2, rpId, PERMISSION.ga, options.userVerification, ceremony, cdh, call, (auth) =>
+        ctap2.getAssertion({ rpId, clientDataHash: cdh, allowList: allow, ...uvOptions(auth, {}), ...pinUvAuth(auth) }, call),
+      );
       const id = got.credential?.id ?? (allow.length === 1 ? allow[0]!.id : undefined);
       if (id === undefined) throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator response: getAssertion named no credential');
       ({ authData, signature } = got);
