@@ -108,9 +108,10 @@ export class WebAuthnClient {
   }
 
   /** Run a CTAP2 operation with the user verification the ceremony and the key call for (./user-verification.ts). */
-  async #verified<T>(ctap2: Ctap2, rpId: string, permission: number, uv: string | undefined, ceremony: CeremonyOptions, cdh: Uint8Array, call: CallOptions, run: (auth: UvAuth) => Promise<T>): Promise<T> {
+  async #verified<T>(ctap2: Ctap2, op: { rpId: string; permission: number; uv: string | undefined; discoverable?: boolean }, ceremony: CeremonyOptions, cdh: Uint8Array, call: CallOptions, run: (auth: UvAuth) => Promise<T>): Promise<T> {
     this.#info ??= await ctap2.getInfo();
-    return withUserVerification(ctap2, this.#info, { permission, rpId, clientDataHash: cdh, userVerification: uv, pin: ceremony.pin, randomBytes: this.#random, call }, run);
+    const needs = { permission: op.permission, rpId: op.rpId, clientDataHash: cdh, userVerification: op.uv, discoverable: op.discoverable === true, pin: ceremony.pin, randomBytes: this.#random, call };
+    return withUserVerification(ctap2, this.#info, needs, run);
   }
 
   /** navigator.credentials.create() for a security key. */
@@ -136,7 +137,7 @@ export class WebAuthnClient {
       const ctap2 = new Ctap2(this.device);
       this.#info ??= await ctap2.getInfo();
       const rk = sel.residentKey === 'required' || sel.requireResidentKey === true || (sel.residentKey === 'preferred' && this.#info.options.rk === true);
-      const made = await this.#verified(ctap2, rpId, PERMISSION.mc, sel.userVerification, ceremony, cdh, call, (auth) =>
+      const made = await this.#verified(ctap2, { rpId, permission: PERMISSION.mc, uv: sel.userVerification, discoverable: rk }, ceremony, cdh, call, (auth) =>
         ctap2.makeCredential(
           {
             clientDataHash: cdh,
@@ -220,7 +221,7 @@ export class WebAuthnClient {
     let userHandle: Uint8Array | undefined;
     if (this.#useCtap2()) {
       const ctap2 = new Ctap2(this.device);
-      const got = await this.#verified(ctap2, rpId, PERMISSION.ga, options.userVerification, ceremony, cdh, call, (auth) =>
+      const got = await this.#verified(ctap2, { rpId, permission: PERMISSION.ga, uv: options.userVerification }, ceremony, cdh, call, (auth) =>
         ctap2.getAssertion({ rpId, clientDataHash: cdh, allowList: allow, ...uvOptions(auth, {}), ...pinUvAuth(auth) }, call),
       );
       const id = got.credential?.id ?? (allow.length === 1 ? allow[0]!.id : undefined);

@@ -27,6 +27,8 @@ export interface UvNeeds {
   permission: number;
   rpId: string;
   clientDataHash: Uint8Array;
+  /** makeCredential of a discoverable credential (makeCredUvNotRqd does not spare it). */
+  discoverable?: boolean;
   /** The RP's userVerification: 'required', 'preferred' (default) or 'discouraged'. */
   userVerification: string | undefined;
   pin: string | undefined;
@@ -40,8 +42,8 @@ function wantsUv(info: Ctap2Info, n: UvNeeds): boolean {
   const builtIn = o.uv === true;
   if (n.userVerification === 'required') return true;
   if (o.alwaysUv === true) return true;
-  // A key protected by UV makes no credential without it unless it says so (§6.1.2 step 8).
-  if (n.permission === PERMISSION.mc && (o.clientPin === true || builtIn) && o.makeCredUvNotRqd !== true) return true;
+  // A key protected by UV makes no credential without it unless it says so, and never a discoverable one (§6.1.2 steps 7–8).
+  if (n.permission === PERMISSION.mc && (o.clientPin === true || builtIn) && (o.makeCredUvNotRqd !== true || n.discoverable === true)) return true;
   return n.userVerification !== 'discouraged' && (builtIn || (n.pin !== undefined && o.clientPin === true));
 }
 
