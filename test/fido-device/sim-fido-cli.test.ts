@@ -132,6 +132,13 @@ describe('tokenrig sim fido', () => {
     expect(await new Promise((r) => sim.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(0);
   });
 
+  it('--profile yubikey-bio --uv deny: a key personality with a fingerprint sensor, every match a wrong finger', async () => {
+    const sim = start(['--hid', 'udp:0', '--profile', 'yubikey-bio', '--uv', 'deny']);
+    expect((await sim.lines.next()).value).toMatch(/^FIDO2\/U2F simulator listening on udp:127\.0\.0\.1:\d+ \(profile: yubikey-bio, touch: auto, uv: deny, state: in memory\)$/);
+    sim.child.kill('SIGINT');
+    expect(await new Promise((r) => sim.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(0);
+  });
+
   it('--profile composite-key takes the FIDO identity of that device profile', async () => {
     const sim = start(['--hid', 'udp:0', '--json', '--profile', 'composite-key']);
     const ready = await nextJson(sim.lines);
@@ -159,7 +166,7 @@ describe('tokenrig sim fido', () => {
   });
 
   it('rejects a bad --hid or --touch with one line and exit status 2', () => {
-    for (const args of [['--hid', 'tcp:1'], ['--touch', 'sometimes'], ['--bogus']]) {
+    for (const args of [['--hid', 'tcp:1'], ['--touch', 'sometimes'], ['--uv', 'sometimes'], ['--bogus']]) {
       const r = spawnSync(process.execPath, [BIN, 'sim', 'fido', ...args], { encoding: 'utf8', timeout: 20_000 });
       expect(r.status).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

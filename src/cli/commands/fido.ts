@@ -2,6 +2,7 @@
  * `tokenrig fido`: drive a FIDO key, real or simulated, from scripts.
  *
  *   tokenrig fido info|register|authenticate|pin set|pin change|reset|wink [--device SPEC] [--json]
+ *   tokenrig fido bio enroll|list|rename|delete ...   (fingerprints: ./fido-bio.ts)
  *
  * Without --device, the one FIDO key node-hid sees (usage page 0xF1D0) is used. register and
  * authenticate read WebAuthn JSON options from a file and print the standard JSON response.
@@ -27,6 +28,7 @@ const USAGE = `usage: tokenrig fido COMMAND [--device SPEC] [--json]
   pin change --pin OLD --new-pin NEW            change the PIN
   reset --yes                                   erase every credential and the PIN (touch within 10 s of plugging in)
   wink                                          make the key blink
+  bio enroll|list|rename|delete                 the fingerprints of a key with a sensor (tokenrig fido bio --help)
 options:
   --device SPEC      udp:127.0.0.1:8111, hid:/dev/hidrawN, hid:VID:PID, usb:VID:PID (default: the one FIDO key found)
   --pin PIN          the key's PIN (or TOKENRIG_FIDO_PIN); needed when user verification is required
@@ -34,7 +36,8 @@ options:
   --timeout MS       how long to wait for the key, touches included (default 35000)
   --json             machine-readable output`;
 
-async function pickDevice(spec: string | undefined): Promise<string> {
+/** The device spec to use: `spec`, or the one FIDO key found. */
+export async function pickDevice(spec: string | undefined): Promise<string> {
   if (spec !== undefined) return spec;
   const { discoverDevices } = await import('../../transports/discovery.js');
   const { devices, notes } = await discoverDevices();
@@ -68,6 +71,7 @@ function hex(b: Uint8Array): string {
 }
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
+  if (argv[0] === 'bio') return (await import('./fido-bio.js')).run(argv.slice(1), io);
   const args = parseCommandArgs(
     argv,
     {

@@ -35,6 +35,8 @@ export interface FidoSimulatorOptions {
   touch: 'auto' | 'manual' | 'deny';
   /** The finger on the fingerprint sensor, for keys with one (default auto). */
   uv?: UvMode;
+  /** A sensor of the caller's own instead (a script, a controller). */
+  fingerprint?: FingerprintSensor;
   stateDir?: string;
   /** The authenticator's identity (see `fidoProfileForDevice`); the default profile when omitted. */
   profile?: Partial<FidoProfile>;
@@ -77,7 +79,7 @@ export function fidoProfileForDevice(name: string): FidoProfile {
 /** Start the simulator (used by the command and by tests/benchmarks). */
 export async function startFidoSimulator(options: FidoSimulatorOptions): Promise<RunningFidoSimulator> {
   const presence = options.touch === 'manual' ? new ManualPresence() : options.touch === 'deny' ? new DenyPresence() : new AutoPresence();
-  const fingerprint = fingerprintSensorFor(options.uv ?? 'auto');
+  const fingerprint = options.fingerprint ?? fingerprintSensorFor(options.uv ?? 'auto');
   let env;
   try {
     env = createNodeEnvironment({ presence, fingerprint, ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }) });
@@ -117,13 +119,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const asksPerson = (e: FidoEvent): boolean =>
     (touch === 'manual' && (e.event === 'touch_requested' || e.event === 'button_pressed')) ||
     (uv === 'manual' && (e.event === 'uv_requested' || e.event === 'enroll_sample_requested' || e.event === 'finger_placed'));
-  let sensor: FingerprintSensor | undefined;
+  const sensor = fingerprintSensorFor(uv);
   const show = (e: FidoEvent): void => {
     if (quiet && !asksPerson(e)) return;
     if (json) printJson(io, e);
     else printLine(io, describe(e, touch, sensor instanceof ManualFingerprint ? sensor : undefined));
   };
-  const sim = await startFidoSimulator({ port, touch, uv, ...(stateDir === undefined ? {} : { stateDir }), ...(profile === undefined ? {} : { profile }), onEvent: show });
+  const sim = await startFidoSimulator({ port, touch, uv, fingerprint: sensor, ...(stateDir === undefined ? {} : { stateDir }), ...(profile === undefined ? {} : { profile }), onEvent: show });
   // Catch Ctrl-C before announcing readiness: a controller may signal as soon as it reads it.
   const stopped = new Promise<void>((resolve) => {
     const stop = (): void => {
@@ -134,7 +136,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  sensor = sim.fingerprint;
   const spec = sim.endpoint.spec;
   const hasSensor = sim.authenticator.profile.fingerprintSensor !== undefined;
   const ready = {
