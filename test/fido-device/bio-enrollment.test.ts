@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { ManualFingerprint, MemoryStorage, ScriptedFingerprint } from '../../firmware-sim/env/index.js';
 import { CTAP2_STATUS as S } from '../../src/protocol/ctap-status.js';
 import { CTAPHID, KEEPALIVE_STATUS } from '../../src/protocol/ctaphid/index.js';
-import type { ManualTimers } from '../support/manual-timers.js';
 import { type M, bioKey, simulatedAuthenticator } from '../support/fido-sim.js';
 
 const BEGIN = 1;
@@ -195,11 +194,8 @@ describe('authenticatorBioEnrollment (CTAP 2.1 §6.7)', () => {
   });
 
   it('waits for the finger with keepalives UPNEEDED, gives up after timeoutMilliseconds, and honours CTAPHID_CANCEL', async () => {
-    // The key's manual timers exist once it does: the sensor reaches them through a holder.
-    const holder: { timers?: ManualTimers } = {};
-    const sensor = new ManualFingerprint({ setTimeout: (fn, ms) => holder.timers!.setTimeout(fn, ms), clearTimeout: (h) => holder.timers!.clearTimeout(h) });
-    const key = await bioKey({ fingerprint: sensor });
-    holder.timers = key.sim.timers;
+    let sensor!: ManualFingerprint;
+    const key = await bioKey({ fingerprint: (timers) => (sensor = new ManualFingerprint(timers)) });
     await key.login();
     const { host } = key.sim;
     const cid = key.sim.cid();

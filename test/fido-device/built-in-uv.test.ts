@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest';
 import { DenyPresence, ManualFingerprint, ScriptedFingerprint, WrongFingerprint } from '../../firmware-sim/env/index.js';
 import { CTAP2_STATUS as S } from '../../src/protocol/ctap-status.js';
 import { CTAPHID, KEEPALIVE_STATUS } from '../../src/protocol/ctaphid/index.js';
-import type { ManualTimers } from '../support/manual-timers.js';
 import { type M, bioKey, cdh, gaParams, mcParams, parseAuthData, simulatedAuthenticator } from '../support/fido-sim.js';
 
 const PIN = 0x06;
@@ -114,11 +113,8 @@ describe('getPinUvAuthTokenUsingUvWithPermissions (CTAP 2.1 §6.5.5.7.3)', () =>
   });
 
   it('waits for the finger with keepalives UPNEEDED, and CTAPHID_CANCEL ends the wait without spending a retry', async () => {
-    // The key's manual timers exist once it does: the sensor reaches them through a holder.
-    const holder: { timers?: ManualTimers } = {};
-    const sensor = new ManualFingerprint({ setTimeout: (fn, ms) => holder.timers!.setTimeout(fn, ms), clearTimeout: (h) => holder.timers!.clearTimeout(h) });
-    const key = await bioKey({ fingerprint: sensor });
-    holder.timers = key.sim.timers;
+    let sensor!: ManualFingerprint;
+    const key = await bioKey({ fingerprint: (timers) => (sensor = new ManualFingerprint(timers)) });
     await key.login();
     const enrolling = key.enroll();
     for (let i = 0; i < 5; i++) {

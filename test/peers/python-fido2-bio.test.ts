@@ -4,24 +4,12 @@
  * protocols, and verifies attestation and assertion signatures itself. Skipped with a reason
  * locally when python3-fido2 is absent; CI=true makes it fail.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScriptedFingerprint } from '../../firmware-sim/env/index.js';
 import { FIDO_PROFILES } from '../../firmware-sim/fido/index.js';
 import { type RunningFidoSimulator, startFidoSimulator } from '../../src/cli/commands/sim-fido.js';
-import { DEBIAN_PYTHON, peers } from '../support/peer.js';
-
-function runPython(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(DEBIAN_PYTHON, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { peers, runPython } from '../support/peer.js';
 
 describe('python3-fido2 bio enrollment and built-in UV over UDP HID', () => {
   let sim: RunningFidoSimulator | undefined;

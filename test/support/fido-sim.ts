@@ -4,7 +4,7 @@
  * PIN set and a pinUvAuthToken. Built on the independent PIN/UV protocol reference.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { type FingerprintSensor, createTestEnvironment, type MemoryStorage, type UserPresence } from '../../firmware-sim/env/index.js';
+import { type FingerprintSensor, type MemoryStorage, type Timers, type UserPresence, createTestEnvironment } from '../../firmware-sim/env/index.js';
 import { FidoAuthenticator, type FidoAuthenticatorOptions, type FidoProfileOverrides } from '../../firmware-sim/fido/index.js';
 import { decodeCbor, encodeCbor } from '../../src/protocol/cbor.js';
 import { CTAPHID } from '../../src/protocol/ctaphid/index.js';
@@ -16,15 +16,17 @@ export type M = Map<unknown, unknown>;
 
 export interface SimOptions extends FidoAuthenticatorOptions {
   presence?: UserPresence;
-  fingerprint?: FingerprintSensor;
+  /** The sensor, or one made with the key's manual timers (a ManualFingerprint whose timeouts the test advances). */
+  fingerprint?: FingerprintSensor | ((timers: Timers) => FingerprintSensor);
   storage?: MemoryStorage;
   profile?: FidoProfileOverrides;
 }
 
 export async function simulatedAuthenticator(options: SimOptions = {}) {
-  const { env, clock } = createTestEnvironment({ startMs: Date.UTC(2026, 0, 1), ...(options.presence ? { presence: options.presence } : {}), ...(options.fingerprint ? { fingerprint: options.fingerprint } : {}), ...(options.storage ? { storage: options.storage } : {}) });
+  const { env, clock } = createTestEnvironment({ startMs: Date.UTC(2026, 0, 1), ...(options.presence ? { presence: options.presence } : {}), ...(options.storage ? { storage: options.storage } : {}) });
   const timers = new ManualTimers(clock);
-  const fido = await FidoAuthenticator.create({ ...env, timers }, options.profile ?? {}, options);
+  const fingerprint = typeof options.fingerprint === 'function' ? options.fingerprint(timers) : options.fingerprint;
+  const fido = await FidoAuthenticator.create({ ...env, timers, ...(fingerprint ? { fingerprint } : {}) }, options.profile ?? {}, options);
   const host = new TestHidHost(fido.hid);
   let cid = host.init();
   const reconnect = (): void => {

@@ -8,7 +8,7 @@
  * it('agrees with oathtool', (ctx) => { oathtool.require(ctx); ... });
  * ```
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 export interface Peer {
   readonly name: string;
@@ -57,3 +57,15 @@ export const peers = {
   pythonFido2: peer('python3-fido2', 'apt-get install python3-fido2', () => pythonModuleWorks('fido2')),
   pythonSerial: peer('python3-serial', 'apt-get install python3-serial', () => pythonModuleWorks('serial')),
 };
+
+/** Run a script with Debian's python (60 s at most); its exit code and output. */
+export function runPython(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(DEBIAN_PYTHON, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
