@@ -39,7 +39,8 @@ export interface ObtainedToken {
 /** Whether the key can give a token for `bits` by built-in UV now (§6.5.5.7.3 steps 4–5). */
 export function canUseBuiltInUv(info: Ctap2Info, bits: number): boolean {
   const o = info.options;
-  if (o.uv !== true || o.pinUvAuthToken !== true) return false;
+  // uvToken is the CTAP 2.1-PRE name of the same sub-command.
+  if (o.uv !== true || (o.pinUvAuthToken !== true && o.uvToken !== true)) return false;
   if ((bits & PERMISSION.be) !== 0 && o.uvBioEnroll !== true) return false;
   if ((bits & PERMISSION.acfg) !== 0 && o.uvAcfg !== true) return false;
   return true;

@@ -73,7 +73,7 @@ export async function withUserVerification<T>(ctap2: Ctap2, info: Ctap2Info, n: 
     if (n.userVerification !== 'required') return operation({});
     throw new TokenrigError(ErrorCode.UNSUPPORTED, 'user verification is required but the key has no PIN set and no fingerprint enrolled (tokenrig fido pin set, tokenrig fido bio enroll)');
   }
-  if (o.uv === true && o.pinUvAuthToken !== true) {
+  if (o.uv === true && o.pinUvAuthToken !== true && o.uvToken !== true) {
     try {
       return await operation({ uv: true });
     } catch (e) {

@@ -40,6 +40,14 @@ describe('getUVRetries (CTAP 2.1 §6.5.5.3)', () => {
 });
 
 describe('getPinUvAuthTokenUsingUvWithPermissions (CTAP 2.1 §6.5.5.7.3)', () => {
+  it('is there with pinUvAuthToken, or uvToken (its CTAP 2.1-PRE name), and not without either', async () => {
+    const pre = { rk: true, up: true, uv: false, clientPin: false, bioEnroll: false };
+    const withUvToken = await enrolledKey(['finger-1'], { options: { ...pre, uvToken: true } });
+    expect((await withUvToken.pin.uvToken(0x01)).status).toBe(0);
+    const neither = await enrolledKey([], { options: pre });
+    expect((await neither.pin.uvToken(0x01)).status).toBe(S.CTAP2_ERR_INVALID_SUBCOMMAND);
+  });
+
   it('issues a token after a match; the token makes a credential without a touch (UP and UV set)', async () => {
     const key = await enrolledKey(['finger-1']);
     const { token, status } = await key.pin.uvToken(0x03, 'example.com');

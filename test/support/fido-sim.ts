@@ -166,10 +166,12 @@ export async function bioKey(options: SimOptions = {}) {
   const sim = await simulatedAuthenticator({ ...options, profile: { ...FIDO_PROFILES['yubikey-bio']!, ...options.profile } });
   const pin = pinClient(sim);
   let token: Uint8Array | undefined;
-  /** Set the PIN (1234) and take a token with the be permission (and mc, ga). */
+  /** Set the PIN (1234) unless it is, and take a token with `permissions` (default be, mc, ga). */
   const login = async (permissions = 0x0b): Promise<Uint8Array> => {
-    if (((await sim.cbor(0x04)).body!.get(4) as M).get('clientPin') !== true) await pin.setPin('1234');
-    const t = await pin.token('1234', permissions);
+    const options = (await sim.cbor(0x04)).body!.get(4) as M;
+    if (options.get('clientPin') !== true) await pin.setPin('1234');
+    // A key without permissions (no pinUvAuthToken) gets getPinToken, whose token authorizes all it has.
+    const t = await pin.token('1234', options.get('pinUvAuthToken') === true ? permissions : undefined);
     if (t.token === undefined) throw new Error(`token answered 0x${t.status.toString(16)}`);
     return (token = t.token);
   };

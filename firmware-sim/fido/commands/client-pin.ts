@@ -302,8 +302,9 @@ const getPinUvAuthTokenUsingUvWithPermissions: ClientPinSubcommand = async (devi
   return sendToken(device, protocol, shared, { permissions: permissions & 0x7f, rpId: req.rpId, userPresent: true, via: 'uv' });
 };
 
-/** Built-in UV's sub-commands need a verifier; the token one also the pinUvAuthToken option (§6.5.5.7.3). */
+/** Built-in UV's sub-commands need a verifier; the token one also the pinUvAuthToken option (§6.5.5.7.3), or uvToken, its 2.1-PRE name. */
 const hasBuiltInUv = (d: FidoDevice): boolean => d.userVerifier !== undefined;
+const hasUvToken = (d: FidoDevice): boolean => hasBuiltInUv(d) && (d.profile.options.pinUvAuthToken === true || d.profile.options.uvToken === true);
 
 /**
  * The sub-commands by number. getPinUvAuthTokenUsingPinWithPermissions needs the
@@ -315,7 +316,7 @@ export const CLIENT_PIN_SUBCOMMANDS: ReadonlyMap<number, { handle: ClientPinSubc
   [SUB.setPIN, { handle: setPin }],
   [SUB.changePIN, { handle: changePin }],
   [SUB.getPinToken, { handle: getPinToken }],
-  [SUB.getPinUvAuthTokenUsingUvWithPermissions, { handle: getPinUvAuthTokenUsingUvWithPermissions, available: (d: FidoDevice) => hasBuiltInUv(d) && d.profile.options.pinUvAuthToken === true }],
+  [SUB.getPinUvAuthTokenUsingUvWithPermissions, { handle: getPinUvAuthTokenUsingUvWithPermissions, available: hasUvToken }],
   [SUB.getUVRetries, { handle: getUvRetries, available: hasBuiltInUv }],
   [SUB.getPinUvAuthTokenUsingPinWithPermissions, { handle: getPinUvAuthTokenUsingPinWithPermissions, available: (d: FidoDevice) => d.profile.options.pinUvAuthToken === true }],
 ]);
