@@ -1,13 +1,8 @@
 #!/usr/bin/env node
-// The `tokenrig` command. The sources are TypeScript; tsx loads them without a build step.
+// The `tokenrig` command run from the TypeScript sources (development, `npm start` and the
+// tests), loaded by tsx without a build step. The package's own `tokenrig` command is the
+// built dist/src/cli/bin.js (package.json "bin"), which runs with plain node.
 import { register } from 'tsx/esm/api';
 
-// A reader that stops early (`tokenrig ... | head`) closes the pipe: that is not an error.
-process.stdout.on('error', (e) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
-});
-
 register();
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+await import('../src/cli/bin.ts');

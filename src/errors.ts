@@ -30,6 +30,8 @@ export const ErrorCode = {
   REJECTED: 'REJECTED',
   /** Something not supported by this device, profile or build. */
   UNSUPPORTED: 'UNSUPPORTED',
+  /** A port or device is taken by something else (another simulator on the same port). */
+  BUSY: 'BUSY',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -44,6 +46,7 @@ export const EXIT_STATUS: Readonly<Record<ErrorCode, number>> = {
   CLOSED: 8,
   REJECTED: 9,
   UNSUPPORTED: 10,
+  BUSY: 11,
 };
 
 export interface TokenrigErrorOptions {

@@ -2,7 +2,10 @@
  * DESIGN.md's dependency rules, enforced by scanning every import in the tree:
  * - the shared core (src/protocol, src/otp, src/clock, src/errors.ts) imports only itself;
  * - firmware-sim/ imports the shared core and devices/, never the host side;
- * - host modules under src/ never import firmware-sim/ (only src/cli composes both sides);
+ * - host modules under src/ never import firmware-sim/; only the composition roots hold both
+ *   sides, each in a folder of its own: the CLI and demo (src/cli/) and the in-process simulator
+ *   API `tokenrig/sim` (src/sim/);
+ * - nothing but a composition root imports one (the library never pulls in the simulators);
  * - devices/ imports nothing of the project but itself and the shared core's types.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -38,7 +41,9 @@ function importsOf(file: string): string[] {
 const isShared = (p: string): boolean => /^src\/(protocol|otp|clock)(\/|$)/.test(p) || p.startsWith('src/errors.');
 const isFirmware = (p: string): boolean => p.startsWith('firmware-sim/');
 const isDevices = (p: string): boolean => p.startsWith('devices/');
-const isCli = (p: string): boolean => p.startsWith('src/cli/');
+/** The composition roots under src/: the only places that may hold both sides. */
+const COMPOSITION_ROOTS = ['src/cli/', 'src/sim/'];
+const isCompositionRoot = (p: string): boolean => COMPOSITION_ROOTS.some((root) => p.startsWith(root));
 const isHost = (p: string): boolean => p.startsWith('src/') && !isShared(p);
 
 /** Which layer may import which; returns a reason when the edge is forbidden. */
@@ -46,7 +51,8 @@ export function violation(from: string, to: string): string | undefined {
   if (isShared(from) && !isShared(to)) return 'the shared core imports only the shared core';
   if (isFirmware(from) && isHost(to)) return 'firmware-sim never imports the host side';
   if (isDevices(from) && !isDevices(to) && !isShared(to)) return 'devices/ is data: it imports only itself and the shared core';
-  if (isHost(from) && !isCli(from) && isFirmware(to)) return 'host modules never import firmware-sim (only the CLI composes both sides)';
+  if (isHost(from) && !isCompositionRoot(from) && isFirmware(to)) return 'host modules never import firmware-sim (only the composition roots src/cli and src/sim hold both sides)';
+  if (isCompositionRoot(to) && !isCompositionRoot(from)) return 'only a composition root imports a composition root';
   return undefined;
 }
 
@@ -57,6 +63,10 @@ describe('import rules of DESIGN.md', () => {
     expect(violation('src/drivers/ctaphid-device.ts', 'firmware-sim/fido/authenticator.ts')).toBeDefined();
     expect(violation('devices/index.ts', 'firmware-sim/env/index.ts')).toBeDefined();
     expect(violation('src/cli/commands/sim.ts', 'firmware-sim/otp/token.ts')).toBeUndefined();
+    expect(violation('src/sim/device.ts', 'firmware-sim/fido/authenticator.ts')).toBeUndefined();
+    expect(violation('src/cli/commands/sim-otp.ts', 'src/sim/otp-token.ts')).toBeUndefined();
+    expect(violation('src/index.ts', 'src/sim/index.ts')).toBeDefined();
+    expect(violation('firmware-sim/otp/token.ts', 'src/sim/device.ts')).toBeDefined();
     expect(violation('firmware-sim/otp/token.ts', 'src/otp/totp.ts')).toBeUndefined();
   });
 

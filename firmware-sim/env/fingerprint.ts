@@ -173,6 +173,14 @@ export class ManualFingerprint implements FingerprintSensor {
     return finger !== undefined && this.touch(finger);
   }
 
+  /** Take the finger away: the waiting capture ends as if nobody touched. Returns false when nothing waited. */
+  withdraw(): boolean {
+    const p = this.#pending;
+    if (p === undefined) return false;
+    p.finish(undefined);
+    return true;
+  }
+
   /** Touch with a finger the key has not enrolled. */
   touchWrong(): boolean {
     const r = this.#pending?.request;

@@ -28,7 +28,7 @@ import { FidoDevice, type FidoEvent } from './device.js';
 import { CtapStatusError, S, fail } from './errors.js';
 import type { Extension } from './extensions/index.js';
 import { BUILT_IN, type FidoProfile, type FidoProfileOverrides, type Implemented, fidoProfile } from './profile.js';
-import { type Identity, FidoStateStore } from './state.js';
+import { type Identity, FidoStateStore, type ResidentCredential } from './state.js';
 import { fingerprintVerifier } from './fingerprint-verifier.js';
 import type { UserVerifierSource } from './user-verification.js';
 
@@ -136,6 +136,11 @@ export class FidoAuthenticator {
   /** Number of resident credentials stored. */
   get residentCount(): number {
     return this.#device.store.residentCredentials().length;
+  }
+
+  /** The resident (discoverable) credentials stored: ids, relying parties and users, no keys. */
+  residentCredentials(): readonly ResidentCredential[] {
+    return this.#device.store.residentCredentials();
   }
 
   /** Power cycle the device (same as the endpoint's power cycle). */

@@ -1,6 +1,6 @@
 /**
- * Argument parsing for CLI commands: node:util parseArgs in strict mode, with its errors
- * turned into one-line `BAD_INPUT` errors, and typed readers for numbers and choices.
+ * The parsed arguments of a CLI command and typed readers for them (numbers, choices, flags),
+ * each refusing a bad value with a one-line `BAD_INPUT` naming the option.
  */
 import { parseArgs } from 'node:util';
 import { badInput } from '../errors.js';
@@ -18,7 +18,11 @@ export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies OptionSpec;
 
-/** Parse `argv` against `options` (plus --json and --help); unknown options are a user error. */
+/**
+ * Parse `argv` against `options` (plus --json and --help); unknown options are a user error.
+ * For a family not yet declared as a command table (command.ts), whose module exports `run`;
+ * a table's commands get their parsing, help and secrets from `runFamily` instead.
+ */
 export function parseCommandArgs(argv: string[], options: OptionSpec, allowPositionals = false): ParsedArgs {
   try {
     const { values, positionals } = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, allowPositionals, strict: true });

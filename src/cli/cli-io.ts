@@ -1,3 +1,6 @@
+import { systemClock } from '../clock/index.js';
+import { snakeCase, snakeCaseKeys } from '../sim/events.js';
+
 /**
  * What a CLI command writes to: stdout for results (one JSON document or JSON lines with
  * `--json`), stderr for diagnostics. Injected so tests can run commands in process.
@@ -27,6 +30,15 @@ export function printLine(io: CliIo, line: string): void {
 /** Write one JSON value as one line (JSON lines: events stream one per line). */
 export function printJson(io: CliIo, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, jsonReplacer)}\n`);
+}
+
+/**
+ * Write one event as a JSON line, the way every command streams events: `event` first, then
+ * a `timestamp` (ISO 8601, UTC), then its fields, every name in snake_case.
+ */
+export function printEvent(io: CliIo, e: { event: string; [field: string]: unknown }): void {
+  const { event, ...fields } = snakeCaseKeys(e) as { event: string; [field: string]: unknown };
+  printJson(io, { event: snakeCase(event), timestamp: new Date(systemClock.now()).toISOString(), ...fields });
 }
 
 function jsonReplacer(_key: string, value: unknown): unknown {

@@ -10,16 +10,23 @@
 import { badInput } from '../errors.js';
 import { hexDecode } from '../otp/index.js';
 import type { TokenSeed } from '../seeds/index.js';
-import { type OptionSpec, type ParsedArgs, stringOpt } from './args.js';
+import { type ParsedArgs, stringOpt } from './args.js';
+import type { FlagTable } from './command.js';
+import { type SecretInput, secretInput } from './secret-input.js';
 
-/** The options to merge into a command's option spec (`serial` may already be there). */
-export const SEED_FILE_OPTIONS = {
-  'seed-file': { type: 'string' },
-  qr: { type: 'string' },
-  password: { type: 'string' },
-  key: { type: 'string' },
-  serial: { type: 'string' },
-} as const satisfies OptionSpec;
+/** The password of an encrypted PSKC file read (`--password`, `--password-file`, TOKENRIG_PASSWORD). */
+export const PASSWORD = secretInput('password', { value: 'PASSWORD', env: 'TOKENRIG_PASSWORD', help: 'the password of an encrypted PSKC file read (PBKDF2, RFC 6030 §6.2)' });
+/** The pre-shared key of an encrypted PSKC file read (`--key`, `--key-file`, TOKENRIG_KEY). */
+export const KEY = secretInput('key', { value: 'HEX', env: 'TOKENRIG_KEY', help: 'the pre-shared AES key (32 hex digits) of an encrypted PSKC file read' });
+/** The secrets that unlock a seed file. */
+export const SEED_FILE_SECRETS: readonly SecretInput[] = [PASSWORD, KEY];
+
+/** The flags to merge into a command's flags (with SEED_FILE_SECRETS in its secrets). */
+export const SEED_FILE_FLAGS: FlagTable = {
+  'seed-file': { type: 'string', value: 'FILE', help: 'take the token from a seed file (PSKC, Entra or privacyIDEA CSV, otpauth URIs,\na QR PNG; docs/seed-files.md); --serial picks one of many' },
+  qr: { type: 'string', value: 'PNG', help: 'take the token from an enrollment QR code (AWS CreateVirtualMFADevice, authenticator apps)' },
+  serial: { type: 'string', value: 'SN', help: 'the serial number of the token to take from a --seed-file that holds many' },
+};
 
 /** The token named by --seed-file (picked by --serial when the file has many) or --qr. */
 export async function seedFromOptions(args: ParsedArgs): Promise<TokenSeed | undefined> {

@@ -85,7 +85,13 @@ export class CtapHidDevice {
   /** INIT on the broadcast channel with a fresh 8-byte nonce; checks the echoed nonce. */
   static async open(transport: HidTransport, options: CtapHidDeviceOptions = {}): Promise<CtapHidDevice> {
     const device = new CtapHidDevice(transport, options);
-    await device.init();
+    try {
+      await device.init();
+    } catch (e) {
+      // Nothing answered (or not as a CTAPHID device): the transport is not left open.
+      await transport.close();
+      throw e;
+    }
     return device;
   }
 

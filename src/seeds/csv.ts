@@ -67,7 +67,14 @@ function lines(text: string): { no: number; text: string }[] {
     .filter((l) => l.text.trim() !== '');
 }
 
-/** Microsoft Entra layout. Columns are found by header name (any order, any case). */
+/**
+ * Microsoft Entra layout. Columns are found by header name (any order, any case).
+ *
+ * @example
+ * ```ts
+ * const seeds = parseEntraCsv(readFileSync('entra.csv', 'utf8')); // TokenSeed[], one per row
+ * ```
+ */
 export function parseEntraCsv(text: string): TokenSeed[] {
   const all = lines(text);
   const header = all[0];
@@ -109,7 +116,14 @@ function lineBase32(v: string, lineNo: number): Uint8Array {
   }
 }
 
-/** Write the Entra layout. Entra takes TOTP, SHA-1, 6 digits only: anything else is refused. */
+/**
+ * Write the Entra layout. Entra takes TOTP, SHA-1, 6 digits only: anything else is refused.
+ *
+ * @example
+ * ```ts
+ * writeFileSync('entra.csv', formatEntraCsv(seeds)); // upn,serial number,secret key,time interval,manufacturer,model
+ * ```
+ */
 export function formatEntraCsv(seeds: readonly TokenSeed[]): string {
   const out = [ENTRA_COLUMNS.join(',')];
   for (const s of seeds) {
@@ -120,7 +134,14 @@ export function formatEntraCsv(seeds: readonly TokenSeed[]): string {
   return `${out.join('\n')}\n`;
 }
 
-/** privacyIDEA OATH CSV: `serial, hexkey, hotp|totp, digits, counter|step[, sha1|sha256|sha512]`. */
+/**
+ * privacyIDEA OATH CSV: `serial, hexkey, hotp|totp, digits, counter|step[, sha1|sha256|sha512]`.
+ *
+ * @example
+ * ```ts
+ * parsePrivacyIdeaCsv('GAKT00000001, 3132333435363738393031323334353637383930, totp, 6, 30\n')[0].period; // 30
+ * ```
+ */
 export function parsePrivacyIdeaCsv(text: string): TokenSeed[] {
   const seeds: TokenSeed[] = [];
   for (const l of lines(text)) {
@@ -164,6 +185,14 @@ export function parsePrivacyIdeaCsv(text: string): TokenSeed[] {
   return seeds;
 }
 
+/**
+ * Write the privacyIDEA OATH CSV layout (hex keys; the algorithm column when not SHA-1).
+ *
+ * @example
+ * ```ts
+ * writeFileSync('tokens.csv', formatPrivacyIdeaCsv(seeds)); // 'GAKT00000001,3132…,totp,6,30'
+ * ```
+ */
 export function formatPrivacyIdeaCsv(seeds: readonly TokenSeed[]): string {
   return seeds
     .map((s) => {

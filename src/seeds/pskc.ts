@@ -56,6 +56,11 @@ export interface PskcWriteOptions extends PskcKeys {
 /**
  * Read every key of a PSKC document. Malformed or truncated XML and unsupported content are
  * `BAD_FILE`; a missing password/key is `BAD_INPUT`; a wrong one or a bad MAC is `REJECTED`.
+ *
+ * @example
+ * ```ts
+ * const seeds = parsePskc(readFileSync('batch.pskc', 'utf8'), { password: 'long pass' });
+ * ```
  */
 export function parsePskc(xml: string, keys: PskcKeys = {}): TokenSeed[] {
   const root = parseXml(xml);
@@ -284,6 +289,11 @@ function readSecret(secretEl: Element | undefined, label: string, encKey: Uint8A
 /**
  * Write a PSKC document with one KeyPackage per seed. With `key` or `password` the secrets are
  * encrypted (AES-128-CBC) and MACed (HMAC-SHA1, random MAC key encrypted under the same key).
+ *
+ * @example
+ * ```ts
+ * writeFileSync('batch.pskc', formatPskc(generateSeeds(10, builtinSeedProfile('aws-hardware')), { password: 'long pass' }));
+ * ```
  */
 export function formatPskc(seeds: readonly TokenSeed[], options: PskcWriteOptions = {}): string {
   const random = options.random ?? cryptoRandomBytes;

@@ -16,7 +16,14 @@ import { badFile } from '../errors.js';
 // jsqr is CommonJS with an `exports.default`: under Node ESM the function is one level down.
 const jsQR = jsQRModule.default;
 
-/** A PNG of the QR code of `text` (error correction M, 4-module quiet zone). */
+/**
+ * A PNG of the QR code of `text` (error correction M, 4-module quiet zone).
+ *
+ * @example
+ * ```ts
+ * writeFileSync('alice.png', await renderQrPng('otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP'));
+ * ```
+ */
 export async function renderQrPng(text: string, scale = 6): Promise<Uint8Array> {
   return new Uint8Array(await QRCode.toBuffer(text, { type: 'png', errorCorrectionLevel: 'M', margin: 4, scale }));
 }
@@ -25,6 +32,11 @@ export async function renderQrPng(text: string, scale = 6): Promise<Uint8Array> 
  * The QR code as text for a terminal: each character is two modules stacked (▀ ▄ █ or space),
  * dark modules drawn in the foreground colour, with a 2-module quiet zone. Best on a dark
  * terminal with `invert` (the default), so scanners see dark modules on a light ground.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(renderQrTerminal('otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP'));
+ * ```
  */
 export function renderQrTerminal(text: string, invert = true): string {
   const qr = QRCode.create(text, { errorCorrectionLevel: 'M' });
@@ -47,7 +59,14 @@ export function renderQrTerminal(text: string, invert = true): string {
   return `${rows.join('\n')}\n`;
 }
 
-/** The text of the QR code in a PNG; `BAD_FILE` when it is not a PNG or holds no QR code. */
+/**
+ * The text of the QR code in a PNG; `BAD_FILE` when it is not a PNG or holds no QR code.
+ *
+ * @example
+ * ```ts
+ * decodeQrPng(readFileSync('QRCode.png')); // 'otpauth://totp/Amazon%20Web%20Services:alice@123456789012?secret=…'
+ * ```
+ */
 export function decodeQrPng(png: Uint8Array): string {
   let image: PNG;
   try {

@@ -9,7 +9,7 @@
  * ```
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { link, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ErrorCode, TokenrigError, badFile, badInput } from '../errors.js';
 import { base32Encode, parseBase32Secret } from '../otp/index.js';
@@ -31,7 +31,14 @@ const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** The PNG magic in base64. */
 const PNG_BASE64 = 'iVBORw0KGgo';
 
-/** The format of a seed file, from its first bytes (never from its name). */
+/**
+ * The format of a seed file, from its first bytes (never from its name).
+ *
+ * @example
+ * ```ts
+ * sniffSeedFormat(readFileSync('batch.pskc')); // 'pskc'
+ * ```
+ */
 export function sniffSeedFormat(data: Uint8Array): SeedFormat {
   if (PNG_MAGIC.every((b, i) => data[i] === b)) return 'qr';
   const head = new TextDecoder().decode(data.subarray(0, 4096)).replace(/^\uFEFF/, '').trimStart();
@@ -46,7 +53,14 @@ export function sniffSeedFormat(data: Uint8Array): SeedFormat {
   throw badFile('seed file: unknown format (expected PSKC XML, Entra or privacyIDEA CSV, otpauth:// URIs or a QR PNG)');
 }
 
-/** Parse seed file content; the format is sniffed unless given. */
+/**
+ * Parse seed file content; the format is sniffed unless given.
+ *
+ * @example
+ * ```ts
+ * const seeds = parseSeedFile(new TextEncoder().encode('otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP\n'));
+ * ```
+ */
 export function parseSeedFile(data: Uint8Array, keys: PskcKeys = {}, format: SeedFormat = sniffSeedFormat(data), name = 'token'): TokenSeed[] {
   if (format === 'qr') {
     const isPng = PNG_MAGIC.every((b, i) => data[i] === b);
@@ -80,7 +94,14 @@ export async function loadSeedFile(path: string, keys: PskcKeys = {}): Promise<T
   return (await readSeedFile(path, keys)).seeds;
 }
 
-/** Like `loadSeedFile`, and says which format the file was. */
+/**
+ * Like `loadSeedFile`, and says which format the file was.
+ *
+ * @example
+ * ```ts
+ * const { format, seeds } = await readSeedFile('batch.pskc', { key: hexDecode('12345678901234567890123456789012') });
+ * ```
+ */
 export async function readSeedFile(path: string, keys: PskcKeys = {}): Promise<{ format: SeedFormat; seeds: TokenSeed[] }> {
   let data: Uint8Array;
   try {
@@ -98,7 +119,14 @@ export async function readSeedFile(path: string, keys: PskcKeys = {}): Promise<{
   }
 }
 
-/** One seed of a file: the only one, or the one with `serial`. */
+/**
+ * One seed of a file: the only one, or the one with `serial`.
+ *
+ * @example
+ * ```ts
+ * const seed = pickSeed(await loadSeedFile('batch.pskc', { password: 'long pass' }), 'GAKT12345678');
+ * ```
+ */
 export function pickSeed(seeds: readonly TokenSeed[], serial?: string): TokenSeed {
   if (serial !== undefined) {
     const s = seeds.find((x) => x.serial === serial);
@@ -109,7 +137,14 @@ export function pickSeed(seeds: readonly TokenSeed[], serial?: string): TokenSee
   return seeds[0]!;
 }
 
-/** The bytes of `seeds` in `format`. QR holds exactly one token; only PSKC can be encrypted. */
+/**
+ * The bytes of `seeds` in `format`. QR holds exactly one token; only PSKC can be encrypted.
+ *
+ * @example
+ * ```ts
+ * const png = await formatSeedFile([seed], 'qr'); // a PNG of the otpauth:// URI
+ * ```
+ */
 export async function formatSeedFile(seeds: readonly TokenSeed[], format: SeedFormat, options: PskcWriteOptions = {}): Promise<Uint8Array> {
   if (seeds.length === 0) throw badInput('no tokens to write');
   if (format !== 'pskc' && (options.key !== undefined || options.password !== undefined)) throw badInput(`only PSKC files can be encrypted; ${format} would hold the secrets in the clear`);
@@ -134,8 +169,18 @@ export async function formatSeedFile(seeds: readonly TokenSeed[], format: SeedFo
   }
 }
 
-/** Write `data` to `path` atomically with mode 0600: temp file, fsync, rename. */
-export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+/**
+ * Write `data` to `path` atomically with mode 0600: temp file, fsync, rename. With
+ * `overwrite: false` an existing file is kept and the write refused (BAD_INPUT), decided
+ * atomically (the temp file is hard-linked into place, which fails if the name exists).
+ *
+ * @example
+ * ```ts
+ * await writeFileAtomic('seed.txt', new TextEncoder().encode('JBSWY3DPEHPK3PXP\n')); // mode 0600
+ * await writeFileAtomic('batch.pskc', data, { overwrite: false }); // never replaces a file
+ * ```
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array, options: { overwrite?: boolean } = {}): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   let handle;
   try {
@@ -144,15 +189,26 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
     await handle.sync();
     await handle.close();
     handle = undefined;
-    await rename(tmp, path);
+    if (options.overwrite === false) {
+      await link(tmp, path);
+      await unlink(tmp);
+    } else await rename(tmp, path);
   } catch (e) {
     await handle?.close().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new TokenrigError(ErrorCode.BAD_INPUT, `${path} exists: not replaced`, { cause: e });
     throw new TokenrigError(ErrorCode.BAD_FILE, `${path}: cannot write it (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
   }
 }
 
-/** Format and write atomically with mode 0600. */
+/**
+ * Format and write atomically with mode 0600.
+ *
+ * @example
+ * ```ts
+ * await writeSeedFile('entra.csv', seeds, 'csv-entra');
+ * ```
+ */
 export async function writeSeedFile(path: string, seeds: readonly TokenSeed[], format: SeedFormat, options: PskcWriteOptions = {}): Promise<void> {
   await writeFileAtomic(path, await formatSeedFile(seeds, format, options));
 }

@@ -49,7 +49,14 @@ export const BUILTIN_SEED_PROFILES: Readonly<Record<string, SeedProfile>> = {
   hotp: { name: 'hotp', manufacturer: 'Tokenrig', model: 'E100 (sim)', serialPrefix: 'EVT', serialDigits: 9, type: 'hotp', algorithm: 'SHA1', digits: 6, counter: 0n },
 };
 
-/** A built-in profile by name; BAD_INPUT naming the choices otherwise. */
+/**
+ * A built-in profile by name; BAD_INPUT naming the choices otherwise.
+ *
+ * @example
+ * ```ts
+ * builtinSeedProfile('hotp').type; // 'hotp'
+ * ```
+ */
 export function builtinSeedProfile(name: string): SeedProfile {
   const p = Object.hasOwn(BUILTIN_SEED_PROFILES, name) ? BUILTIN_SEED_PROFILES[name] : undefined;
   if (p === undefined) throw badInput(`unknown seed profile ${JSON.stringify(name)}: use one of ${Object.keys(BUILTIN_SEED_PROFILES).join(', ')}`);
@@ -92,7 +99,14 @@ function randomDigits(n: number, random: RandomBytes): string {
   return s;
 }
 
-/** Checks a seed's fields (from a file or a caller); returns it. RangeError names the field. */
+/**
+ * Checks a seed's fields (from a file or a caller); returns it. RangeError names the field.
+ *
+ * @example
+ * ```ts
+ * checkTokenSeed({ serial: 'GAKT12345678', secret, type: 'totp', algorithm: 'SHA1', digits: 6, period: 30 });
+ * ```
+ */
 export function checkTokenSeed(seed: TokenSeed): TokenSeed {
   if (seed.serial === '') throw new RangeError('serial must not be empty');
   if (seed.secret.length < 1) throw new RangeError('secret must not be empty');
@@ -102,7 +116,14 @@ export function checkTokenSeed(seed: TokenSeed): TokenSeed {
   return seed;
 }
 
-/** A seed as JSON-safe data with the secret hidden, unless `reveal`. */
+/**
+ * A seed as JSON-safe data with the secret hidden, unless `reveal`.
+ *
+ * @example
+ * ```ts
+ * describeSeed(seed, false, (s) => base32Encode(s)); // { serial: 'GAKT…', type: 'totp', … } (no secret field)
+ * ```
+ */
 export function describeSeed(seed: TokenSeed, reveal: boolean, encodeSecret: (s: Uint8Array) => string): Record<string, string | number> {
   const out: Record<string, string | number> = { serial: seed.serial, type: seed.type, algorithm: seed.algorithm, digits: seed.digits };
   if (seed.period !== undefined) out.period = seed.period;

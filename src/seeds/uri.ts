@@ -13,6 +13,14 @@ import { badFile } from '../errors.js';
 import { type OtpAuthUri, formatOtpAuthUri, parseOtpAuthUri } from '../otp/index.js';
 import type { TokenSeed } from './token-seed.js';
 
+/**
+ * The otpauth:// URI of a seed (its account, or else its serial, as the label).
+ *
+ * @example
+ * ```ts
+ * seedToUri(seed); // 'otpauth://totp/GAKT12345678?secret=…&algorithm=SHA1&digits=6&period=30'
+ * ```
+ */
 export function seedToUri(seed: TokenSeed): string {
   const uri: OtpAuthUri = { type: seed.type, secret: seed.secret, account: seed.account ?? seed.serial, algorithm: seed.algorithm, digits: seed.digits, period: seed.period ?? 30 };
   if (seed.issuer !== undefined) uri.issuer = seed.issuer;
@@ -20,6 +28,14 @@ export function seedToUri(seed: TokenSeed): string {
   return formatOtpAuthUri(uri);
 }
 
+/**
+ * The seed of one otpauth:// URI; `serial` names it (default: the account, or the issuer).
+ *
+ * @example
+ * ```ts
+ * seedFromUri('otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP&issuer=ACME').account; // 'alice'
+ * ```
+ */
 export function seedFromUri(text: string, serial?: string): TokenSeed {
   const u = parseOtpAuthUri(text);
   const seed: TokenSeed = { serial: serial ?? (u.account === '' ? (u.issuer ?? 'otpauth') : u.account), secret: u.secret, type: u.type, algorithm: u.algorithm, digits: u.digits };
@@ -30,7 +46,14 @@ export function seedFromUri(text: string, serial?: string): TokenSeed {
   return seed;
 }
 
-/** A text file of otpauth:// URIs, one a line (`#` comments and blank lines skipped). */
+/**
+ * A text file of otpauth:// URIs, one a line (`#` comments and blank lines skipped).
+ *
+ * @example
+ * ```ts
+ * parseUriList('# tokens\notpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP\n').length; // 1
+ * ```
+ */
 export function parseUriList(text: string): TokenSeed[] {
   const seeds: TokenSeed[] = [];
   for (const [i, line] of text.split(/\r\n|\r|\n/).entries()) {
@@ -46,6 +69,14 @@ export function parseUriList(text: string): TokenSeed[] {
   return seeds;
 }
 
+/**
+ * A text file of otpauth:// URIs, one a line.
+ *
+ * @example
+ * ```ts
+ * writeFileSync('tokens.txt', formatUriList(seeds)); // one otpauth:// URI a line
+ * ```
+ */
 export function formatUriList(seeds: readonly TokenSeed[]): string {
   return seeds.map((s) => `${seedToUri(s)}\n`).join('');
 }

@@ -16,9 +16,15 @@ describe('tokenrig demo (child process)', () => {
     expect(events.find((e) => e.event === 'replay')).toMatchObject({ ok: false, reason: 'replay' });
     expect(events.find((e) => e.event === 'resync')).toMatchObject({ ok: true, drift: 20 });
     // The FIDO story: one registration, two verified assertions with increasing counters.
-    expect(events.find((e) => e.event === 'fido-register')).toMatchObject({ ok: true });
-    const auths = events.filter((e) => e.event === 'fido-authenticate');
-    expect(auths).toEqual([{ event: 'fido-authenticate', ok: true, signCount: 1 }, { event: 'fido-authenticate', ok: true, signCount: 2 }]);
+    expect(events.find((e) => e.event === 'fido_register')).toMatchObject({ ok: true });
+    const auths = events.filter((e) => e.event === 'fido_authenticate');
+    expect(auths).toMatchObject([{ event: 'fido_authenticate', ok: true, sign_count: 1 }, { event: 'fido_authenticate', ok: true, sign_count: 2 }]);
+    // One style for every event: snake_case names and fields, and a timestamp.
+    for (const e of events) {
+      expect(Object.keys(e).filter((k) => !/^[a-z0-9_]+$/.test(k))).toEqual([]);
+      expect(e.event).toMatch(/^[a-z0-9_]+$/);
+      expect(Date.parse(e.timestamp as string)).toBeGreaterThan(0);
+    }
     expect(kinds.at(-1)).toBe('done');
     // The seed never appears.
     expect(stdout).not.toContain('GEZDGNBVGY3TQOJQ');

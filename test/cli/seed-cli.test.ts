@@ -31,7 +31,7 @@ const mode = (file: string): number => statSync(file).mode & 0o777;
 describe('tokenrig seed (child process)', { timeout: 60_000 }, () => {
   it('generate writes a password-encrypted PSKC with mode 0600; import needs the password and hides secrets', async (ctx) => {
     const out = join(dir, 'batch.pskc');
-    const g = await tokenrig('seed', 'generate', '--count', '4', '--profile', 'aws-totp', '--format', 'pskc', '--password', 'hunter2', '--out', out, '--json');
+    const g = await tokenrig('seed', 'generate', '--count', '4', '--profile', 'aws-totp', '--format', 'pskc', '--out-password', 'hunter2', '--out', out, '--json');
     expect(g.code, g.stderr).toBe(0);
     expect(mode(out)).toBe(0o600);
     const secrets = secretsOf(out, { password: 'hunter2' });
@@ -56,7 +56,7 @@ describe('tokenrig seed (child process)', { timeout: 60_000 }, () => {
   it('a wrong password, a missing one and a tampered file each give one line and an exit code', async () => {
     const out = join(dir, 'keyed.pskc');
     const key = '000102030405060708090a0b0c0d0e0f';
-    expect((await tokenrig('seed', 'generate', '--count', '2', '--format', 'pskc', '--key', key, '--out', out)).code).toBe(0);
+    expect((await tokenrig('seed', 'generate', '--count', '2', '--format', 'pskc', '--out-key', key, '--out', out)).code).toBe(0);
     const wrong = await tokenrig('seed', 'import', out, '--key', 'ff0102030405060708090a0b0c0d0e0f');
     expect(wrong.code).toBe(9);
     expect(wrong.stderr.trim().split('\n')).toHaveLength(1);
@@ -111,8 +111,7 @@ describe('tokenrig seed (child process)', { timeout: 60_000 }, () => {
     expect(term.code).toBe(2);
     expect(term.stderr).toMatch(/--reveal/);
     expect((await tokenrig('seed', 'export', '--uri', `otpauth://totp/bob?secret=${secret}`, '--format', 'qr-terminal', '--reveal')).stdout).toMatch(/▀/);
-    expect((await tokenrig('seed', 'export', '--secret', secret, '--serial', 'X', '--format', 'csv-entra', '--password', 'p', '--out', join(dir, 'x.csv'))).stderr).toMatch(/only PSKC files can be encrypted/);
-
+    expect((await tokenrig('seed', 'export', '--secret', secret, '--serial', 'X', '--format', 'csv-entra', '--out-password', 'p', '--out', join(dir, 'x.csv'))).stderr).toMatch(/only PSKC files can be encrypted/);
   });
 
   it('export reads a simulator --state dir', async (ctx) => {
@@ -129,11 +128,50 @@ describe('tokenrig seed (child process)', { timeout: 60_000 }, () => {
     expect(spawnSync('pskctool', ['-q', '--validate', fromState]).status).toBe(0);
   });
 
+  it('--out - or no --out writes text to stdout; an existing file is kept unless --force', async () => {
+    const uri = 'otpauth://totp/bob?secret=JBSWY3DPEHPK3PXP';
+    const stdout = await tokenrig('seed', 'export', '--uri', uri, '--format', 'uri');
+    expect(stdout.code, stdout.stderr).toBe(0);
+    expect(stdout.stdout).toMatch(/^otpauth:\/\/totp\/bob\?secret=JBSWY3DPEHPK3PXP/);
+    expect((await tokenrig('seed', 'export', '--uri', uri, '--format', 'uri', '--out', '-')).stdout).toBe(stdout.stdout);
+    const asJson = JSON.parse((await tokenrig('seed', 'export', '--uri', uri, '--format', 'uri', '--json')).stdout);
+    expect(asJson).toMatchObject({ exported: 1, out: 'stdout', content: stdout.stdout });
+    // A PNG is not text: it needs --out (or --out - for a pipe).
+    expect((await tokenrig('seed', 'export', '--uri', uri, '--format', 'qr')).code).toBe(2);
+    const kept = join(dir, 'kept.txt');
+    writeFileSync(kept, 'mine\n');
+    const refused = await tokenrig('seed', 'export', '--uri', uri, '--format', 'uri', '--out', kept);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/kept\.txt exists: add --force/);
+    expect(readFileSync(kept, 'utf8')).toBe('mine\n');
+    expect((await tokenrig('seed', 'export', '--uri', uri, '--format', 'uri', '--out', kept, '--force')).code).toBe(0);
+    expect(readFileSync(kept, 'utf8')).toBe(stdout.stdout);
+    expect(mode(kept)).toBe(0o600);
+  });
+
+  it('secrets from a file or stdin: --password-file, --out-password -, TOKENRIG_PASSWORD', async () => {
+    const pw = join(dir, 'pw.txt');
+    writeFileSync(pw, 'from a file\n');
+    const out = join(dir, 'stdin.pskc');
+    const gen = await new Promise<{ code: number | null }>((resolveRun) => {
+      const child = execFile(process.execPath, [BIN, 'seed', 'generate', '--format', 'pskc', '--out-password', '-', '--out', out], { cwd: dir }, (err) => resolveRun({ code: err === null ? 0 : (err as { code?: number }).code ?? -1 }));
+      child.stdin!.end('from a file\n');
+    });
+    expect(gen.code).toBe(0);
+    expect(secretsOf(out, { password: 'from a file' })).toHaveLength(1);
+    expect((await tokenrig('seed', 'import', out, '--password-file', pw)).code).toBe(0);
+    const env = await new Promise<number>((resolveRun) =>
+      execFile(process.execPath, [BIN, 'seed', 'import', out], { cwd: dir, env: { ...process.env, TOKENRIG_PASSWORD: 'from a file' } }, (err) => resolveRun(err === null ? 0 : ((err as { code?: number }).code ?? -1))),
+    );
+    expect(env).toBe(0);
+    expect((await tokenrig('seed', 'import', out, '--password-file', join(dir, 'no-such-file'))).code).toBe(7);
+  });
+
   it('unknown options and formats are one-line usage errors', async () => {
     const r = await tokenrig('seed', 'generate', '--format', 'xml', '--out', 'x');
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect((await tokenrig('seed', 'import', join(dir, 'nope.pskc'))).code).toBe(7);
-    expect((await tokenrig('seed', '--help')).stdout).toMatch(/tokenrig seed generate/);
+    expect((await tokenrig('seed', '--help')).stdout).toMatch(/^ {2}generate +make N new tokens/m);
   });
 });

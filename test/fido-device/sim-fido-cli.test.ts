@@ -50,10 +50,11 @@ function makeCredentialCommand(rpId: string, user: Map<string, unknown>, rk = fa
 }
 
 describe('tokenrig sim fido', () => {
-  it('prints a ready event, serves CTAP2 over UDP, streams events, stops on SIGINT and keeps its state', async () => {
+  it('prints a ready event, serves CTAP2 over UDP, streams events, stops on SIGINT (exit 130) and keeps its state', async () => {
     const first = start(['--hid', 'udp:0', '--json', '--state', stateDir]);
     const ready = await nextJson(first.lines);
-    expect(ready).toMatchObject({ event: 'ready', touch: 'auto', residentCredentials: 0 });
+    expect(ready).toMatchObject({ event: 'ready', touch: 'auto', resident_credentials: 0 });
+    expect(Date.parse(ready.timestamp as string)).toBeGreaterThan(0);
     const spec = (ready.endpoints as { hid: string }).hid;
     expect(spec).toMatch(/^udp:127\.0\.0\.1:\d+$/);
     const t = await UdpHidTransport.open({ port: Number(spec.split(':')[2]) });
@@ -70,14 +71,14 @@ describe('tokenrig sim fido', () => {
     }
     expect(events).toEqual(['touch_requested', 'touched', 'credential_created']);
     first.child.kill('SIGINT');
-    expect(await nextJson(first.lines)).toEqual({ event: 'stopped' });
-    expect(await new Promise((r) => first.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(0);
+    expect(await nextJson(first.lines)).toMatchObject({ event: 'stopped', reason: 'SIGINT' });
+    expect(await new Promise((r) => first.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(130);
     for (const f of readdirSync(stateDir)) expect(statSync(join(stateDir, f)).mode & 0o777).toBe(0o600);
 
     const second = start(['--hid', 'udp:0', '--json', '--state', stateDir]);
-    expect(await nextJson(second.lines)).toMatchObject({ event: 'ready', residentCredentials: 1 });
+    expect(await nextJson(second.lines)).toMatchObject({ event: 'ready', resident_credentials: 1 });
     second.child.kill('SIGINT');
-    expect(await new Promise((r) => second.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(0);
+    expect(await new Promise((r) => second.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(130);
   });
 
   it('--touch manual waits for Enter on stdin, with keepalives, then completes', async () => {
@@ -101,11 +102,11 @@ describe('tokenrig sim fido', () => {
       if (r.kind === 'message' && r.cmd === CTAPHID.CBOR) status = r.data[0]!;
     }
     expect(status).toBe(0);
-    expect(await nextJson(sim.lines)).toEqual({ event: 'button_pressed', granted: 1 });
+    expect(await nextJson(sim.lines)).toMatchObject({ event: 'button_pressed', granted: 1 });
     expect(await nextJson(sim.lines)).toMatchObject({ event: 'touched' });
     await t.close();
     sim.child.kill('SIGINT');
-    expect(await new Promise((r) => sim.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(0);
+    expect(await new Promise((r) => sim.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(130);
   });
 
   it('--quiet prints no line per request: only ready and stopped', async () => {
@@ -118,8 +119,10 @@ describe('tokenrig sim fido', () => {
     for (let i = 0; i < 3; i++) expect((await call(t, cid, CTAPHID.CBOR, mc)).data[0]).toBe(0);
     await t.close();
     sim.child.kill('SIGINT');
-    expect(await nextJson(sim.lines)).toEqual({ event: 'stopped' });
-    expect(await new Promise((r) => sim.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(0);
+    const stopped = await nextJson(sim.lines);
+    expect(Object.keys(stopped)).toEqual(['event', 'timestamp', 'reason']);
+    expect(stopped).toMatchObject({ event: 'stopped', reason: 'SIGINT' });
+    expect(await new Promise((r) => sim.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(130);
   });
 
   it('without --json shows a human status display', async () => {
@@ -128,21 +131,24 @@ describe('tokenrig sim fido', () => {
     expect(first.value).toMatch(/^FIDO2\/U2F simulator listening on udp:127\.0\.0\.1:\d+ \(touch: deny, state: in memory\)$/);
     expect((await sim.lines.next()).value).toBe('Ctrl-C stops');
     sim.child.kill('SIGINT');
-    expect((await sim.lines.next()).value).toBe('stopped');
-    expect(await new Promise((r) => sim.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(0);
+    expect((await sim.lines.next()).value).toBe('stopped (SIGINT)');
+    expect(await new Promise((r) => sim.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(130);
   });
 
-  it('--profile yubikey-bio --uv deny: a key personality with a fingerprint sensor, every match a wrong finger', async () => {
+  it('--profile yubikey-bio --uv deny: a key personality with a fingerprint sensor, every match a wrong finger; a bad --uv is one line', async () => {
     const sim = start(['--hid', 'udp:0', '--profile', 'yubikey-bio', '--uv', 'deny']);
     expect((await sim.lines.next()).value).toMatch(/^FIDO2\/U2F simulator listening on udp:127\.0\.0\.1:\d+ \(profile: yubikey-bio, touch: auto, uv: deny, state: in memory\)$/);
     sim.child.kill('SIGINT');
-    expect(await new Promise((r) => sim.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(0);
-  });
+    expect(await new Promise((r) => sim.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(130);
+    const bad = spawnSync(process.execPath, [BIN, 'sim', 'fido', '--uv', 'sometimes'], { encoding: 'utf8', timeout: 20_000 });
+    expect([bad.status, bad.stderr]).toEqual([2, 'tokenrig: --uv must be one of auto, manual, deny, got "sometimes"\n']);
+  }, 40_000);
 
-  it('--profile composite-key takes the FIDO identity of that device profile', async () => {
+  it('--profile composite-key takes the FIDO identity of that device profile, and serves its other interfaces too', async () => {
     const sim = start(['--hid', 'udp:0', '--json', '--profile', 'composite-key']);
     const ready = await nextJson(sim.lines);
     expect(ready).toMatchObject({ event: 'ready', profile: 'composite-key', product: 'Simulated Key 5 OTP+FIDO' });
+    expect(Object.keys(ready.endpoints as object).sort()).toEqual(['hid', 'keyboard', 'otp']);
     const t = await UdpHidTransport.open({ port: Number((ready.endpoints as { hid: string }).hid.split(':')[2]) });
     const init = await call(t, BROADCAST_CID, CTAPHID.INIT, new Uint8Array(8));
     const cid = new DataView(init.data.buffer).getUint32(8);
@@ -153,7 +159,7 @@ describe('tokenrig sim fido', () => {
     expect(Buffer.from(aaguid).toString('hex')).toBe(ready.aaguid);
     await t.close();
     sim.child.kill('SIGINT');
-    expect(await new Promise((r) => sim.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(0);
+    expect(await new Promise((r) => sim.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(130);
   });
 
   it('rejects an unknown or non-FIDO --profile with one line naming the valid ones', () => {
@@ -166,7 +172,7 @@ describe('tokenrig sim fido', () => {
   });
 
   it('rejects a bad --hid or --touch with one line and exit status 2', () => {
-    for (const args of [['--hid', 'tcp:1'], ['--touch', 'sometimes'], ['--uv', 'sometimes'], ['--bogus']]) {
+    for (const args of [['--hid', 'tcp:1'], ['--touch', 'sometimes'], ['--bogus']]) {
       const r = spawnSync(process.execPath, [BIN, 'sim', 'fido', ...args], { encoding: 'utf8', timeout: 20_000 });
       expect(r.status).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -74,16 +74,25 @@ describe('tokenrig fido (child processes)', () => {
     expect(auth.code).toBe(0);
     const a = await verifyAuthenticationResponse({ response: JSON.parse(auth.stdout) as never, expectedChallenge: challenge(2), expectedOrigin: ORIGIN, expectedRPID: 'rp.example', credential: v.registrationInfo!.credential });
     expect(a.verified).toBe(true);
-    const wrong = await tokenrig(['fido', 'pin', 'change', '--pin', '0000', '--new-pin', '1357', '--device', spec]);
-    expect(wrong.code).toBe(5);
-    expect(wrong.stderr).toMatch(/CTAP2_ERR_PIN_INVALID/);
   });
 
-  it('gives one-line errors for a missing file, bad JSON, a bad origin and an unknown command', async () => {
+  it('a wrong PIN is a rejected secret (exit 9), explained with the tries left; info shows retries, algorithms, options', async () => {
+    const wrong = await tokenrig(['fido', 'pin', 'change', '--pin', '0000', '--new-pin', '1357', '--device', spec]);
+    expect(wrong.code).toBe(9);
+    expect(wrong.stderr).toBe('tokenrig: PIN_INVALID: wrong PIN, 7 tries left\n');
+    const info = JSON.parse((await tokenrig(['fido', 'info', '--device', spec, '--json'])).stdout) as Record<string, unknown>;
+    expect(info).toMatchObject({ pin: { set: true, retries: 7 }, algorithms: [{ type: 'public-key', alg: -7, name: 'es256' }] });
+    const human = (await tokenrig(['fido', 'info', '--device', spec])).stdout;
+    expect(human).toMatch(/^ {2}PIN: +set, 7 attempts remaining$/m);
+    expect(human).toMatch(/^ {2}algorithms: +es256 \(-7\)$/m);
+    expect(human).toMatch(/^ {2}options: +rk, up, noplat, clientPin, pinUvAuthToken$/m);
+  });
+
+  it('gives one-line errors for a missing file, bad JSON, a bad origin and an unknown command', { timeout: 60_000 }, async () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{ nope');
     for (const [args, code, re] of [
-      [['fido', 'register', '--device', spec, '--options', join(dir, 'missing.json'), '--origin', ORIGIN], 2, /cannot read --options .*no such file/],
+      [['fido', 'register', '--device', spec, '--options', join(dir, 'missing.json'), '--origin', ORIGIN], 7, /--options .*missing\.json: no such file/],
       [['fido', 'register', '--device', spec, '--options', bad, '--origin', ORIGIN], 3, /not valid JSON/],
       [['fido', 'authenticate', '--device', spec, '--options', bad, '--origin', 'ftp://rp.example'], 2, /must be https/],
       [['fido', 'frobnicate', '--device', spec], 2, /unknown fido command/],

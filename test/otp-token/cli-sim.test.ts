@@ -79,17 +79,17 @@ async function oathtoolCodes(from: number, to: number): Promise<string[]> {
 }
 
 describe('tokenrig sim otp + tokenrig code, as child processes', () => {
-  it('pty and UDP endpoints; codes agree with oathtool; SIGTERM stops cleanly', async (ctx) => {
+  it('pty and UDP endpoints as device specs; codes agree with oathtool; SIGTERM stops cleanly (exit 143)', async (ctx) => {
     peers.socat.require(ctx);
     peers.oathtool.require(ctx);
     const sim = await startSim(['--serial-port', 'pty', '--hid', 'udp:0', '--secret', SECRET, '--serial', 'GAKT00001234']);
     try {
       expect(sim.ready.serial).toBe('GAKT00001234');
-      expect(sim.ready.endpoints.serial).toMatch(/^\/dev\/pts\/\d+$/);
+      expect(sim.ready.endpoints.serial).toMatch(/^serial:\/dev\/pts\/\d+$/);
       expect(sim.ready.endpoints.hid).toMatch(/^udp:127\.0\.0\.1:\d+$/);
       expect(JSON.stringify(sim.ready)).not.toContain(SECRET);
       const before = Math.floor(Date.now() / 1000);
-      const viaSerial = await tokenrig(['code', '--device', `serial:${sim.ready.endpoints.serial}`, '--json']);
+      const viaSerial = await tokenrig(['code', '--device', sim.ready.endpoints.serial!, '--json']);
       const viaHid = await tokenrig(['code', '--device', sim.ready.endpoints.hid!, '--json']);
       const after = Math.floor(Date.now() / 1000);
       expect(viaSerial.code).toBe(0);
@@ -103,7 +103,7 @@ describe('tokenrig sim otp + tokenrig code, as child processes', () => {
       expect(accepted).toContain(h.code);
     } finally {
       const { code, events } = await sim.stop();
-      expect(code).toBe(0);
+      expect(code).toBe(143);
       expect(events.filter((e) => e.event === 'press')).toHaveLength(2);
       expect(events.at(-1)).toMatchObject({ event: 'stopped', reason: 'SIGTERM' });
       expect(JSON.stringify(events)).not.toContain(SECRET);
@@ -134,7 +134,7 @@ print(s.readline().decode('ascii').rstrip('\\r\\n'))
 print(ask(b'SIM:FAULT battery-dead\\n'))
 print(ask(b'PRESS\\n'))
 `;
-      const r = await run(DEBIAN_PYTHON, ['-c', script, sim.ready.endpoints.serial!], { timeout: 20_000 });
+      const r = await run(DEBIAN_PYTHON, ['-c', script, sim.ready.endpoints.serial!.replace(/^serial:/, '')], { timeout: 20_000 });
       const rfc59 = (await run('oathtool', ['--totp', '-b', SECRET, '-N', '@59'])).stdout.trim();
       const rfc1111111109 = (await run('oathtool', ['--totp', '-b', SECRET, '-N', '@1111111109'])).stdout.trim();
       expect(rfc59).toBe('287082'); // RFC 6238 Appendix B, T=59, last six digits of 94287082
@@ -152,7 +152,7 @@ print(ask(b'PRESS\\n'))
         'ERR 200 the battery is dead',
       ]);
     } finally {
-      expect((await sim.stop()).code).toBe(0);
+      expect((await sim.stop()).code).toBe(143);
     }
   });
 
@@ -172,7 +172,7 @@ print(ask(b'PRESS\\n'))
           expect(r.code).toBe(0);
           codes.push(r.stdout.trim());
         }
-        expect((await sim.stop()).code).toBe(0);
+        expect((await sim.stop()).code).toBe(143);
       }
       const expected = (await run('oathtool', ['-b', SECRET, '-c', '0', '-w', '3'])).stdout.trim().split('\n');
       expect(codes).toEqual(expected);
@@ -212,12 +212,13 @@ print(ask(b'PRESS\\n'))
     expect(JSON.parse(devices.stdout)).toHaveProperty('devices');
   });
 
-  it('without --json on a terminal: a live view with the LCD; Space presses, q quits cleanly', async () => {
-    // A real terminal from python's pty module: the view needs a TTY on stdin and stdout.
+  /** `sim otp` on a real terminal `columns` wide (python's pty module): press Space, then q. */
+  async function liveView(columns: number): Promise<string> {
     const script = `
-import os, pty, sys, select, time
+import os, pty, sys, select, time, fcntl, termios, struct
 pid, fd = pty.fork()
 if pid == 0:
+    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 24, int(sys.argv[4]), 0, 0))
     os.execv(sys.argv[1], [sys.argv[1], sys.argv[2], 'sim', 'otp', '--hid', 'udp:0', '--secret', sys.argv[3]])
 out = b''
 def until(marker, seconds=15):
@@ -231,18 +232,30 @@ def until(marker, seconds=15):
             except OSError:
                 break
     return marker in out
-ok = until(b'[space/enter] press')
+ok = until(b'quit')
 os.write(fd, b' ')
-ok = ok and until(b'shown ')
+ok = ok and until(b'shown')
 os.write(fd, b'q')
 ok = ok and until(b'stopped')
 _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode('utf8', 'replace'))
 print('\\nRESULT', ok, os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1)
 `;
-    const r = await run(DEBIAN_PYTHON, ['-c', script, process.execPath, BIN, SECRET], { timeout: 40_000 });
+    const r = await run(DEBIAN_PYTHON, ['-c', script, process.execPath, BIN, SECRET, String(columns)], { timeout: 40_000 });
     expect(r.stdout).toMatch(/RESULT True 0\s*$/);
-    expect(r.stdout).toContain(' _ '); // seven-segment digits
-    expect(r.stdout).toMatch(/next step in +\d+ s/);
+    return r.stdout;
+  }
+
+  it('without --json on a terminal: a live view with the LCD and the code as text; Space presses, q quits cleanly', async () => {
+    const out = await liveView(80);
+    expect(out).toContain('|_|'); // seven-segment digits
+    expect(out).toMatch(/code: \d{6} {2}\(shown \d+ s more\)/); // the digits as text, to copy
+    expect(out).toMatch(/next step in +\d+ s/);
+  });
+
+  it('a terminal too narrow for the LCD still shows the code as text, redrawn in place', async () => {
+    const out = await liveView(16);
+    expect(out).not.toContain('|_|');
+    expect(out).toMatch(/code: \d{6}/);
   });
 });

@@ -13,14 +13,14 @@ describe('runOtpStory', () => {
     const codes = events.find((e) => e.event === 'codes') as { codes: string[] };
     expect(codes.codes).toEqual([totp(secret, 1_795_435_200), totp(secret, 1_795_435_230)]);
     expect(events.map((e) => [e.event, e.ok])).toEqual([
-      ['token-ready', undefined],
+      ['token_ready', undefined],
       ['codes', undefined],
       ['enroll', true],
-      ['sign-in', true],
+      ['sign_in', true],
       ['replay', false],
-      ['sign-in', false],
+      ['sign_in', false],
       ['resync', true],
-      ['sign-in', true],
+      ['sign_in', true],
     ]);
     expect(lines.join('\n')).toMatch(/serial port (serial:\/dev\/pts\/\d+|tcp:)/);
     expect(lines.join('\n')).not.toContain('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ');

@@ -6,13 +6,11 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ScriptedFingerprint } from '../../firmware-sim/env/index.js';
-import { FIDO_PROFILES } from '../../firmware-sim/fido/index.js';
-import { type RunningFidoSimulator, startFidoSimulator } from '../../src/cli/commands/sim-fido.js';
+import { type FidoKey, ScriptedFingerprint, startFidoKey } from '../../src/sim/index.js';
 import { peers, runPython } from '../support/peer.js';
 
 describe('python3-fido2 bio enrollment and built-in UV over UDP HID', () => {
-  let sim: RunningFidoSimulator | undefined;
+  let sim: FidoKey | undefined;
   afterEach(async () => {
     await sim?.close();
     sim = undefined;
@@ -23,8 +21,8 @@ describe('python3-fido2 bio enrollment and built-in UV over UDP HID', () => {
       peers.pythonFido2.require(ctx);
       // Five good samples of finger-1 (one a timeout), then a wrong finger; then a cooperative user.
       const sensor = new ScriptedFingerprint(['finger-1', null, 'finger-1', 'finger-1', 'finger-1', 'finger-1', 'stranger']);
-      sim = await startFidoSimulator({ port: 0, touch: 'deny', profile: FIDO_PROFILES['yubikey-bio']!, fingerprint: sensor });
-      const r = await runPython(join(import.meta.dirname, 'fido2_bio_peer.py'), [String(sim.endpoint.address.port), String(version)]);
+      sim = await startFidoKey({ hid: 'udp:0', touch: 'deny', profile: 'yubikey-bio', uv: sensor });
+      const r = await runPython(join(import.meta.dirname, 'fido2_bio_peer.py'), [sim.endpoints.hid!.split(':')[2]!, String(version)]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const out = JSON.parse(r.stdout);

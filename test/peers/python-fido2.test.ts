@@ -5,11 +5,11 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RunningFidoSimulator, startFidoSimulator } from '../../src/cli/commands/sim-fido.js';
+import { type FidoKey, startFidoKey } from '../../src/sim/index.js';
 import { peers, runPython } from '../support/peer.js';
 
 describe('python3-fido2 peer over UDP HID', () => {
-  let sim: RunningFidoSimulator | undefined;
+  let sim: FidoKey | undefined;
   afterEach(async () => {
     await sim?.close();
     sim = undefined;
@@ -17,8 +17,8 @@ describe('python3-fido2 peer over UDP HID', () => {
 
   it('runs getInfo, makeCredential, getAssertion, U2F and clientPin (protocols 1 and 2) against the simulator', async (ctx) => {
     peers.pythonFido2.require(ctx);
-    sim = await startFidoSimulator({ port: 0, touch: 'auto' });
-    const r = await runPython(join(import.meta.dirname, 'fido2_udp_peer.py'), [String(sim.endpoint.address.port)]);
+    sim = await startFidoKey({ touch: 'auto', hid: 'udp:0' });
+    const r = await runPython(join(import.meta.dirname, 'fido2_udp_peer.py'), [sim.endpoints.hid!.split(':')[2]!]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);

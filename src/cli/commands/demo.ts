@@ -5,15 +5,14 @@
  *    resyncs after a 10-minute drift.
  * 2. A simulated FIDO2 key on UDP; the WebAuthn client registers and signs in.
  */
-import { flag, parseCommandArgs } from '../args.js';
-import { type CliIo, printLine } from '../cli-io.js';
+import { type ParsedArgs, flag } from '../args.js';
+import type { CliIo } from '../cli-io.js';
+import type { CommandTable } from '../command.js';
 import { demoOutput } from '../demo/demo-output.js';
 import { runFidoStory } from '../demo/fido-story.js';
 import { runOtpStory } from '../demo/otp-story.js';
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, {});
-  if (flag(args, 'help')) return printLine(io, 'usage: tokenrig demo [--json]'), 0;
+async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const out = demoOutput(io, flag(args, 'json'));
   out.line('tokenrig demo');
   out.line('');
@@ -27,3 +26,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   out.event({ event: 'done', ok: true });
   return 0;
 }
+
+export const commands: CommandTable = {
+  '': {
+    summary: 'the whole mission on embedded defaults, over real sockets and a real pty; ends by itself',
+    flags: {},
+    notes: ['`npm start` runs it; `npm start -- --json | jq` reads its events.'],
+    examples: ['tokenrig demo', 'tokenrig demo --json | jq -c .'],
+    exits: { BAD_INPUT: ['--bogus'] },
+    run,
+  },
+};

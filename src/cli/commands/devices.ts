@@ -4,12 +4,11 @@
  * read here (no hidraw access, no udevadm) is named in a note, not an error.
  */
 import { discoverDevices } from '../../transports/discovery.js';
-import { flag, parseCommandArgs } from '../args.js';
+import { type ParsedArgs, flag } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
+import type { CommandTable } from '../command.js';
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, {});
-  if (flag(args, 'help')) return printLine(io, 'usage: tokenrig devices [--json]'), 0;
+async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const { devices, notes } = await discoverDevices();
   if (flag(args, 'json')) {
     printJson(io, { devices, notes });
@@ -24,3 +23,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   for (const n of notes) io.stderr.write(`note: ${n}\n`);
   return 0;
 }
+
+export const commands: CommandTable = {
+  '': {
+    summary: 'list the HID devices and serial ports this machine sees, as device specs',
+    flags: {},
+    notes: ['Each HID interface says what it is ([fido], [otp], [keyboard]); a source that cannot be read here\n(no hidraw access, no udevadm) is named in a note on stderr, not an error.'],
+    examples: ['tokenrig devices', 'tokenrig devices --json'],
+    exits: { BAD_INPUT: ['--bogus'] },
+    run,
+  },
+};

@@ -7,29 +7,15 @@
  * Managing fingerprints needs a pinUvAuthToken with the be permission: from the PIN, or from
  * an enrolled finger on keys that allow it (uvBioEnroll).
  */
-import { FingerprintEnrollment, type TemplateInfo } from '../../ctap/fingerprint-enrollment.js';
 import { Ctap2 } from '../../ctap/ctap2.js';
+import { FingerprintEnrollment, type TemplateInfo } from '../../ctap/fingerprint-enrollment.js';
 import { obtainPinUvAuthToken } from '../../ctap/user-verification.js';
-import { CtapHidDevice } from '../../drivers/ctaphid-device.js';
 import { badInput } from '../../errors.js';
 import { KEEPALIVE_STATUS } from '../../protocol/ctaphid/index.js';
-import { openHidTransport } from '../../transports/device-spec.js';
-import { flag, intOpt, parseCommandArgs, requireOpt, stringOpt } from '../args.js';
+import { type ParsedArgs, flag, intOpt, requireOpt, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
-import { pickDevice } from './fido.js';
-
-const USAGE = `usage: tokenrig fido bio COMMAND [--device SPEC] [--pin PIN] [--json]
-  enroll [--name NAME]                    enroll a finger: touch the sensor until no samples remain
-  list                                    the fingers enrolled, and the sensor
-  rename --template ID|NAME --name NAME   give a finger a friendly name
-  delete --template ID|NAME               remove a finger
-options:
-  --device SPEC          udp:127.0.0.1:8111, hid:/dev/hidrawN, ... (default: the one FIDO key found)
-  --pin PIN              the key's PIN (or TOKENRIG_FIDO_PIN); a finger will do on keys that allow it (uvBioEnroll)
-  --template ID|NAME     a finger by its template ID (hex, from list) or its friendly name
-  --sample-timeout MS    how long the key waits for each enrollment sample (default: the key's own)
-  --timeout MS           how long to wait for the key, touches included (default 35000)
-  --json                 one JSON document on stdout (enroll's progress goes to stderr)`;
+import type { CommandSpec, CommandTable, FlagTable } from '../command.js';
+import { DEVICE_FLAGS, type FidoSession, PIN, TIMEOUT_EXAMPLE, withFidoKey } from './fido-session.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -48,56 +34,62 @@ function findTemplate(templates: readonly TemplateInfo[], ref: string): Template
   throw badInput(`no finger ${JSON.stringify(ref)} on the key (${known.length === 0 ? 'none enrolled' : known.join(', ')})`);
 }
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(
-    argv,
-    { device: { type: 'string' }, pin: { type: 'string' }, name: { type: 'string' }, template: { type: 'string' }, 'sample-timeout': { type: 'string' }, timeout: { type: 'string' } },
-    true,
-  );
-  const [command, ...extra] = args.positionals;
-  if (flag(args, 'help') || command === undefined) {
-    printLine(io, USAGE);
-    return command === undefined && !flag(args, 'help') ? 2 : 0;
-  }
-  const known = ['enroll', 'list', 'rename', 'delete'];
-  if (!known.includes(command)) throw badInput(`unknown fido bio command ${JSON.stringify(command)}: use ${known.join(', ')}`);
-  if (extra.length > 0) throw badInput(`unexpected argument ${JSON.stringify(extra[0])}`);
+/** A name the key will take: not empty, at most maxTemplateFriendlyName bytes of UTF-8 (a longer one is CTAP1_ERR_INVALID_LENGTH on the key). */
+function checkName(name: string, max: number | undefined): void {
+  if (name === '') throw badInput('--name must not be empty');
+  const bytes = new TextEncoder().encode(name).length;
+  if (max !== undefined && bytes > max) throw badInput(`--name is ${bytes} bytes; the key takes at most ${max}`);
+}
+
+type BioCommand = 'enroll' | 'list' | 'rename' | 'delete';
+
+/** The key's fingerprints, under a token with the be permission (the PIN, or a finger where the key allows it). */
+async function fingerprints(session: FidoSession, pin: string | undefined, progress: (line: string) => void): Promise<FingerprintEnrollment> {
+  const ctap2 = new Ctap2(session.device);
+  const info = await ctap2.getInfo();
+  new FingerprintEnrollment(ctap2, info); // a key without a sensor is refused before any PIN is asked for
+  let asked = false;
+  const { clientPin, token } = await obtainPinUvAuthToken(ctap2, info, {
+    permissions: ['be'],
+    ...(pin === undefined ? {} : { pin }),
+    call: {
+      signal: session.signal,
+      onKeepalive: (status) => {
+        if (status === KEEPALIVE_STATUS.UPNEEDED && !asked) {
+          asked = true;
+          progress('touch the fingerprint sensor to authorize');
+        }
+      },
+    },
+  });
+  return new FingerprintEnrollment(ctap2, info, { protocol: clientPin.protocol, token });
+}
+
+async function run(name: BioCommand, args: ParsedArgs, io: CliIo): Promise<number> {
   const json = flag(args, 'json');
-  const pin = stringOpt(args, 'pin') ?? io.env.TOKENRIG_FIDO_PIN;
-  const timeoutMs = intOpt(args, 'timeout', 1, 600_000) ?? 35_000;
+  const pin = stringOpt(args, 'pin');
   const sampleTimeoutMs = intOpt(args, 'sample-timeout', 1, 600_000);
   // Everything the user typed is checked before the key is touched.
-  const name = command === 'rename' ? requireOpt(args, 'name') : stringOpt(args, 'name');
-  const template = command === 'rename' || command === 'delete' ? requireOpt(args, 'template') : undefined;
-  if (name !== undefined && name === '') throw badInput('--name must not be empty');
-
-  const spec = await pickDevice(stringOpt(args, 'device'));
-  const device = await CtapHidDevice.open(await openHidTransport(spec), { timeoutMs });
+  const newName = name === 'rename' ? requireOpt(args, 'name') : stringOpt(args, 'name');
+  const template = name === 'rename' || name === 'delete' ? requireOpt(args, 'template') : undefined;
+  if (newName !== undefined) checkName(newName, undefined);
   // Progress for people: on stderr with --json, so stdout stays one document.
   const progress = (line: string): void => {
     if (json) io.stderr.write(`${line}\n`);
     else printLine(io, line);
   };
-  let asked = false;
-  const onKeepalive = (status: number): void => {
-    if (status === KEEPALIVE_STATUS.UPNEEDED && !asked) {
-      asked = true;
-      progress('touch the fingerprint sensor');
-    }
-  };
-  try {
-    const ctap2 = new Ctap2(device);
-    const info = await ctap2.getInfo();
-    // Refuse a key without a sensor before asking for any PIN.
-    new FingerprintEnrollment(ctap2, info);
-    const { clientPin, token } = await obtainPinUvAuthToken(ctap2, info, { permissions: ['be'], ...(pin === undefined ? {} : { pin }), call: { onKeepalive } });
-    const bio = new FingerprintEnrollment(ctap2, info, { protocol: clientPin.protocol, token });
-    switch (command) {
+  return withFidoKey(`bio ${name}`, args, io, async (session) => {
+    const bio = await fingerprints(session, pin, progress);
+    const { spec } = session;
+    if (newName !== undefined) checkName(newName, (await bio.sensorInfo()).maxTemplateFriendlyName);
+    switch (name) {
       case 'enroll': {
         const samples: { status: string; remaining: number }[] = [];
+        let asked = false;
         const templateId = await bio.enroll({
           ...(sampleTimeoutMs === undefined ? {} : { timeoutMs: sampleTimeoutMs }),
           call: {
+            signal: session.signal,
             onKeepalive: (status) => {
               if (status === KEEPALIVE_STATUS.UPNEEDED && !asked) {
                 asked = true;
@@ -112,9 +104,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
             progress(`sample ${samples.length}: ${what}, ${s.remaining} more needed`);
           },
         });
-        if (name !== undefined) await bio.rename(templateId, name);
-        if (json) printJson(io, { device: spec, enrolled: { templateId: hex(templateId), name: name ?? null }, samples });
-        else printLine(io, `finger enrolled: ${hex(templateId)}${name === undefined ? '' : ` (${name})`}`);
+        if (newName !== undefined) await bio.rename(templateId, newName);
+        if (json) printJson(io, { device: spec, enrolled: { templateId: hex(templateId), name: newName ?? null }, samples });
+        else printLine(io, `finger enrolled: ${hex(templateId)}${newName === undefined ? '' : ` (${newName})`}`);
         return 0;
       }
       case 'list': {
@@ -129,15 +121,52 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       case 'rename':
       case 'delete': {
         const t = findTemplate(await bio.list(), template!);
-        if (command === 'rename') await bio.rename(t.templateId, name!);
+        if (name === 'rename') await bio.rename(t.templateId, newName!);
         else await bio.remove(t.templateId);
-        if (json) printJson(io, { device: spec, [command === 'rename' ? 'renamed' : 'deleted']: { ...describeTemplate(t), ...(command === 'rename' ? { name } : {}) } });
-        else printLine(io, command === 'rename' ? `finger ${hex(t.templateId)} renamed to ${name}` : `finger ${hex(t.templateId)} deleted`);
+        if (json) printJson(io, { device: spec, [name === 'rename' ? 'renamed' : 'deleted']: { ...describeTemplate(t), ...(name === 'rename' ? { name: newName } : {}) } });
+        else printLine(io, name === 'rename' ? `finger ${hex(t.templateId)} renamed to ${newName}` : `finger ${hex(t.templateId)} deleted`);
         return 0;
       }
     }
-    return 2;
-  } finally {
-    await device.close();
-  }
+  });
 }
+
+const TEMPLATE_FLAG: FlagTable = { template: { type: 'string', value: 'ID|NAME', help: 'the finger: its template ID (hex, as bio list prints it) or its friendly name' } };
+const NOTE = 'Fingerprints are managed under a token with the be permission: from the PIN (--pin, --pin-file,\nTOKENRIG_FIDO_PIN), or from an enrolled finger on keys that allow it (uvBioEnroll). See docs/fido-host.md.';
+
+/** Which key and how long to wait (bio enrollment is CTAP2 only: no --protocol). */
+const { protocol: _protocol, ...KEY_FLAGS } = DEVICE_FLAGS;
+
+function bioCommand(name: BioCommand, spec: Omit<CommandSpec, 'run' | 'flags' | 'secrets' | 'notes'> & { flags?: FlagTable }): CommandSpec {
+  return { ...spec, flags: { ...KEY_FLAGS, ...spec.flags }, secrets: [PIN], notes: [NOTE], run: (args, io) => run(name, args, io) };
+}
+
+/** The `fido bio ...` entries of the fido family's table. */
+export const BIO_COMMANDS: CommandTable = {
+  'bio enroll': bioCommand('enroll', {
+    summary: 'enroll a finger on a key with a fingerprint sensor: touch the sensor until no samples remain',
+    flags: {
+      name: { type: 'string', value: 'NAME', help: 'the friendly name to give the new finger' },
+      'sample-timeout': { type: 'string', value: 'MS', help: "how long the key waits for each sample (default: the key's own, 30 s on the simulator)" },
+    },
+    examples: ['tokenrig fido bio enroll --name "right thumb" --pin-file pin.txt'],
+    exits: { BAD_INPUT: ['--name', ''], UNSUPPORTED: ['--pin', '1234', '--device', '{fido-with-pin}'], TIMEOUT: TIMEOUT_EXAMPLE },
+  }),
+  'bio list': bioCommand('list', {
+    summary: 'the fingers a key has enrolled (template IDs and names), and its sensor',
+    examples: ['tokenrig fido bio list --json'],
+    exits: { UNSUPPORTED: ['--pin', '1234', '--device', '{fido-with-pin}'], TIMEOUT: TIMEOUT_EXAMPLE },
+  }),
+  'bio rename': bioCommand('rename', {
+    summary: 'give an enrolled finger a friendly name',
+    flags: { ...TEMPLATE_FLAG, name: { type: 'string', value: 'NAME', help: 'the new friendly name' } },
+    examples: ['tokenrig fido bio rename --template 3f1c0a9e --name "left index"'],
+    exits: { BAD_INPUT: ['--template', 'thumb'], TIMEOUT: ['--template', 'thumb', '--name', 'index', ...TIMEOUT_EXAMPLE] },
+  }),
+  'bio delete': bioCommand('delete', {
+    summary: 'remove an enrolled finger from the key',
+    flags: TEMPLATE_FLAG,
+    examples: ['tokenrig fido bio delete --template "left index"'],
+    exits: { BAD_INPUT: [], TIMEOUT: ['--template', 'thumb', ...TIMEOUT_EXAMPLE] },
+  }),
+};

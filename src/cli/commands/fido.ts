@@ -7,59 +7,32 @@
  * Without --device, the one FIDO key node-hid sees (usage page 0xF1D0) is used. register and
  * authenticate read WebAuthn JSON options from a file and print the standard JSON response.
  */
-import { readFile } from 'node:fs/promises';
 import { ClientPin } from '../../ctap/client-pin.js';
 import { Ctap1 } from '../../ctap/ctap1.js';
 import { Ctap2 } from '../../ctap/ctap2.js';
-import { CtapHidDevice } from '../../drivers/ctaphid-device.js';
-import { ErrorCode, TokenrigError, badFile, badInput } from '../../errors.js';
-import { KEEPALIVE_STATUS } from '../../protocol/ctaphid/index.js';
-import { openHidTransport } from '../../transports/device-spec.js';
+import type { CtapHidDevice } from '../../drivers/ctaphid-device.js';
+import { badFile, badInput } from '../../errors.js';
+import { COSE_ALG } from '../../protocol/cose.js';
 import { WebAuthnClient } from '../../webauthn/index.js';
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '../../webauthn/index.js';
-import { choiceOpt, flag, intOpt, parseCommandArgs, requireOpt, stringOpt } from '../args.js';
+import { type ParsedArgs, choiceOpt, flag, requireOpt, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
+import type { CommandSpec, CommandTable, FlagTable } from '../command.js';
+import { readJsonInput } from '../input-file.js';
+import { secretInput } from '../secret-input.js';
+import { BIO_COMMANDS } from './fido-bio.js';
+import { DEVICE_FLAGS, PIN, TIMEOUT_EXAMPLE, withFidoKey } from './fido-session.js';
 
-const USAGE = `usage: tokenrig fido COMMAND [--device SPEC] [--json]
-  info                                          what the key is (getInfo, or U2F version)
-  register --options create.json --origin URL   WebAuthn registration: prints RegistrationResponseJSON
-  authenticate --options get.json --origin URL  WebAuthn authentication: prints AuthenticationResponseJSON
-  pin set --pin NEW                             set the first PIN
-  pin change --pin OLD --new-pin NEW            change the PIN
-  reset --yes                                   erase every credential and the PIN (touch within 10 s of plugging in)
-  wink                                          make the key blink
-  bio enroll|list|rename|delete                 the fingerprints of a key with a sensor (tokenrig fido bio --help)
-options:
-  --device SPEC      udp:127.0.0.1:8111, hid:/dev/hidrawN, hid:VID:PID, usb:VID:PID (default: the one FIDO key found)
-  --pin PIN          the key's PIN (or TOKENRIG_FIDO_PIN); needed when user verification is required
-  --protocol P       auto (default), ctap2 or u2f
-  --timeout MS       how long to wait for the key, touches included (default 35000)
-  --json             machine-readable output`;
+/** The new PIN of `pin set` / `pin change`. */
+const NEW_PIN = secretInput('new-pin', { value: 'PIN', env: 'TOKENRIG_FIDO_NEW_PIN', help: 'the new PIN (at least 4 characters)' });
 
-/** The device spec to use: `spec`, or the one FIDO key found. */
-export async function pickDevice(spec: string | undefined): Promise<string> {
-  if (spec !== undefined) return spec;
-  const { discoverDevices } = await import('../../transports/discovery.js');
-  const { devices, notes } = await discoverDevices();
-  const keys = devices.filter((d) => d.role === 'fido');
-  if (keys.length === 1) return keys[0]!.spec;
-  if (keys.length === 0) throw new TokenrigError(ErrorCode.NOT_FOUND, `no FIDO key found (usage page 0xF1D0)${notes.length > 0 ? ` (${notes.join('; ')})` : ''}: give --device SPEC`);
-  throw badInput(`${keys.length} FIDO keys found (${keys.map((k) => k.spec).join(', ')}): choose one with --device`);
-}
+const CEREMONY_FLAGS: FlagTable = {
+  options: { type: 'string', value: 'FILE', help: 'the WebAuthn options JSON from the relying party (- for stdin; a { publicKey } wrapper is fine)' },
+  origin: { type: 'string', value: 'URL', help: 'the origin the browser would report, e.g. https://rp.example (checked against rp.id)' },
+};
 
-async function readOptions(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw badInput(`cannot read --options ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw badFile(`--options ${path} is not valid JSON: ${(e as Error).message}`, e);
-  }
+async function readOptions(path: string, io: CliIo): Promise<unknown> {
+  const value = await readJsonInput(path, '--options', io);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badFile(`--options ${path} must hold a JSON object`);
   // Accept the `{ publicKey: {...} }` wrapper some servers send.
   const inner = (value as { publicKey?: unknown }).publicKey;
@@ -70,35 +43,13 @@ function hex(b: Uint8Array): string {
   return Buffer.from(b).toString('hex');
 }
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  if (argv[0] === 'bio') return (await import('./fido-bio.js')).run(argv.slice(1), io);
-  const args = parseCommandArgs(
-    argv,
-    {
-      device: { type: 'string' },
-      options: { type: 'string' },
-      origin: { type: 'string' },
-      pin: { type: 'string' },
-      'new-pin': { type: 'string' },
-      protocol: { type: 'string' },
-      timeout: { type: 'string' },
-      yes: { type: 'boolean' },
-    },
-    true,
-  );
-  const [command, sub, ...extra] = args.positionals;
-  if (flag(args, 'help') || command === undefined) {
-    printLine(io, USAGE);
-    return command === undefined && !flag(args, 'help') ? 2 : 0;
-  }
-  const known = ['info', 'register', 'authenticate', 'pin', 'reset', 'wink'];
-  if (!known.includes(command)) throw badInput(`unknown fido command ${JSON.stringify(command)}: use ${known.join(', ')}`);
-  if (command === 'pin' && sub !== 'set' && sub !== 'change') throw badInput('use: tokenrig fido pin set|change');
-  if ((command === 'pin' ? extra : [sub, ...extra].filter((x) => x !== undefined)).length > 0) throw badInput(`unexpected argument ${JSON.stringify(command === 'pin' ? extra[0] : sub)}`);
+type FidoCommand = 'info' | 'register' | 'authenticate' | 'pin set' | 'pin change' | 'reset' | 'wink';
+
+async function run(name: FidoCommand, args: ParsedArgs, io: CliIo): Promise<number> {
+  const [command, sub] = name.split(' ') as [string, string | undefined];
   const json = flag(args, 'json');
   const protocol = choiceOpt(args, 'protocol', ['auto', 'ctap2', 'u2f'] as const) ?? 'auto';
-  const timeoutMs = intOpt(args, 'timeout', 1, 600_000) ?? 35_000;
-  const pin = stringOpt(args, 'pin') ?? io.env.TOKENRIG_FIDO_PIN;
+  const pin = stringOpt(args, 'pin');
 
   // Check everything the user typed before touching a device.
   let options: unknown;
@@ -107,34 +58,25 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     origin = requireOpt(args, 'origin');
     const { parseOrigin } = await import('../../webauthn/origin.js');
     parseOrigin(origin);
-    options = await readOptions(requireOpt(args, 'options'));
+    options = await readOptions(requireOpt(args, 'options'), io);
   }
   if (command === 'reset' && !flag(args, 'yes')) throw badInput('reset erases every credential and the PIN: add --yes to confirm');
-  if (command === 'pin' && pin === undefined) throw badInput('--pin is required');
-  if (command === 'pin' && sub === 'change' && stringOpt(args, 'new-pin') === undefined) throw badInput('--new-pin is required');
+  if (command === 'pin' && pin === undefined) throw badInput(`--pin is required (or --pin-file, ${PIN.env})`);
+  if (command === 'pin' && sub === 'change' && stringOpt(args, 'new-pin') === undefined) throw badInput(`--new-pin is required (or --new-pin-file, ${NEW_PIN.env})`);
 
-  const spec = await pickDevice(stringOpt(args, 'device'));
-  const device = await CtapHidDevice.open(await openHidTransport(spec), { timeoutMs });
-  let prompted = false;
-  const onKeepalive = (status: number): void => {
-    if (status === KEEPALIVE_STATUS.UPNEEDED && !prompted) {
-      prompted = true;
-      io.stderr.write('touch your key\n');
-    }
-  };
-  try {
+  return withFidoKey(name, args, io, async ({ device, spec, signal, onKeepalive }) => {
     switch (command) {
       case 'info':
         return await info(device, spec, protocol, json, io);
       case 'register': {
         const client = new WebAuthnClient(device, { protocol });
-        const r = await client.create(options as PublicKeyCredentialCreationOptionsJSON, origin, { onKeepalive, ...(pin !== undefined ? { pin } : {}) });
+        const r = await client.create(options as PublicKeyCredentialCreationOptionsJSON, origin, { onKeepalive, signal, ...(pin !== undefined ? { pin } : {}) });
         printJson(io, r);
         return 0;
       }
       case 'authenticate': {
         const client = new WebAuthnClient(device, { protocol });
-        const r = await client.get(options as PublicKeyCredentialRequestOptionsJSON, origin, { onKeepalive, ...(pin !== undefined ? { pin } : {}) });
+        const r = await client.get(options as PublicKeyCredentialRequestOptionsJSON, origin, { onKeepalive, signal, ...(pin !== undefined ? { pin } : {}) });
         printJson(io, r);
         return 0;
       }
@@ -147,7 +89,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         return 0;
       }
       case 'reset':
-        await new Ctap2(device).reset({ onKeepalive });
+        await new Ctap2(device).reset({ onKeepalive, signal });
         if (json) printJson(io, { device: spec, reset: true });
         else printLine(io, 'key reset: credentials and PIN erased');
         return 0;
@@ -158,9 +100,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         return 0;
     }
     return 2;
-  } finally {
-    await device.close();
-  }
+  });
 }
 
 async function info(device: CtapHidDevice, spec: string, protocol: string, json: boolean, io: CliIo): Promise<number> {
@@ -174,13 +114,112 @@ async function info(device: CtapHidDevice, spec: string, protocol: string, json:
   }
   const ctap2 = new Ctap2(device);
   const i = await ctap2.getInfo();
-  const out = { ...base, versions: i.versions, extensions: i.extensions, aaguid: hex(i.aaguid), options: i.options, maxMsgSize: i.maxMsgSize ?? null, pinUvAuthProtocols: i.pinUvAuthProtocols };
-  if (json) printJson(io, out);
-  else {
-    printLine(io, `${spec}: FIDO key, ${i.versions.join(', ')}, firmware ${base.ctaphid.deviceVersion}`);
-    printLine(io, `  aaguid ${out.aaguid}`);
-    printLine(io, `  options ${Object.entries(i.options).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-    printLine(io, `  PIN/UV auth protocols ${i.pinUvAuthProtocols.join(', ') || 'none'}${i.options.clientPin === true ? `, PIN set (${(await new ClientPin(ctap2, { protocol: i.pinUvAuthProtocols.includes(2) ? 2 : 1 }).getRetries()).retries} retries left)` : ''}`);
+  const pinSet = i.options.clientPin === true;
+  const retries = pinSet ? (await new ClientPin(ctap2, { protocol: i.pinUvAuthProtocols.includes(2) ? 2 : 1 }).getRetries()).retries : null;
+  const algorithms = infoAlgorithms(i.raw.get(0x0a));
+  const out = {
+    ...base,
+    versions: i.versions,
+    extensions: i.extensions,
+    aaguid: hex(i.aaguid),
+    options: i.options,
+    algorithms,
+    pin: { set: pinSet, retries },
+    maxMsgSize: i.maxMsgSize ?? null,
+    pinUvAuthProtocols: i.pinUvAuthProtocols,
+    firmwareVersion: typeof i.raw.get(0x0e) === 'number' ? i.raw.get(0x0e) : null,
+  };
+  if (json) {
+    printJson(io, out);
+    return 0;
   }
+  // The layout of fido2-token -I and ykman fido info: one fact a line; false options as "no…".
+  const rows: [string, string][] = [
+    ['versions', i.versions.join(', ')],
+    ['extensions', i.extensions.join(', ') || 'none'],
+    ['aaguid', out.aaguid],
+    ['options', Object.entries(i.options).map(([k, v]) => (v ? k : `no${k}`)).join(', ')],
+    ['algorithms', algorithms.map((a) => `${a.name} (${a.alg})`).join(', ') || 'not reported'],
+    ['PIN', pinSet ? `set, ${retries} ${retries === 1 ? 'attempt' : 'attempts'} remaining` : 'not set'],
+    ['PIN/UV auth protocols', i.pinUvAuthProtocols.join(', ') || 'none'],
+    ['max message size', String(i.maxMsgSize ?? 'not reported')],
+    ['firmware', base.ctaphid.deviceVersion],
+  ];
+  printLine(io, `${spec}: FIDO key (${i.versions.join(', ')})`);
+  for (const [k, v] of rows) printLine(io, `  ${`${k}:`.padEnd(23)} ${v}`);
   return 0;
 }
+
+const ALGORITHM_NAMES: Readonly<Record<number, string>> = { [COSE_ALG.ES256]: 'es256', [-8]: 'eddsa', [-35]: 'es384', [-36]: 'es512', [-257]: 'rs256', [-47]: 'es256k' };
+
+/** getInfo's algorithms (0x0A): `[{ type: 'public-key', alg: -7 }]`, named as fido2-token names them. */
+function infoAlgorithms(raw: unknown): { type: string; alg: number; name: string }[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.flatMap((m: unknown) => {
+    if (!(m instanceof Map)) return [];
+    const alg = m.get('alg');
+    const type = m.get('type');
+    return typeof alg === 'number' && typeof type === 'string' ? [{ type, alg, name: ALGORITHM_NAMES[alg] ?? String(alg) }] : [];
+  });
+}
+
+function fidoCommand(name: FidoCommand, spec: Omit<CommandSpec, 'run' | 'flags'> & { flags?: FlagTable }): CommandSpec {
+  return { ...spec, flags: { ...DEVICE_FLAGS, ...spec.flags }, run: (args, io) => run(name, args, io) };
+}
+
+export const commands: CommandTable = {
+  info: fidoCommand('info', {
+    summary: 'what the key is: versions, options, algorithms, PIN state and retries (getInfo, or U2F)',
+    examples: ['tokenrig fido info', 'tokenrig fido info --device udp:127.0.0.1:8111 --json'],
+    exits: { BAD_INPUT: ['--device', 'bogus'], TIMEOUT: TIMEOUT_EXAMPLE },
+  }),
+  register: fidoCommand('register', {
+    summary: 'WebAuthn registration (navigator.credentials.create): prints RegistrationResponseJSON',
+    flags: CEREMONY_FLAGS,
+    secrets: [PIN],
+    notes: ['--options holds PublicKeyCredentialCreationOptionsJSON (docs/create.json is a sample); the output\nis what a relying party library (@simplewebauthn/server, python-fido2) verifies as it is.'],
+    examples: ['tokenrig fido register --options docs/create.json --origin https://rp.example --pin-file pin.txt > reg.json'],
+    exits: {
+      BAD_INPUT: ['--options', '{docs}/create.json', '--origin', 'not a url'],
+      BAD_FILE: ['--options', '{file}', '--origin', 'https://rp.example'],
+      NOT_FOUND: ['--options', '{tmp}/missing.json', '--origin', 'https://rp.example'],
+      TIMEOUT: ['--options', '{docs}/create.json', '--origin', 'https://rp.example', ...TIMEOUT_EXAMPLE],
+    },
+  }),
+  authenticate: fidoCommand('authenticate', {
+    summary: 'WebAuthn authentication (navigator.credentials.get): prints AuthenticationResponseJSON',
+    flags: CEREMONY_FLAGS,
+    secrets: [PIN],
+    notes: ['--options holds PublicKeyCredentialRequestOptionsJSON (docs/get.json is a sample).'],
+    examples: ['tokenrig fido authenticate --options docs/get.json --origin https://rp.example'],
+    exits: {
+      BAD_INPUT: ['--options', '{docs}/get.json'],
+      NOT_FOUND: ['--options', '{tmp}/missing.json', '--origin', 'https://rp.example'],
+      TIMEOUT: ['--options', '{docs}/get.json', '--origin', 'https://rp.example', ...TIMEOUT_EXAMPLE],
+    },
+  }),
+  'pin set': fidoCommand('pin set', {
+    summary: "set the key's first PIN",
+    secrets: [PIN],
+    examples: ['tokenrig fido pin set --pin-file - < pin.txt'],
+    exits: { BAD_INPUT: [], REJECTED: ['--pin', '5678', '--device', '{fido-with-pin}'] },
+  }),
+  'pin change': fidoCommand('pin change', {
+    summary: "change the key's PIN (--pin the current one, --new-pin the new one)",
+    secrets: [PIN, NEW_PIN],
+    examples: ['tokenrig fido pin change --pin-file old.txt --new-pin-file new.txt'],
+    exits: { BAD_INPUT: ['--pin', '1234'], REJECTED: ['--pin', '9999', '--new-pin', '5678', '--device', '{fido-with-pin}'] },
+  }),
+  reset: fidoCommand('reset', {
+    summary: 'erase every credential and the PIN (a real key: within 10 s of plugging it in, with a touch)',
+    flags: { yes: { type: 'boolean', help: 'confirm: every credential on the key is lost' } },
+    examples: ['tokenrig fido reset --yes'],
+    exits: { BAD_INPUT: [], TIMEOUT: ['--yes', ...TIMEOUT_EXAMPLE] },
+  }),
+  wink: fidoCommand('wink', {
+    summary: 'make the key blink (CTAPHID_WINK), to tell keys apart',
+    examples: ['tokenrig fido wink --device hid:/dev/hidraw3'],
+    exits: { TIMEOUT: TIMEOUT_EXAMPLE },
+  }),
+  ...BIO_COMMANDS,
+};

@@ -18,32 +18,25 @@ import {
   parseBase32Secret,
   parseOtpAuthUri,
 } from '../../otp/index.js';
-import { type OptionSpec, type ParsedArgs, choiceOpt, flag, intOpt, parseCommandArgs, stringOpt } from '../args.js';
+import { type ParsedArgs, choiceOpt, flag, intOpt, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
-import { SEED_FILE_OPTIONS, seedOptionsAsUri } from '../seed-options.js';
+import type { CommandTable, FlagTable } from '../command.js';
+import { SEED_FILE_FLAGS, SEED_FILE_SECRETS, seedOptionsAsUri } from '../seed-options.js';
+import { secretInput } from '../secret-input.js';
 
-const USAGE = `usage:
-  tokenrig otp code   (--secret B32 | --uri otpauth://...) [--time UNIX|ISO] [--algorithm SHA1|SHA256|SHA512]
-                      [--digits 6-10] [--period S] [--counter N (HOTP)] [--json]
-  tokenrig otp verify (--secret B32 | --uri ...) CODE [CODE2] [--time UNIX|ISO] [--window STEPS]
-                      [--state FILE] [--algorithm ...] [--digits N] [--period S] [--json]
+/** The token's secret: `--secret B32`, `--secret -` (stdin), `--secret-file FILE` or TOKENRIG_SECRET. */
+export const SECRET = secretInput('secret', { value: 'B32', env: 'TOKENRIG_SECRET', help: 'the Base32 secret (the seed an authenticator app or AWS shows)' });
 
-  verify with one code checks it within --window steps (default 1) and prints the drift;
-  with two consecutive codes it searches --window steps (default 3000) for the pair.
-  With --state FILE it keeps a verifier's state like a service does: the first two codes
-  enroll, later single codes sign in (replays refused), later pairs resync.
-  Instead of --secret/--uri: --seed-file FILE [--password P | --key HEX] [--serial SN]
-  (PSKC, CSV, otpauth URIs; docs/seed-files.md) or --qr FILE.png (an enrollment QR code).`;
+const PARAMS: FlagTable = {
+  uri: { type: 'string', value: 'URI', help: 'an otpauth://totp/... or otpauth://hotp/... URI instead of --secret' },
+  ...SEED_FILE_FLAGS,
+  time: { type: 'string', value: 'UNIX|ISO', help: 'the time: Unix seconds or an ISO 8601 date (default now)' },
+  algorithm: { type: 'string', value: 'NAME', help: 'SHA1 (default), SHA256 or SHA512' },
+  digits: { type: 'string', value: 'N', help: 'code length, 6 (default) to 10' },
+  period: { type: 'string', value: 'S', help: 'TOTP step in seconds (default 30)' },
+};
 
-const PARAMS = {
-  ...SEED_FILE_OPTIONS,
-  secret: { type: 'string' },
-  uri: { type: 'string' },
-  time: { type: 'string' },
-  algorithm: { type: 'string' },
-  digits: { type: 'string' },
-  period: { type: 'string' },
-} as const satisfies OptionSpec;
+const SECRET_NOTE = 'The secret comes from --secret, --uri, --seed-file or --qr (one of them); options given with a\nURI or a seed file override its parameters.';
 
 export interface OtpParameters {
   secret: Uint8Array;
@@ -81,27 +74,19 @@ export function otpParameters(args: ParsedArgs): OtpParameters {
 export function timeOpt(args: ParsedArgs): number {
   const t = stringOpt(args, 'time');
   if (t === undefined) return Math.floor(systemClock.now() / 1000);
-  if (/^\d+(\.\d+)?$/.test(t)) return Math.floor(Number(t));
+  if (/^-?\d+(\.\d+)?$/.test(t)) {
+    const seconds = Math.floor(Number(t));
+    if (seconds < 0) throw badInput(`--time must be at or after 0 (1970-01-01T00:00:00Z), got ${t}`);
+    return seconds;
+  }
   const ms = Date.parse(t);
   if (Number.isNaN(ms) || !/^\d{4}-\d\d-\d\d/.test(t)) throw badInput(`--time must be Unix seconds or an ISO 8601 date, got ${JSON.stringify(t)}`);
   return Math.floor(ms / 1000);
 }
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'code') return code(rest, io);
-  if (sub === 'verify') return verify(rest, io);
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-    printLine(io, USAGE);
-    return sub === undefined ? 2 : 0;
-  }
-  throw badInput(`unknown otp command ${JSON.stringify(sub)}: use code or verify`);
-}
-
-async function code(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, { ...PARAMS, counter: { type: 'string' } });
-  if (flag(args, 'help')) return printLine(io, USAGE), 0;
+async function code(args: ParsedArgs, io: CliIo): Promise<number> {
   await seedOptionsAsUri(args);
+  const count = intOpt(args, 'window', 1, 1000) ?? 1;
   const p = otpParameters(args);
   const counterText = stringOpt(args, 'counter');
   if (counterText !== undefined) {
@@ -111,21 +96,23 @@ async function code(argv: string[], io: CliIo): Promise<number> {
   }
   if (p.type === 'hotp') {
     const key = new OtpKey(p.secret, p.algorithm);
-    const value = key.hotp(p.counter ?? 0n, p.digits);
+    const counter = p.counter ?? 0n;
+    const codes = Array.from({ length: count }, (_, i) => key.hotp(counter + BigInt(i), p.digits));
     key.destroy();
-    if (flag(args, 'json')) printJson(io, { code: value, type: 'hotp', counter: (p.counter ?? 0n).toString(), algorithm: p.algorithm, digits: p.digits });
-    else printLine(io, value);
+    if (flag(args, 'json')) printJson(io, { code: codes[0], ...(count > 1 ? { codes } : {}), type: 'hotp', counter: counter.toString(), algorithm: p.algorithm, digits: p.digits });
+    else for (const c of codes) printLine(io, c);
     return 0;
   }
   const time = timeOpt(args);
   const totp = new Totp(p.secret, { algorithm: p.algorithm, digits: p.digits, period: p.period });
-  const value = totp.generate(time);
-  const result = { code: value, type: 'totp', time, step: totp.counterAt(time), remaining: totp.remaining(time), algorithm: p.algorithm, digits: p.digits, period: p.period };
+  // --window N: this step's code and the next N - 1 (EnableMFADevice takes two consecutive codes).
+  const codes = Array.from({ length: count }, (_, i) => totp.generate(time + i * p.period));
+  const result = { code: codes[0]!, ...(count > 1 ? { codes } : {}), type: 'totp', time, step: totp.counterAt(time), remaining: totp.remaining(time), algorithm: p.algorithm, digits: p.digits, period: p.period };
   totp.destroy();
   if (flag(args, 'json')) printJson(io, result);
   else {
-    printLine(io, value);
-    printLine(io, `step ${result.step}, valid for ${result.remaining} s more (${p.algorithm}, ${p.digits} digits, ${p.period} s)`);
+    for (const c of codes) printLine(io, c);
+    printLine(io, `step ${result.step}${count > 1 ? ` to ${result.step + count - 1}` : ''}, the first valid for ${result.remaining} s more (${p.algorithm}, ${p.digits} digits, ${p.period} s)`);
   }
   return 0;
 }
@@ -145,11 +132,8 @@ function writeState(path: string, state: VerifierState): void {
   renameSync(tmp, path);
 }
 
-async function verify(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, { ...PARAMS, window: { type: 'string' }, state: { type: 'string' } }, true);
-  if (flag(args, 'help')) return printLine(io, USAGE), 0;
+async function verify(args: ParsedArgs, io: CliIo): Promise<number> {
   const codes = args.positionals;
-  if (codes.length < 1 || codes.length > 2) throw badInput('give one code, or two consecutive codes');
   await seedOptionsAsUri(args);
   const p = otpParameters(args);
   if (p.type !== 'totp') throw badInput('otp verify checks TOTP codes; this URI is hotp');
@@ -190,3 +174,49 @@ async function verify(argv: string[], io: CliIo): Promise<number> {
   else printLine(io, `ok: ${action} accepted at step ${result.step}, drift ${d >= 0 ? '+' : ''}${d} step${Math.abs(d) === 1 ? '' : 's'} (${d * p.period >= 0 ? '+' : ''}${d * p.period} s)`);
   return 0;
 }
+
+export const commands: CommandTable = {
+  code: {
+    summary: 'compute the code of a secret: now, at --time, or --window N consecutive codes',
+    flags: {
+      ...PARAMS,
+      counter: { type: 'string', value: 'N', help: 'HOTP: the counter (makes the code an HOTP code)' },
+      window: { type: 'string', value: 'N', help: "N consecutive codes, this step's first, one a line (EnableMFADevice takes 2)" },
+    },
+    secrets: [SECRET, ...SEED_FILE_SECRETS],
+    notes: [SECRET_NOTE, 'The first line is the code alone, so scripts can read it.'],
+    examples: [
+      'tokenrig otp code --secret JBSWY3DPEHPK3PXP',
+      'tokenrig otp code --secret-file seed.txt --window 2          # two consecutive codes for EnableMFADevice',
+      "tokenrig otp code --uri 'otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP' --time 2026-01-01T00:00:00Z --json",
+      'echo JBSWY3DPEHPK3PXP | tokenrig otp code --secret -',
+    ],
+    exits: {
+      BAD_INPUT: ['--secret', 'not-base32!'],
+      BAD_FILE: ['--seed-file', '{file}'],
+      NOT_FOUND: ['--seed-file', '{tmp}/missing.pskc'],
+      REJECTED: ['--seed-file', '{pskc-pw}', '--password', 'wrong'],
+    },
+    run: code,
+  },
+  verify: {
+    summary: 'check one code, or two consecutive codes, and say the drift; with --state, like a service',
+    args: 'CODE [CODE2]',
+    positionals: { min: 1, max: 2 },
+    flags: {
+      ...PARAMS,
+      window: { type: 'string', value: 'STEPS', help: 'how far to search, in steps: default 1 for one code, 3000 for two' },
+      state: { type: 'string', value: 'FILE', help: "keep a verifier's state in FILE (mode 0600): the first two codes enroll,\nlater single codes sign in (replays refused), later pairs resync" },
+    },
+    secrets: [SECRET, ...SEED_FILE_SECRETS],
+    notes: [SECRET_NOTE],
+    examples: ['tokenrig otp verify --secret JBSWY3DPEHPK3PXP 123456', 'tokenrig otp verify --secret JBSWY3DPEHPK3PXP 123456 654321 --state svc.json --window 1'],
+    exits: {
+      BAD_INPUT: ['--secret', 'JBSWY3DPEHPK3PXP', '12345'],
+      BAD_FILE: ['--secret', 'JBSWY3DPEHPK3PXP', '--state', '{file}', '123456'],
+      NOT_FOUND: ['--seed-file', '{tmp}/missing.csv', '123456'],
+      REJECTED: ['--secret', 'JBSWY3DPEHPK3PXP', '--time', '59', '000000'],
+    },
+    run: verify,
+  },
+};

@@ -23,41 +23,31 @@ import {
   renderQrTerminal,
   seedFromUri,
   seedToUri,
-  writeFileAtomic,
 } from '../../seeds/index.js';
-import { type OptionSpec, type ParsedArgs, choiceOpt, flag, intOpt, parseCommandArgs, requireOpt, stringOpt } from '../args.js';
+import { type ParsedArgs, choiceOpt, flag, intOpt, requireOpt, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
+import type { CommandTable, FlagTable } from '../command.js';
+import { OUTPUT_FLAGS, checkOutput, outputPath, writeOutput } from '../output-file.js';
+import { KEY, PASSWORD } from '../seed-options.js';
+import { secretInput } from '../secret-input.js';
+import { SECRET } from './otp.js';
 
 const OUT_FORMATS = [...SEED_FORMATS, 'qr-terminal'] as const;
 type OutFormat = (typeof OUT_FORMATS)[number];
 
-const USAGE = `usage:
-  tokenrig seed generate --count N [--profile P] --format F --out FILE [--password P | --key HEX]
-  tokenrig seed export   --format F [--out FILE] [--password P | --key HEX]
-                         (--secret B32 --serial SN [--profile P] [--issuer I] [--account A]
-                          | --uri otpauth://... | --state DIR | --seed-file FILE [--serial SN])
-  tokenrig seed import   FILE [--password P | --key HEX] [--reveal] [--json]
+const PROFILES = [...Object.keys(DEVICE_PROFILES), ...Object.keys(BUILTIN_SEED_PROFILES)];
 
-  formats: pskc, csv-entra, csv-privacyidea, uri, qr (a PNG), base32 (AWS Base32StringSeed),
-           qr-terminal (stdout, needs --reveal)
-  profiles: ${[...Object.keys(DEVICE_PROFILES), ...Object.keys(BUILTIN_SEED_PROFILES)].join(', ')} (default aws-totp)
-  Only PSKC can be encrypted: --key HEX is a pre-shared AES-128 key (32 hex digits),
-  --password derives one with PBKDF2 (RFC 6030 §6.2). Files are written with mode 0600.
-  import sniffs the format from the content and prints tokens without secrets unless --reveal.`;
+/** The secrets that encrypt a PSKC file written: `--out-password`, `--out-key` (and -file, env). */
+const OUT_PASSWORD = secretInput('out-password', { value: 'PASSWORD', env: 'TOKENRIG_OUT_PASSWORD', help: 'encrypt the PSKC file written with a key derived from this password (PBKDF2)' });
+const OUT_KEY = secretInput('out-key', { value: 'HEX', env: 'TOKENRIG_OUT_KEY', help: 'encrypt the PSKC file written with this pre-shared AES key (32 hex digits)' });
 
-const KEY_OPTIONS = { password: { type: 'string' }, key: { type: 'string' }, reveal: { type: 'boolean' } } as const satisfies OptionSpec;
+const WRITE_FLAGS: FlagTable = {
+  format: { type: 'string', value: 'FORMAT', help: 'pskc, csv-entra, csv-privacyidea, uri, base32 (AWS Base32StringSeed), qr (a PNG),\nqr-terminal (on stdout, needs --reveal)' },
+  ...OUTPUT_FLAGS,
+  reveal: { type: 'boolean', help: 'show the secrets in the summary (and allow qr-terminal)' },
+};
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'generate') return generate(rest, io);
-  if (sub === 'export') return exportSeeds(rest, io);
-  if (sub === 'import') return importSeeds(rest, io);
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-    printLine(io, USAGE);
-    return sub === undefined ? 2 : 0;
-  }
-  throw badInput(`unknown seed command ${JSON.stringify(sub)}: use generate, export or import`);
-}
+const WRITE_NOTE = 'Only PSKC can be encrypted: --out-key is a pre-shared AES-128 key, --out-password derives one with\nPBKDF2 (RFC 6030 §6.2). Files are written atomically with mode 0600 and never replace a file without\n--force. Text formats go to stdout without --out (or with --out -). docs/seed-files.md has the formats.';
 
 /** A seed profile: a device profile of that name, else a built-in seed profile. */
 export function seedProfile(name: string): SeedProfile {
@@ -75,19 +65,20 @@ function fromDeviceProfile(d: DeviceProfile): SeedProfile {
   return p;
 }
 
-function keyOptions(args: ParsedArgs): { password?: string; key?: Uint8Array } {
-  const password = stringOpt(args, 'password');
-  const keyHex = stringOpt(args, 'key');
-  if (password !== undefined && keyHex !== undefined) throw badInput('give --password or --key, not both');
+/** The PSKC keys `--password`/`--key` (a file read) or, with `prefix` 'out-', of the file written. */
+function keyOptions(args: ParsedArgs, prefix: '' | 'out-' = ''): { password?: string; key?: Uint8Array } {
+  const password = stringOpt(args, `${prefix}password`);
+  const keyHex = stringOpt(args, `${prefix}key`);
+  if (password !== undefined && keyHex !== undefined) throw badInput(`give --${prefix}password or --${prefix}key, not both`);
   if (password !== undefined) return { password };
   if (keyHex !== undefined) {
     let key: Uint8Array;
     try {
       key = hexDecode(keyHex);
     } catch {
-      throw badInput('--key must be hex (32 hex digits for AES-128)');
+      throw badInput(`--${prefix}key must be hex (32 hex digits for AES-128)`);
     }
-    if (![16, 24, 32].includes(key.length)) throw badInput(`--key must be 16, 24 or 32 bytes of hex, got ${key.length} bytes`);
+    if (![16, 24, 32].includes(key.length)) throw badInput(`--${prefix}key must be 16, 24 or 32 bytes of hex, got ${key.length} bytes`);
     return { key };
   }
   return {};
@@ -108,23 +99,28 @@ async function writeOut(io: CliIo, args: ParsedArgs, seeds: TokenSeed[], format:
     else io.stdout.write(renderQrTerminal(uri));
     return 0;
   }
-  const out = requireOpt(args, 'out');
-  await writeFileAtomic(out, await formatSeedFile(seeds, format, options));
+  const data = await formatSeedFile(seeds, format, options);
   const encrypted = options.key !== undefined ? 'key' : options.password !== undefined ? 'password' : 'none';
-  if (json) printJson(io, { [action]: seeds.length, format, out, mode: '0600', encrypted, tokens: describeAll(seeds, flag(args, 'reveal')) });
-  else printLine(io, `${action} ${seeds.length} token${seeds.length === 1 ? '' : 's'} to ${out} (${format}${encrypted === 'none' ? '' : `, encrypted with a ${encrypted}`}, mode 0600)`);
+  const summary = { [action]: seeds.length, format, encrypted, tokens: describeAll(seeds, flag(args, 'reveal')) };
+  if (json && outputPath(args) === undefined && format !== 'qr') {
+    // One JSON document on stdout: the file's text goes inside it.
+    printJson(io, { ...summary, out: 'stdout', content: new TextDecoder().decode(data) });
+    return 0;
+  }
+  const to = await writeOutput(io, args, data, { binary: format === 'qr' });
+  if (json) printJson(io, { ...summary, out: to, ...(to === 'stdout' ? {} : { mode: '0600' }) });
+  else if (to !== 'stdout') printLine(io, `${action} ${seeds.length} token${seeds.length === 1 ? '' : 's'} to ${to} (${format}${encrypted === 'none' ? '' : `, encrypted with a ${encrypted}`}, mode 0600)`);
   return 0;
 }
 
-async function generate(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, { ...KEY_OPTIONS, count: { type: 'string' }, profile: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, issuer: { type: 'string' } });
-  if (flag(args, 'help')) return printLine(io, USAGE), 0;
+async function generate(args: ParsedArgs, io: CliIo): Promise<number> {
+  checkOutput(args);
   const count = intOpt(args, 'count', 1, 100_000) ?? 1;
   const format = choiceOpt(args, 'format', OUT_FORMATS) ?? 'pskc';
   const seeds = generateSeeds(count, seedProfile(stringOpt(args, 'profile') ?? 'aws-totp'));
   const issuer = stringOpt(args, 'issuer');
   if (issuer !== undefined) for (const s of seeds) s.issuer = issuer;
-  return writeOut(io, args, seeds, format, keyOptions(args), 'generated');
+  return writeOut(io, args, seeds, format, keyOptions(args, 'out-'), 'generated');
 }
 
 /** The token(s) an export starts from. */
@@ -145,7 +141,7 @@ async function exportSource(args: ParsedArgs): Promise<TokenSeed[]> {
   } else if (sources[0] === 'state') {
     seeds = [seedFromState(requireOpt(args, 'state'))];
   } else {
-    const all = await loadSeedFile(requireOpt(args, 'seed-file'), keyOptions({ values: { password: args.values['in-password'], key: args.values['in-key'] }, positionals: [] }));
+    const all = await loadSeedFile(requireOpt(args, 'seed-file'), keyOptions(args));
     seeds = serial === undefined ? all : all.filter((s) => s.serial === serial);
     if (seeds.length === 0) throw badInput(`no token with serial ${JSON.stringify(serial)} in the seed file`);
   }
@@ -175,33 +171,15 @@ function seedFromState(dir: string): TokenSeed {
   return seed;
 }
 
-async function exportSeeds(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, {
-    ...KEY_OPTIONS,
-    format: { type: 'string' },
-    out: { type: 'string' },
-    secret: { type: 'string' },
-    serial: { type: 'string' },
-    profile: { type: 'string' },
-    issuer: { type: 'string' },
-    account: { type: 'string' },
-    uri: { type: 'string' },
-    state: { type: 'string' },
-    'seed-file': { type: 'string' },
-    'in-password': { type: 'string' },
-    'in-key': { type: 'string' },
-  });
-  if (flag(args, 'help')) return printLine(io, USAGE), 0;
+async function exportSeeds(args: ParsedArgs, io: CliIo): Promise<number> {
+  checkOutput(args);
   const format = choiceOpt(args, 'format', OUT_FORMATS);
   if (format === undefined) throw badInput(`--format is required: ${OUT_FORMATS.join(', ')}`);
   const seeds = await exportSource(args);
-  return writeOut(io, args, seeds, format, keyOptions(args), 'exported');
+  return writeOut(io, args, seeds, format, keyOptions(args, 'out-'), 'exported');
 }
 
-async function importSeeds(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, KEY_OPTIONS, true);
-  if (flag(args, 'help')) return printLine(io, USAGE), 0;
-  if (args.positionals.length !== 1) throw badInput('usage: tokenrig seed import FILE [--password P | --key HEX] [--reveal] [--json]');
+async function importSeeds(args: ParsedArgs, io: CliIo): Promise<number> {
   const file = args.positionals[0]!;
   const { format, seeds } = await readSeedFile(file, keyOptions(args));
   const reveal = flag(args, 'reveal');
@@ -218,3 +196,63 @@ async function importSeeds(argv: string[], io: CliIo): Promise<number> {
   }
   return 0;
 }
+
+export const commands: CommandTable = {
+  generate: {
+    summary: "make N new tokens (random seeds, serials in the profile's format) as a seed file",
+    flags: {
+      count: { type: 'string', value: 'N', help: 'how many tokens, 1 to 100000 (default 1)' },
+      profile: { type: 'string', value: 'NAME', help: `the tokens' kind: ${PROFILES.join(', ')} (default aws-totp)` },
+      issuer: { type: 'string', value: 'NAME', help: 'the issuer named in URIs and QR codes' },
+      ...WRITE_FLAGS,
+    },
+    secrets: [OUT_PASSWORD, OUT_KEY],
+    notes: [WRITE_NOTE],
+    examples: ['tokenrig seed generate --count 50 --format pskc --out-password-file pw.txt --out batch.pskc', 'tokenrig seed generate --format uri'],
+    exits: { BAD_INPUT: ['--count', '0'], BAD_FILE: ['--out', '{tmp}/no/such/dir/batch.pskc'] },
+    run: generate,
+  },
+  export: {
+    summary: 'write tokens from a secret, a URI, a simulator state or a seed file in another format',
+    flags: {
+      ...WRITE_FLAGS,
+      serial: { type: 'string', value: 'SN', help: 'the serial of the token (with --secret), or the one to take from --seed-file' },
+      profile: { type: 'string', value: 'NAME', help: `with --secret: the token's kind (${PROFILES.join(', ')}; default aws-totp)` },
+      issuer: { type: 'string', value: 'NAME', help: 'the issuer named in URIs and QR codes' },
+      account: { type: 'string', value: 'NAME', help: 'the account named in URIs and QR codes' },
+      uri: { type: 'string', value: 'URI', help: 'the token of an otpauth:// URI' },
+      state: { type: 'string', value: 'DIR', help: 'the token a simulator keeps in DIR (tokenrig sim otp --state DIR)' },
+      'seed-file': { type: 'string', value: 'FILE', help: 'the tokens of a seed file (decrypted with --password or --key)' },
+    },
+    secrets: [SECRET, PASSWORD, KEY, OUT_PASSWORD, OUT_KEY],
+    notes: ['The tokens come from exactly one of --secret (with --serial), --uri, --state or --seed-file.\n--password and --key unlock the --seed-file read; --out-password and --out-key encrypt the file written.', WRITE_NOTE],
+    examples: [
+      'tokenrig seed export --seed-file batch.pskc --password-file pw.txt --format csv-entra --out entra.csv',
+      "tokenrig seed export --uri 'otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP' --format qr --out alice.png",
+      'tokenrig seed export --state ./token --format uri',
+    ],
+    exits: {
+      BAD_INPUT: ['--format', 'pskc'],
+      BAD_FILE: ['--format', 'uri', '--seed-file', '{file}'],
+      NOT_FOUND: ['--format', 'uri', '--seed-file', '{tmp}/missing.pskc'],
+      REJECTED: ['--format', 'uri', '--seed-file', '{pskc-pw}', '--password', 'wrong'],
+    },
+    run: exportSeeds,
+  },
+  import: {
+    summary: 'read a seed file (format sniffed from its content) and list its tokens, secrets hidden',
+    args: 'FILE',
+    positionals: { min: 1, max: 1 },
+    flags: { reveal: { type: 'boolean', help: 'show the secrets (Base32)' } },
+    secrets: [PASSWORD, KEY],
+    notes: ['FILE is PSKC (plain or encrypted: --password or --key), Entra or privacyIDEA CSV, otpauth:// URIs, or a\nQR PNG. A wrong password or a tampered file is exit 9, a truncated one exit 3.'],
+    examples: ['tokenrig seed import batch.pskc --password-file pw.txt', 'tokenrig seed import QRCode.png --json'],
+    exits: {
+      BAD_INPUT: [],
+      BAD_FILE: ['{file}'],
+      NOT_FOUND: ['{tmp}/missing.pskc'],
+      REJECTED: ['{pskc-pw}', '--password', 'wrong'],
+    },
+    run: importSeeds,
+  },
+};

@@ -6,58 +6,20 @@
  * `--hid udp` alone is the SoloKeys simulation contract (device on 127.0.0.1:8111), so
  * python-fido2, Solo's test suite or `tokenrig fido` can drive it. With `--json` the first
  * line is `{"event":"ready","endpoints":{"hid":"udp:127.0.0.1:8111"},...}` and every device
- * event follows as one JSON line. Manual touch: press Enter. Ctrl-C stops cleanly.
+ * event follows as one JSON line. Manual touch: press Enter; a manual finger (--uv manual, a key
+ * with a sensor): a line naming it (./sim-fido-uv.ts). Ctrl-C stops cleanly.
+ * The device is `startFidoKey` of `tokenrig/sim`.
  */
 import { createInterface } from 'node:readline';
-import { UdpEndpoint } from '../../../firmware-sim/endpoints/udp-endpoint.js';
-import { AutoPresence, DenyPresence, type FingerprintSensor, ManualFingerprint, ManualPresence, type UserPresence, createNodeEnvironment } from '../../../firmware-sim/env/index.js';
-import { FIDO_PROFILES, FidoAuthenticator, type FidoEvent, type FidoProfile, fidoProfileFromDevice } from '../../../firmware-sim/fido/index.js';
 import { DEVICE_PROFILES } from '../../../devices/index.js';
-import { ErrorCode, TokenrigError, badInput } from '../../errors.js';
-import { choiceOpt, flag, parseCommandArgs, stringOpt } from '../args.js';
-import { type CliIo, printJson, printLine } from '../cli-io.js';
-import { UV_MODES, type UvMode, answerFinger, fingerPrompt, fingerprintSensorFor } from './sim-fido-uv.js';
-
-const USAGE = `usage: tokenrig sim fido [--hid udp[:PORT]] [--profile NAME] [--touch auto|manual|deny] [--uv auto|manual|deny] [--state DIR] [--quiet] [--json]
-  --hid udp[:PORT]   UDP HID endpoint on 127.0.0.1 (default port 8111, the SoloKeys contract; 0 = any)
-  --profile NAME     a key personality (${Object.keys(FIDO_PROFILES).join(', ')}) or a device from devices/
-                     that has a FIDO interface (${fidoDeviceNames().join(', ')}); default: the tokenrig FIDO2 simulator
-  --touch MODE       auto (default): every touch granted; manual: press Enter; deny: always refused
-  --uv MODE          the finger on a fingerprint sensor (yubikey-bio): auto (default): an enrolled finger;
-                     manual: choose on stdin (1..N an enrolled finger, w a wrong one); deny: always a wrong finger
-  --state DIR        keep credentials, counters, PIN and keys in DIR (default: in memory)
-  --quiet            no line per request (a rig sending thousands a second); the ready and
-                     stopped lines, errors, and with --touch manual the touch requests remain
-  --json             JSON lines: a "ready" event, then one line per device event`;
-
-export interface FidoSimulatorOptions {
-  port: number;
-  touch: 'auto' | 'manual' | 'deny';
-  /** The finger on the fingerprint sensor, for keys with one (default auto). */
-  uv?: UvMode;
-  /** A sensor of the caller's own instead (a script, a controller). */
-  fingerprint?: FingerprintSensor;
-  stateDir?: string;
-  /** The authenticator's identity (see `fidoProfileForDevice`); the default profile when omitted. */
-  profile?: Partial<FidoProfile>;
-  onEvent?: (e: FidoEvent) => void;
-}
-
-export interface RunningFidoSimulator {
-  authenticator: FidoAuthenticator;
-  endpoint: UdpEndpoint;
-  presence: UserPresence;
-  fingerprint: FingerprintSensor;
-  close(): Promise<void>;
-}
-
-/** Parse `udp`, `udp:PORT`; anything else is a user error. */
-export function parseHidOption(value: string | undefined): number {
-  if (value === undefined || value === 'udp') return 8111;
-  const m = /^udp:(\d{1,5})$/.exec(value);
-  if (m === null || Number(m[1]) > 65535) throw badInput(`--hid must be udp or udp:PORT (0..65535), got ${JSON.stringify(value)}`);
-  return Number(m[1]);
-}
+import { FIDO_PROFILES, type FidoKey, type SimEvent, type TouchMode, type UvMode, startFidoKey } from '../../sim/index.js';
+import { badInput } from '../../errors.js';
+import { type ParsedArgs, choiceOpt, flag, stringOpt } from '../args.js';
+import type { CliIo } from '../cli-io.js';
+import type { CommandSpec, FlagTable } from '../command.js';
+import { EventStream, serveUntilStopped } from '../sim-session.js';
+import { TOKEN_FLAGS, endpointOptions, stateOption } from './sim-otp.js';
+import { UV_MODES, answerFinger, fingerPrompt } from './sim-fido-uv.js';
 
 /** Names of the built-in device profiles that have a FIDO interface. */
 export function fidoDeviceNames(): string[] {
@@ -66,121 +28,117 @@ export function fidoDeviceNames(): string[] {
     .map((d) => d.name);
 }
 
-/** The FIDO profile of a key personality or a built-in device by name; BAD_INPUT listing the valid names otherwise. */
-export function fidoProfileForDevice(name: string): FidoProfile {
-  if (Object.hasOwn(FIDO_PROFILES, name)) return FIDO_PROFILES[name]!;
-  const device = Object.hasOwn(DEVICE_PROFILES, name) ? DEVICE_PROFILES[name] : undefined;
-  if (device === undefined || !fidoDeviceNames().includes(name)) {
-    throw badInput(`--profile ${JSON.stringify(name)} is neither a key personality nor a device with a FIDO interface: use one of ${[...Object.keys(FIDO_PROFILES), ...fidoDeviceNames()].join(', ')}`);
-  }
-  return fidoProfileFromDevice(device);
+/** The ready event's fields and a person's lines for a FIDO key. */
+export function fidoAnnouncement(key: FidoKey, profileName: string | undefined, stateDir: string | undefined): { ready: Record<string, unknown>; lines: string[] } {
+  // A key with a fingerprint sensor says how its finger is answered.
+  const uv = key.fidoProfile.fingerprintSensor === undefined ? undefined : key.uvMode;
+  return {
+    ready: {
+      touch: key.touchMode,
+      ...(uv === undefined ? {} : { uv }),
+      profile: profileName ?? 'default',
+      state: stateDir ?? null,
+      aaguid: key.fidoProfile.aaguid,
+      product: key.fidoProfile.product,
+      residentCredentials: key.credentials().length,
+    },
+    lines: [
+      `FIDO2/U2F simulator listening on ${key.endpoints.hid ?? '(no endpoint)'} (${profileName === undefined ? '' : `profile: ${profileName}, `}touch: ${key.touchMode}, ${uv === undefined ? '' : `uv: ${uv}, `}state: ${stateDir ?? 'in memory'})`,
+      key.touchMode === 'manual' ? 'press Enter to touch the key when asked; Ctrl-C stops' : uv === 'manual' ? 'answer on stdin when a finger is asked for; Ctrl-C stops' : 'Ctrl-C stops',
+    ],
+  };
 }
 
-/** Start the simulator (used by the command and by tests/benchmarks). */
-export async function startFidoSimulator(options: FidoSimulatorOptions): Promise<RunningFidoSimulator> {
-  const presence = options.touch === 'manual' ? new ManualPresence() : options.touch === 'deny' ? new DenyPresence() : new AutoPresence();
-  const fingerprint = options.fingerprint ?? fingerprintSensorFor(options.uv ?? 'auto');
-  let env;
-  try {
-    env = createNodeEnvironment({ presence, fingerprint, ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }) });
-  } catch (e) {
-    throw new TokenrigError(ErrorCode.BAD_INPUT, `cannot use state directory ${options.stateDir}: ${(e as Error).message}`);
-  }
-  let authenticator: FidoAuthenticator;
-  try {
-    authenticator = await FidoAuthenticator.create(env, options.profile);
-  } catch (e) {
-    throw new TokenrigError(ErrorCode.BAD_FILE, `state in ${options.stateDir ?? 'memory'} is unreadable: ${(e as Error).message}`, { cause: e });
-  }
-  authenticator.onEvent = options.onEvent;
-  let endpoint: UdpEndpoint;
-  try {
-    endpoint = await UdpEndpoint.listen(authenticator.hid, { port: options.port, onReboot: () => options.onEvent?.({ event: 'magic_reboot' }) });
-  } catch (e) {
-    throw new TokenrigError(ErrorCode.BAD_INPUT, `cannot listen on UDP 127.0.0.1:${options.port}: ${(e as Error).message}`, { cause: e });
-  }
-  return { authenticator, endpoint, presence, fingerprint, close: () => endpoint.close() };
-}
-
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, { hid: { type: 'string' }, profile: { type: 'string' }, touch: { type: 'string' }, uv: { type: 'string' }, state: { type: 'string' }, quiet: { type: 'boolean' } });
-  if (flag(args, 'help')) {
-    printLine(io, USAGE);
-    return 0;
-  }
-  const json = flag(args, 'json');
-  const port = parseHidOption(stringOpt(args, 'hid'));
-  const touch = choiceOpt(args, 'touch', ['auto', 'manual', 'deny'] as const) ?? 'auto';
-  const uv = choiceOpt(args, 'uv', UV_MODES) ?? 'auto';
-  const stateDir = stringOpt(args, 'state');
-  const profileName = stringOpt(args, 'profile');
-  const profile = profileName === undefined ? undefined : fidoProfileForDevice(profileName);
-  const quiet = flag(args, 'quiet');
-  const asksPerson = (e: FidoEvent): boolean =>
+/** With --quiet, only what a person must act on (and errors) is shown. */
+export function fidoEventFilter(quiet: boolean, touch: TouchMode, uv: UvMode = 'auto'): (e: SimEvent) => boolean {
+  return (e) =>
+    !quiet ||
+    e.level !== undefined ||
     (touch === 'manual' && (e.event === 'touch_requested' || e.event === 'button_pressed')) ||
     (uv === 'manual' && (e.event === 'uv_requested' || e.event === 'enroll_sample_requested' || e.event === 'finger_placed'));
-  const sensor = fingerprintSensorFor(uv);
-  const show = (e: FidoEvent): void => {
-    if (quiet && !asksPerson(e)) return;
-    if (json) printJson(io, e);
-    else printLine(io, describe(e, touch, sensor instanceof ManualFingerprint ? sensor : undefined));
-  };
-  const sim = await startFidoSimulator({ port, touch, uv, fingerprint: sensor, ...(stateDir === undefined ? {} : { stateDir }), ...(profile === undefined ? {} : { profile }), onEvent: show });
-  // Catch Ctrl-C before announcing readiness: a controller may signal as soon as it reads it.
-  const stopped = new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  const spec = sim.endpoint.spec;
-  const hasSensor = sim.authenticator.profile.fingerprintSensor !== undefined;
-  const ready = {
-    event: 'ready',
-    endpoints: { hid: spec },
-    touch,
-    ...(hasSensor ? { uv } : {}),
-    profile: profileName ?? 'default',
-    state: stateDir ?? null,
-    aaguid: sim.authenticator.profile.aaguid,
-    product: sim.authenticator.profile.product,
-    residentCredentials: sim.authenticator.residentCount,
-  };
-  if (json) printJson(io, ready);
-  else {
-    printLine(io, `FIDO2/U2F simulator listening on ${spec} (${profileName === undefined ? '' : `profile: ${profileName}, `}touch: ${touch}, ${hasSensor ? `uv: ${uv}, ` : ''}state: ${stateDir ?? 'in memory'})`);
-    printLine(io, touch === 'manual' ? 'press Enter to touch the key when asked; Ctrl-C stops' : uv === 'manual' && hasSensor ? 'answer on stdin when a finger is asked for; Ctrl-C stops' : 'Ctrl-C stops');
-  }
-  let lines: ReturnType<typeof createInterface> | undefined;
-  if (touch === 'manual' || uv === 'manual') {
-    lines = createInterface({ input: io.stdin });
-    lines.on('line', (line) => {
-      // A finger the sensor waits for takes the line; otherwise it is the button.
-      const finger = sim.fingerprint instanceof ManualFingerprint ? answerFinger(sim.fingerprint, line) : undefined;
-      if (finger !== undefined) show({ event: 'finger_placed', finger });
-      else if (touch === 'manual') show({ event: 'button_pressed', granted: (sim.presence as ManualPresence).press() });
-    });
-  }
-  await stopped;
-  lines?.close();
-  await sim.close();
-  if (json) printJson(io, { event: 'stopped' });
-  else printLine(io, 'stopped');
-  return 0;
 }
 
-function describe(e: FidoEvent, touch: string, sensor: ManualFingerprint | undefined): string {
+/** --touch as the API's option. */
+export function touchOption(args: ParsedArgs): TouchMode {
+  return choiceOpt(args, 'touch', ['auto', 'manual', 'deny'] as const) ?? 'auto';
+}
+
+/**
+ * With --touch manual, Enter on stdin touches the key; with --uv manual, a line answers the
+ * fingerprint sensor while it waits (./sim-fido-uv.ts). Returns how to stop reading.
+ */
+export function touchOnEnter(io: CliIo, key: FidoKey, events: EventStream): { stop(): void } {
+  const lines = createInterface({ input: io.stdin });
+  lines.on('line', (line) => {
+    const finger = key.uvMode === 'manual' ? answerFinger(key, line) : undefined;
+    if (finger !== undefined) events.push({ event: 'finger_placed', finger });
+    else if (key.touchMode === 'manual') events.push({ event: 'button_pressed', granted: key.touch() });
+  });
+  return { stop: () => lines.close() };
+}
+
+/** The flags of a FIDO key's touch and event stream (`sim fido`, `sim key`). */
+export const FIDO_FLAGS: FlagTable = {
+  touch: { type: 'string', value: 'MODE', help: 'how touches are answered: auto (default) grants each; manual waits for Enter\n(or Space in a live view); deny refuses each' },
+  quiet: { type: 'boolean', help: 'no line per request (a rig sending thousands a second); ready, stopped, errors\nand, with --touch manual, touch requests remain' },
+};
+
+async function run(args: ParsedArgs, io: CliIo): Promise<number> {
+  const json = flag(args, 'json');
+  const touch = touchOption(args);
+  const uv = choiceOpt(args, 'uv', UV_MODES) ?? 'auto';
+  const profile = stringOpt(args, 'profile');
+  if (profile !== undefined && !Object.hasOwn(FIDO_PROFILES, profile) && !fidoDeviceNames().includes(profile)) {
+    throw badInput(`--profile ${JSON.stringify(profile)} is neither a key personality nor a device with a FIDO interface: use one of ${[...Object.keys(FIDO_PROFILES), ...fidoDeviceNames()].join(', ')}`);
+  }
+  // The prompts name the fingers the key waits for: describe reads them from the key once it runs.
+  const running: { key?: FidoKey } = {};
+  const events = new EventStream(io, json, { describe: (e) => describe(e, touch, running.key), show: fidoEventFilter(flag(args, 'quiet'), touch, uv) });
+  const key = (running.key = await startFidoKey({ hid: 'udp', ...endpointOptions(args, undefined), touch, uv, ...stateOption(args), ...(profile === undefined ? {} : { profile }), onEvent: events.push }));
+  const { ready, lines } = fidoAnnouncement(key, profile, stringOpt(args, 'state'));
+  const touching = touch === 'manual' || uv === 'manual' ? touchOnEnter(io, key, events) : undefined;
+  try {
+    return await serveUntilStopped(io, key, events, { json, ready, lines });
+  } finally {
+    touching?.stop();
+  }
+}
+
+/** `tokenrig sim fido`. */
+export const command: CommandSpec = {
+  summary: 'run a simulated FIDO2/U2F key on UDP HID (the SoloKeys contract, 127.0.0.1:8111) until Ctrl-C',
+  flags: {
+    hid: { type: 'string', value: 'udp[:PORT]', help: 'the UDP HID endpoint on 127.0.0.1: default port 8111 (python-fido2, Solo and OpenSK\ntest suites expect it); udp:0 any free port' },
+    profile: {
+      type: 'string',
+      value: 'NAME',
+      help: `a key personality (${Object.keys(FIDO_PROFILES).join(', ')}: yubikey-bio has a fingerprint sensor), or a device\nprofile with a FIDO interface (${fidoDeviceNames().join(', ')}): its USB identity, and all its interfaces;\ndefault: the tokenrig FIDO2 simulator`,
+    },
+    uv: {
+      type: 'string',
+      value: 'MODE',
+      help: 'the finger on a fingerprint sensor (--profile yubikey-bio): auto (default) an enrolled finger;\nmanual: a line on stdin names it (1..N an enrolled finger, w a wrong one, p a poor sample); deny: always\na wrong finger (enrollment still works)',
+    },
+    state: TOKEN_FLAGS.state!,
+    ...FIDO_FLAGS,
+  },
+  notes: ['With --json the first line is the "ready" event naming the endpoint as a device spec, then one JSON line\nper device event (touch requests, credentials made, assertions, PIN changes), then "stopped". See\ndocs/fido-simulator.md; talk to it with tokenrig fido --device udp:127.0.0.1:8111 or python-fido2.'],
+  examples: ['tokenrig sim fido --json', 'tokenrig sim fido --hid udp:0 --touch manual --state ./key', 'tokenrig sim fido --profile composite-key --quiet --json', 'tokenrig sim fido --profile yubikey-bio --uv manual'],
+  exits: { BAD_INPUT: ['--uv', 'sometimes'], BAD_FILE: ['--state', '{bad-state}'], BUSY: ['--hid', 'udp:{busy-udp}'] },
+  run,
+};
+
+function describe(e: SimEvent, touch: string, key: FidoKey | undefined): string {
   switch (e.event) {
     case 'uv_requested':
-    case 'enroll_sample_requested':
-      return sensor?.pending !== undefined ? fingerPrompt(sensor.pending) : e.event === 'uv_requested' ? `fingerprint requested (${String(e.reason)})` : 'enrollment sample requested';
+    case 'enroll_sample_requested': {
+      const request = key?.fingerRequest();
+      return request !== undefined ? fingerPrompt(request) : e.event === 'uv_requested' ? `fingerprint requested (${String(e.reason)})` : 'enrollment sample requested';
+    }
     case 'touch_requested':
       return touch === 'manual' ? `touch requested (${String(e.reason)}): press Enter` : `touch requested (${String(e.reason)})`;
     case 'credential_created':
-      return `credential created for ${String(e.rpId)}${e.resident === true ? ' (resident)' : ''}${e.uv === true ? ' with user verification' : ''}`;
+      return `credential created for ${String(e.rp_id)}${e.resident === true ? ' (resident)' : ''}${e.uv === true ? ' with user verification' : ''}`;
     case 'assertion':
       return `assertion signed, counter ${String(e.counter)}`;
     default: {

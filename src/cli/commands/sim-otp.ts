@@ -6,27 +6,22 @@
  * Without --json, on a terminal, a live view: the LCD, the step countdown, Space/Enter presses
  * the button, q or Ctrl-C quits.
  */
-import { readFileSync } from 'node:fs';
-import { DEVICE_PROFILES, type DeviceProfile, deviceProfile, validateDeviceProfile } from '../../../devices/index.js';
-import { PtyEndpoint } from '../../../firmware-sim/endpoints/pty-endpoint.js';
-import { TcpSerialEndpoint } from '../../../firmware-sim/endpoints/tcp-serial-endpoint.js';
-import { UdpEndpoint } from '../../../firmware-sim/endpoints/udp-endpoint.js';
-import { type DeviceLogger, createNodeEnvironment } from '../../../firmware-sim/env/index.js';
-import { OtpSerialInterface, OtpTokenFirmware, createOtpVendorHid } from '../../../firmware-sim/otp/index.js';
-import { ErrorCode, TokenrigError, badFile, badInput } from '../../errors.js';
+import { DEVICE_PROFILES, type DeviceProfile, validateDeviceProfile } from '../../../devices/index.js';
+import { badFile, badInput } from '../../errors.js';
 import { base32Encode, formatOtpAuthUri, parseBase32Secret } from '../../otp/index.js';
-import { flag, numberOpt, parseCommandArgs, stringOpt } from '../args.js';
-import { type CliIo, printJson, printLine } from '../cli-io.js';
-import { SEED_FILE_OPTIONS, seedFromOptions } from '../seed-options.js';
+import { type DeviceStartOptions, type EndpointOptions, type OtpStartOptions, type OtpToken, type SimEvent, startOtpToken } from '../../sim/index.js';
+import { type ParsedArgs, flag, numberOpt, stringOpt } from '../args.js';
+import { type CliIo, printLine } from '../cli-io.js';
+import type { CommandSpec, FlagTable } from '../command.js';
+import { readTextInput } from '../input-file.js';
+import { SEED_FILE_FLAGS, SEED_FILE_SECRETS, seedFromOptions } from '../seed-options.js';
+import { startLiveView } from '../live-view.js';
+import { EventStream, serveUntilStopped } from '../sim-session.js';
+import { SECRET } from './otp.js';
 
 /** A device profile from a JSON file, validated (the error names the field). */
-function loadProfileFile(path: string): DeviceProfile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw badInput(`cannot read --profile-file ${path}: ${(e as Error).message}`);
-  }
+export async function loadProfileFile(path: string, io: CliIo): Promise<DeviceProfile> {
+  const text = await readTextInput(path, '--profile-file', io);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -36,234 +31,122 @@ function loadProfileFile(path: string): DeviceProfile {
   return validateDeviceProfile(value);
 }
 
-const USAGE = `usage: tokenrig sim otp [--profile NAME | --profile-file JSON] [--secret B32] [--serial SN] [--serial-port pty|tcp:PORT]
-                        [--hid udp[:PORT]] [--state DIR] [--offset SECONDS] [--drift PPM] [--link PATH]
-                        [--json] [--reveal]
-  profiles: ${Object.keys(DEVICE_PROFILES).join(', ')} (default aws-totp)
-  --serial-port pty       a real /dev/pts/N (via socat) that serialport, pyserial, screen open
-  --serial-port tcp:PORT  a serial session over TCP on 127.0.0.1:PORT (0 = any free port)
-  --hid udp[:PORT]        the vendor HID interface over UDP on 127.0.0.1 (default port 8111; 0 = any)
-  --state DIR             persist the token (seed, serial, HOTP counter) in DIR, files mode 0600
-  --seed-file FILE        take secret and serial from a seed file (PSKC, CSV, URIs, QR PNG) instead of
-                          --secret; [--password P | --key HEX] decrypt it, --serial picks one of many
-  with neither --serial-port nor --hid, a pty is opened`;
-
-interface Endpoints {
-  serial?: string;
-  hid?: string;
-  close(): Promise<void>;
-}
-
-function parsePortSpec(value: string, option: string, prefix: string): number {
-  const m = new RegExp(`^${prefix}(?::(\\d{1,5}))?$`).exec(value);
-  if (m === null) throw badInput(`--${option} must be ${prefix === 'tcp' ? 'pty or tcp:PORT' : 'udp or udp:PORT'}, got ${JSON.stringify(value)}`);
-  const port = m[1] === undefined ? -1 : Number(m[1]);
-  if (port > 65535) throw badInput(`--${option}: port must be 0..65535`);
-  return port;
-}
-
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parseCommandArgs(argv, {
-    ...SEED_FILE_OPTIONS,
-    profile: { type: 'string' },
-    'profile-file': { type: 'string' },
-    secret: { type: 'string' },
-    serial: { type: 'string' },
-    'serial-port': { type: 'string' },
-    hid: { type: 'string' },
-    state: { type: 'string' },
-    offset: { type: 'string' },
-    drift: { type: 'string' },
-    link: { type: 'string' },
-    reveal: { type: 'boolean' },
+/** The otpauth:// URI of a running token (for --reveal). */
+export function tokenUri(token: OtpToken): string {
+  const otp = token.profile.otp;
+  return formatOtpAuthUri({
+    type: otp.kind,
+    secret: token.exportSecret(),
+    account: token.serial,
+    issuer: 'tokenrig',
+    algorithm: otp.algorithm,
+    digits: otp.digits,
+    period: otp.kind === 'totp' ? otp.period : 30,
+    ...(otp.kind === 'hotp' ? { counter: BigInt(token.status().counter) } : {}),
   });
-  if (flag(args, 'help')) return printLine(io, USAGE), 0;
-  const json = flag(args, 'json');
+}
+
+/** The ready event's fields and the lines a person reads, for a token (and a composite key). */
+export function tokenAnnouncement(token: OtpToken, reveal: boolean): { ready: Record<string, unknown>; lines: string[] } {
+  const secret = reveal ? base32Encode(token.exportSecret()) : undefined;
+  const ready = { serial: token.serial, profile: token.profile.name, identity: token.identity, otp: token.profile.otp, ...(secret === undefined ? {} : { secret, uri: tokenUri(token) }) };
+  const lines = [`simulated ${token.profile.model} ${token.serial} (${token.profile.name})`];
+  for (const [name, spec] of Object.entries(token.endpoints)) lines.push(`  ${`${name}:`.padEnd(9)} ${spec}`);
+  if (secret !== undefined) lines.push(`  secret:   ${secret}`);
+  return { ready, lines };
+}
+
+/** The flags `sim otp` and `sim key` share: the token, its profile, its state and its endpoints. */
+export const TOKEN_FLAGS: FlagTable = {
+  profile: { type: 'string', value: 'NAME', help: `a built-in device profile: ${Object.keys(DEVICE_PROFILES).join(', ')}` },
+  'profile-file': { type: 'string', value: 'JSON', help: 'a device profile of your own (devices/profiles/*.json show the fields; validated)' },
+  ...SEED_FILE_FLAGS,
+  serial: { type: 'string', value: 'SN', help: 'the serial number of a new token (default: random in the profile\'s format),\nor the one to take from a --seed-file that holds many' },
+  'serial-port': { type: 'string', value: 'pty|tcp:PORT', help: 'the serial port: pty, a real /dev/pts/N (via socat) that serialport, pyserial or\nscreen open; or tcp:PORT, a serial session over TCP on 127.0.0.1 (0: any free port)' },
+  hid: { type: 'string', value: 'udp[:PORT]', help: 'the HID interfaces over UDP on 127.0.0.1, one 64-byte report per datagram\n(default ports: OTP 8112, FIDO 8111, keyboard 8113; udp:PORT counts up from PORT; 0: any)' },
+  state: { type: 'string', value: 'DIR', help: 'keep the device (seed, serial, counters) in DIR, files mode 0600; default in memory' },
+  offset: { type: 'string', value: 'SECONDS', help: "the token's clock runs this far ahead (negative: behind), e.g. --offset -600" },
+  drift: { type: 'string', value: 'PPM', help: "the token's crystal gains this many parts per million (negative: loses)" },
+  link: { type: 'string', value: 'PATH', help: 'with --serial-port pty: also a symlink to the pty at PATH' },
+  reveal: { type: 'boolean', help: 'print the seed and its otpauth:// URI in the ready line (hidden otherwise)' },
+};
+
+/** Exit statuses of every `sim` command that starts a token, with invocations that end so. */
+export const TOKEN_EXITS: CommandSpec['exits'] = {
+  BAD_FILE: ['--profile-file', '{file}'],
+  NOT_FOUND: ['--profile-file', '{tmp}/missing.json'],
+  REJECTED: ['--seed-file', '{pskc-pw}', '--password', 'wrong'],
+  BUSY: ['--hid', 'udp:{busy-udp}'],
+};
+
+/** The token's start options from the command line (profile, seed, serial, crystal, state). */
+export async function tokenStartOptions(args: ParsedArgs, defaultProfile: string, io: CliIo): Promise<DeviceStartOptions & OtpStartOptions> {
   const profileFile = stringOpt(args, 'profile-file');
   if (profileFile !== undefined && stringOpt(args, 'profile') !== undefined) throw badInput('give --profile or --profile-file, not both');
-  const profile = profileFile === undefined ? deviceProfile(stringOpt(args, 'profile') ?? 'aws-totp') : loadProfileFile(profileFile);
+  const profile = profileFile === undefined ? (stringOpt(args, 'profile') ?? defaultProfile) : await loadProfileFile(profileFile, io);
   const secretText = stringOpt(args, 'secret');
   const fromFile = await seedFromOptions(args);
   if (fromFile !== undefined && secretText !== undefined) throw badInput('give --secret or --seed-file, not both');
   const secret = fromFile?.secret ?? (secretText === undefined ? undefined : parseBase32Secret(secretText));
-  const serialPort = stringOpt(args, 'serial-port');
-  const hid = stringOpt(args, 'hid');
-  const tcpPort = serialPort === undefined || serialPort === 'pty' ? undefined : parsePortSpec(serialPort, 'serial-port', 'tcp');
-  if (tcpPort === -1) throw badInput('--serial-port tcp needs a port: tcp:PORT (0 = any free port)');
-  const udpPort = hid === undefined ? undefined : parsePortSpec(hid, 'hid', 'udp');
-  const wantPty = serialPort === 'pty' || (serialPort === undefined && hid === undefined);
-
-  const emit = (e: Record<string, unknown>): void => {
-    if (json) printJson(io, e);
+  const serial = fromFile?.serial ?? stringOpt(args, 'serial');
+  const link = stringOpt(args, 'link');
+  return {
+    profile,
+    ...(secret === undefined ? {} : { secret }),
+    ...(serial === undefined ? {} : { serial }),
+    ...(link === undefined ? {} : { ptyLink: link }),
+    ...stateOption(args),
+    offsetSeconds: numberOpt(args, 'offset', -1e9, 1e9) ?? 0,
+    driftPpm: numberOpt(args, 'drift', -999_999, 999_999) ?? 0,
   };
-  // The ready line comes first: events from before it (token-created) are held until then.
-  let early: Record<string, unknown>[] | undefined = [];
-  const logger: DeviceLogger = {
-    log: (level, event, fields = {}) => {
-      const e = { event, level, ...fields };
-      if (early !== undefined) early.push(e);
-      else emit(e);
-    },
-  };
-  const env = createNodeEnvironment({ stateDir: stringOpt(args, 'state'), log: logger });
-  const token = OtpTokenFirmware.open(env, profile, {
-    secret,
-    serial: fromFile?.serial ?? stringOpt(args, 'serial'),
-    offsetMs: (numberOpt(args, 'offset', -1e9, 1e9) ?? 0) * 1000,
-    ppm: numberOpt(args, 'drift', -999_999, 999_999) ?? 0,
-  });
-  const endpoints = await openEndpoints(token, env, { wantPty, tcpPort, udpPort, link: stringOpt(args, 'link') });
-  const reveal = flag(args, 'reveal');
-  const revealed = reveal ? token.exportSecret() : undefined;
-  const secretB32 = revealed === undefined ? undefined : base32Encode(revealed);
-  emit({
-    event: 'ready',
-    serial: token.serial,
-    profile: profile.name,
-    identity: token.identity,
-    otp: profile.otp,
-    endpoints: { ...(endpoints.serial === undefined ? {} : { serial: endpoints.serial }), ...(endpoints.hid === undefined ? {} : { hid: endpoints.hid }) },
-    pid: process.pid,
-    ...(revealed === undefined
-      ? {}
-      : {
-          secret: secretB32,
-          uri: formatOtpAuthUri({
-            type: profile.otp.kind,
-            secret: revealed,
-            account: token.serial,
-            issuer: 'tokenrig',
-            algorithm: profile.otp.algorithm,
-            digits: profile.otp.digits,
-            period: profile.otp.kind === 'totp' ? profile.otp.period : 30,
-            ...(profile.otp.kind === 'hotp' ? { counter: BigInt(token.counter) } : {}),
-          }),
-        }),
-  });
-  for (const e of early) emit(e);
-  early = undefined;
-  if (!json) {
-    printLine(io, `simulated ${profile.model} ${token.serial} (${profile.name})`);
-    if (endpoints.serial !== undefined) printLine(io, `  serial: ${endpoints.serial}`);
-    if (endpoints.hid !== undefined) printLine(io, `  hid:    ${endpoints.hid}`);
-    if (secretB32 !== undefined) printLine(io, `  secret: ${secretB32}`);
-  }
-
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (why: string): void => {
-      if (stopping) return;
-      stopping = true;
-      view?.stop();
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      void endpoints.close().then(() => {
-        emit({ event: 'stopped', reason: why });
-        if (!json) printLine(io, 'stopped');
-        resolve();
-      });
-    };
-    const onInt = (): void => stop('SIGINT');
-    const onTerm = (): void => stop('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-    const view = !json && io.isTTY ? startLiveView(io, token, () => stop('quit')) : undefined;
-    if (!json && !io.isTTY) token.onPress((r) => printLine(io, `press: ${r.code}`));
-  });
-  return 0;
 }
 
-async function openEndpoints(
-  token: OtpTokenFirmware,
-  env: ReturnType<typeof createNodeEnvironment>,
-  o: { wantPty: boolean; tcpPort: number | undefined; udpPort: number | undefined; link: string | undefined },
-): Promise<Endpoints> {
-  const closers: (() => Promise<void>)[] = [];
-  const result: Endpoints = { close: async () => void (await Promise.all(closers.map((c) => c()))) };
-  try {
-    if (o.wantPty) {
-      const pty = await PtyEndpoint.open(new OtpSerialInterface(token), o.link === undefined ? {} : { link: o.link });
-      closers.push(() => pty.close());
-      result.serial = pty.path;
-    } else if (o.tcpPort !== undefined) {
-      const tcp = await TcpSerialEndpoint.listen(new OtpSerialInterface(token), { port: o.tcpPort });
-      closers.push(() => tcp.close());
-      result.serial = `tcp:127.0.0.1:${tcp.port}`;
-    }
-    if (o.udpPort !== undefined) {
-      const udp = await UdpEndpoint.listen(createOtpVendorHid(env, token), { port: o.udpPort === -1 ? 8111 : o.udpPort });
-      closers.push(() => udp.close());
-      result.hid = udp.spec;
-    }
-  } catch (e) {
-    await result.close();
-    throw new TokenrigError(ErrorCode.NOT_FOUND, `cannot open the simulator's endpoints: ${(e as Error).message}`, { cause: e });
-  }
-  return result;
+async function run(args: ParsedArgs, io: CliIo): Promise<number> {
+  const json = flag(args, 'json');
+  const options = await tokenStartOptions(args, 'aws-totp', io);
+  const events = new EventStream(io, json, { describe: describeTokenEvent });
+  const token = await startOtpToken({ ...options, ...endpointOptions(args, 'pty'), onEvent: events.push });
+  const { ready, lines } = tokenAnnouncement(token, flag(args, 'reveal'));
+  if (!json && !io.isTTY) token.onPress((code) => printLine(io, `press: ${code}`));
+  return serveUntilStopped(io, token, events, {
+    json,
+    ready,
+    lines,
+    ...(!json && io.isTTY ? { live: (quit: () => void) => startLiveView(io, token, quit) } : {}),
+  });
 }
 
-// The live terminal view: a seven-segment LCD, the step countdown, keys to press and quit.
-
-const SEGMENTS: Record<string, [string, string, string]> = {
-  '0': [' _ ', '| |', '|_|'],
-  '1': ['   ', '  |', '  |'],
-  '2': [' _ ', ' _|', '|_ '],
-  '3': [' _ ', ' _|', ' _|'],
-  '4': ['   ', '|_|', '  |'],
-  '5': [' _ ', '|_ ', ' _|'],
-  '6': [' _ ', '|_ ', '|_|'],
-  '7': [' _ ', '  |', '  |'],
-  '8': [' _ ', '|_|', '|_|'],
-  '9': [' _ ', '|_|', ' _|'],
-  '-': ['   ', ' _ ', '   '],
+/** `tokenrig sim otp`. */
+export const command: CommandSpec = {
+  summary: 'run a simulated hardware OTP token on a pty, TCP serial and/or UDP HID until Ctrl-C',
+  flags: TOKEN_FLAGS,
+  secrets: [SECRET, ...SEED_FILE_SECRETS],
+  notes: [
+    'With neither --serial-port nor --hid, a pty is opened. With --json the first line is the "ready" event\nnaming every endpoint as a device spec (serial:/dev/pts/N, tcp:..., udp:...) that --device takes, then\none JSON line per event, then "stopped" with its reason. On a terminal without --json, a live view:\nSpace or Enter presses the button, q quits. Protocols: docs/serial-protocol.md, docs/hid-otp-protocol.md.',
+  ],
+  examples: ['tokenrig sim otp --serial-port pty --hid udp:0 --json', 'tokenrig sim otp --profile hotp --serial-port tcp:4000 --state ./token', 'tokenrig sim otp --seed-file batch.pskc --password-file pw.txt --serial GAKT12345678'],
+  exits: { BAD_INPUT: ['--profile', 'nope'], ...TOKEN_EXITS },
+  run,
 };
 
-/** Three lines of seven-segment digits. */
-export function lcdLines(text: string): [string, string, string] {
-  const rows: [string, string, string] = ['', '', ''];
-  for (const ch of text) {
-    const seg = SEGMENTS[ch] ?? SEGMENTS['-']!;
-    for (let i = 0; i < 3; i++) rows[i] += `${seg[i]} `;
-  }
-  return rows;
+/** --serial-port and --hid as the API's endpoint options; with neither, `whenNone` for the serial port. */
+export function endpointOptions(args: ParsedArgs, whenNone: 'pty' | undefined): EndpointOptions {
+  const serialPort = stringOpt(args, 'serial-port');
+  const hid = stringOpt(args, 'hid');
+  const out: EndpointOptions = {};
+  if (serialPort !== undefined) out.serialPort = serialPort as EndpointOptions['serialPort'];
+  else if (hid === undefined && whenNone !== undefined) out.serialPort = whenNone;
+  if (hid !== undefined) out.hid = hid as EndpointOptions['hid'];
+  return out;
 }
 
-function startLiveView(io: CliIo, token: OtpTokenFirmware, quit: () => void): { stop(): void } {
-  const stdin = io.stdin as NodeJS.ReadStream;
-  const digits = token.profile.otp.digits;
-  const draw = (): void => {
-    const shown = token.display();
-    const lcd = lcdLines(shown?.code ?? '-'.repeat(digits));
-    const step = token.profile.otp.kind === 'totp' ? `next step in ${String(token.secondsToNextStep()).padStart(2)} s` : `counter ${token.counter}`;
-    const lit = shown === undefined ? 'display blank' : `shown ${Math.ceil(shown.remainingMs / 1000)} s more`;
-    const fault = token.fault === 'none' ? '' : `  FAULT: ${token.fault}`;
-    io.stdout.write(`\x1b[2K\r${lcd[0]}\n\x1b[2K${lcd[1]}\n\x1b[2K${lcd[2]}\n\x1b[2K${token.serial}  ${step}  ${lit}${fault}\n\x1b[2K[space/enter] press  [q/Ctrl-C] quit\x1b[4A\r`);
-  };
-  const onKey = (chunk: Buffer): void => {
-    for (const b of chunk) {
-      if (b === 0x03 || b === 0x71) return quit();
-      if (b === 0x20 || b === 0x0d) {
-        try {
-          token.press();
-        } catch {
-          // The view shows the fault; a refused press needs no other output.
-        }
-      }
-    }
-    draw();
-  };
-  if (stdin.isTTY) stdin.setRawMode(true);
-  stdin.on('data', onKey);
-  stdin.resume();
-  const timer = setInterval(draw, 250);
-  draw();
-  return {
-    stop() {
-      clearInterval(timer);
-      stdin.off('data', onKey);
-      if (stdin.isTTY) stdin.setRawMode(false);
-      stdin.pause();
-      io.stdout.write('\n\n\n\n\n');
-    },
-  };
+/** --state DIR as the API's option. */
+export function stateOption(args: ParsedArgs): { stateDir?: string } {
+  const dir = stringOpt(args, 'state');
+  return dir === undefined ? {} : { stateDir: dir };
+}
+
+/** Events a person reads on a terminal without --json (the live view shows presses itself). */
+export function describeTokenEvent(e: SimEvent): string | undefined {
+  return e.event === 'fault' ? `fault: ${String(e.fault)}` : undefined;
 }

@@ -1,20 +1,10 @@
-/** `tokenrig sim otp|fido ...`: start a simulated device. */
-import { badInput } from '../../errors.js';
-import type { CliIo } from '../cli-io.js';
-import { printLine } from '../cli-io.js';
+/**
+ * `tokenrig sim otp|fido|key`: start a simulated device in this process with its endpoints and
+ * serve it until stopped. Each is a thin user of `tokenrig/sim` (src/sim/).
+ */
+import type { CommandTable } from '../command.js';
+import { command as fido } from './sim-fido.js';
+import { command as key } from './sim-key.js';
+import { command as otp } from './sim-otp.js';
 
-const KINDS: Record<string, () => Promise<{ run(argv: string[], io: CliIo): Promise<number> }>> = {
-  otp: () => import('./sim-otp.js'),
-  fido: () => import('./sim-fido.js'),
-};
-
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  const [kind, ...rest] = argv;
-  if (kind === undefined || kind === '--help' || kind === '-h') {
-    printLine(io, 'usage: tokenrig sim otp|fido [options]   (tokenrig sim otp --help)');
-    return kind === undefined ? 2 : 0;
-  }
-  const load = Object.hasOwn(KINDS, kind) ? KINDS[kind] : undefined;
-  if (load === undefined) throw badInput(`unknown simulator ${JSON.stringify(kind)}: use otp or fido`);
-  return (await load()).run(rest, io);
-}
+export const commands: CommandTable = { otp, fido, key };

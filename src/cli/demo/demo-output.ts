@@ -1,11 +1,11 @@
 /** Where the demo's stories write: human lines, or JSON events with --json. */
-import { type CliIo, printJson, printLine } from '../cli-io.js';
+import { type CliIo, printEvent, printLine } from '../cli-io.js';
 
 export interface DemoOutput {
   /** A line for a person. */
   line(s: string): void;
-  /** A structured event (printed as one JSON line with --json). */
-  event(e: Record<string, unknown>): void;
+  /** A structured event (printed as one JSON line with --json, snake_case, with a timestamp). */
+  event(e: { event: string; [field: string]: unknown }): void;
 }
 
 export function demoOutput(io: CliIo, json: boolean): DemoOutput {
@@ -14,7 +14,7 @@ export function demoOutput(io: CliIo, json: boolean): DemoOutput {
       if (!json) printLine(io, s);
     },
     event: (e) => {
-      if (json) printJson(io, e);
+      if (json) printEvent(io, e);
     },
   };
 }

@@ -10,7 +10,7 @@ import { CtapHidDevice } from '../../drivers/ctaphid-device.js';
 import { openHidTransport } from '../../transports/device-spec.js';
 import { fromBase64Url, toBase64Url } from '../../webauthn/base64url.js';
 import { WebAuthnClient } from '../../webauthn/client.js';
-import { startFidoSimulator } from '../commands/sim-fido.js';
+import { startFidoKey } from '../../sim/index.js';
 import type { DemoOutput } from './demo-output.js';
 
 const ORIGIN = 'https://rp.example';
@@ -21,11 +21,12 @@ function signCount(authData: Uint8Array): number {
 }
 
 export async function runFidoStory(out: DemoOutput): Promise<void> {
-  const sim = await startFidoSimulator({ port: 0, touch: 'auto' });
+  const sim = await startFidoKey({ touch: 'auto', hid: 'udp:0' });
   let device: CtapHidDevice | undefined;
   try {
-    out.line(`  simulated FIDO2 key on ${sim.endpoint.spec} (CTAPHID over UDP, one 64-byte report per datagram)`);
-    device = await CtapHidDevice.open(await openHidTransport(sim.endpoint.spec));
+    const spec = sim.endpoints.hid!;
+    out.line(`  simulated FIDO2 key on ${spec} (CTAPHID over UDP, one 64-byte report per datagram)`);
+    device = await CtapHidDevice.open(await openHidTransport(spec));
     const client = new WebAuthnClient(device);
     const challenge = (n: number): string => toBase64Url(createHash('sha256').update(`tokenrig demo challenge ${n}`).digest());
 
@@ -40,7 +41,7 @@ export async function runFidoStory(out: DemoOutput): Promise<void> {
       ORIGIN,
     );
     out.line(`  navigator.credentials.create() for ${ORIGIN}: credential ${reg.id.slice(0, 16)}…, ES256, packed attestation`);
-    out.event({ event: 'fido-register', ok: true, credentialId: reg.id });
+    out.event({ event: 'fido_register', ok: true, credential_id: reg.id });
     const publicKey = Buffer.from(fromBase64Url(reg.response.publicKey, 'publicKey'));
 
     for (let i = 1; i <= 2; i++) {
@@ -50,7 +51,7 @@ export async function runFidoStory(out: DemoOutput): Promise<void> {
       // WebAuthn §7.2 step 20: the signature covers authenticatorData ‖ SHA-256(clientDataJSON).
       const signed = Buffer.concat([authData, createHash('sha256').update(clientData).digest()]);
       const ok = verify('sha256', signed, { key: publicKey, format: 'der', type: 'spki' }, fromBase64Url(auth.response.signature, 'signature'));
-      out.event({ event: 'fido-authenticate', ok, signCount: signCount(authData) });
+      out.event({ event: 'fido_authenticate', ok, sign_count: signCount(authData) });
       if (!ok) throw new Error('the assertion signature did not verify');
       out.line(`  navigator.credentials.get() #${i}: signature verified, sign counter ${signCount(authData)}`);
     }

@@ -11,14 +11,10 @@
  * await runOtpStory({ line: console.log, event: (e) => console.log(JSON.stringify(e)) });
  * ```
  */
-import { AWS_TOTP_PROFILE } from '../../../devices/index.js';
-import { PtyEndpoint } from '../../../firmware-sim/endpoints/pty-endpoint.js';
-import { TcpSerialEndpoint } from '../../../firmware-sim/endpoints/tcp-serial-endpoint.js';
-import { UdpEndpoint } from '../../../firmware-sim/endpoints/udp-endpoint.js';
-import { createNodeEnvironment } from '../../../firmware-sim/env/index.js';
-import { OtpSerialInterface, OtpTokenFirmware, createOtpVendorHid } from '../../../firmware-sim/otp/index.js';
 import { ManualClock } from '../../clock/index.js';
 import { SerialOtpTokenDriver, openOtpTokenDriver } from '../../drivers/otp-token-driver.js';
+import { TokenrigError } from '../../errors.js';
+import { type OtpToken, startOtpToken } from '../../sim/index.js';
 import { openSerialTransport } from '../../transports/device-spec.js';
 import { base32Decode } from '../../otp/index.js';
 import type { DemoOutput } from './demo-output.js';
@@ -33,30 +29,26 @@ export const OTP_STORY_START = 1_795_435_200;
 export async function runOtpStory(out: DemoOutput): Promise<void> {
   const secret = base32Decode(OTP_STORY_SECRET);
   const clock = new ManualClock(OTP_STORY_START * 1000);
-  const env = createNodeEnvironment({ clock });
-  const token = OtpTokenFirmware.open(env, AWS_TOTP_PROFILE, { secret, serial: OTP_STORY_SERIAL });
-  const closers: (() => Promise<void>)[] = [];
+  const options = { profile: 'aws-totp', clock, secret, serial: OTP_STORY_SERIAL, hid: 'udp:0' } as const;
+  // The serial port: a real pty when socat is installed, else a TCP serial port (said so).
+  let token: OtpToken<ManualClock>;
   try {
-    // The serial port: a real pty when socat is installed, else a TCP serial port (said so).
-    let serialSpec: string;
-    try {
-      const pty = await PtyEndpoint.open(new OtpSerialInterface(token));
-      closers.push(() => pty.close());
-      serialSpec = `serial:${pty.path}`;
-    } catch (e) {
-      const tcp = await TcpSerialEndpoint.listen(new OtpSerialInterface(token));
-      closers.push(() => tcp.close());
-      serialSpec = `tcp:127.0.0.1:${tcp.port}`;
-      out.line(`  (no pty: ${(e as Error).message}; using a TCP serial port instead)`);
-    }
-    const udp = await UdpEndpoint.listen(createOtpVendorHid(env, token), { port: 0 });
-    closers.push(() => udp.close());
-    out.line(`  simulated ${AWS_TOTP_PROFILE.model} ${token.serial}: serial port ${serialSpec}, HID ${udp.spec}`);
-    out.event({ event: 'token-ready', serial: token.serial, endpoints: { serial: serialSpec, hid: udp.spec } });
+    token = await startOtpToken({ ...options, serialPort: 'pty' });
+  } catch (e) {
+    if (!(e instanceof TokenrigError && e.code === 'NOT_FOUND')) throw e;
+    token = await startOtpToken({ ...options, serialPort: 'tcp:0' });
+    out.line(`  (no pty: ${e.message}; using a TCP serial port instead)`);
+  }
+  const closers: (() => Promise<void>)[] = [() => token.close()];
+  try {
+    const serialSpec = token.endpoints.serial!;
+    const hidSpec = token.endpoints.hid!;
+    out.line(`  simulated ${token.profile.model} ${token.serial}: serial port ${serialSpec}, HID ${hidSpec}`);
+    out.event({ event: 'token_ready', serial: token.serial, endpoints: token.endpoints });
 
     const serial = new SerialOtpTokenDriver(await openSerialTransport(serialSpec));
     closers.unshift(() => serial.close());
-    const hid = await openOtpTokenDriver(udp.spec);
+    const hid = await openOtpTokenDriver(hidSpec);
     closers.unshift(() => hid.close());
     const idSerial = await serial.identify();
     const idHid = await hid.identify();
@@ -81,7 +73,7 @@ export async function runOtpStory(out: DemoOutput): Promise<void> {
       },
       press: () => {
         const useSerial = turn++ % 2 === 0;
-        lastVia = useSerial ? `the serial port (${serialSpec})` : `UDP HID (${udp.spec})`;
+        lastVia = useSerial ? `the serial port (${serialSpec})` : `UDP HID (${hidSpec})`;
         return (useSerial ? serial : hid).press();
       },
       advance: async (s) => clock.advance(s * 1000),

@@ -37,7 +37,7 @@ export async function runVerifierStory(out: DemoOutput, secret: Uint8Array, seri
   await token.advance(30);
   const c3 = await token.press();
   const s = verifier.verify(c3, state, token.now());
-  out.event({ event: 'sign-in', serial, ok: s.ok, code: c3 });
+  out.event({ event: 'sign_in', serial, ok: s.ok, code: c3 });
   if (!s.ok) throw new Error(`sign-in refused: ${s.reason}`);
   state = s.state;
   out.line(`  sign-in with ${c3}: accepted`);
@@ -52,7 +52,7 @@ export async function runVerifierStory(out: DemoOutput, secret: Uint8Array, seri
   await token.advance(30);
   const d1 = await token.press();
   const refused = verifier.verify(d1, state, token.now());
-  out.event({ event: 'sign-in', serial, ok: refused.ok, code: d1 });
+  out.event({ event: 'sign_in', serial, ok: refused.ok, code: d1 });
   if (refused.ok) throw new Error('a code 10 minutes off was accepted');
   state = refused.state;
   out.line(`  sign-in with ${d1}: refused (${refused.reason}), resync with two consecutive codes`);
@@ -66,7 +66,7 @@ export async function runVerifierStory(out: DemoOutput, secret: Uint8Array, seri
   await token.advance(30);
   const c4 = await token.press();
   const after = verifier.verify(c4, state, token.now());
-  out.event({ event: 'sign-in', serial, ok: after.ok, code: c4 });
+  out.event({ event: 'sign_in', serial, ok: after.ok, code: c4 });
   if (!after.ok) throw new Error(`sign-in after resync refused: ${after.reason}`);
   out.line(`  sign-in with ${c4}: accepted`);
   verifier.destroy();

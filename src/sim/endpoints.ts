@@ -1,0 +1,218 @@
+/**
+ * The endpoints that make a simulated device reachable, as one table: each start option
+ * (`serialPort`, `hid`, ...) is one entry that checks its value and opens its endpoint for a
+ * device, and every endpoint says where it is as device specs (`serial:/dev/pts/7`,
+ * `tcp:127.0.0.1:PORT`, `udp:127.0.0.1:PORT`) that the host side and `--device` accept.
+ *
+ * A new kind of endpoint is one new option in `EndpointOptions` and one entry in
+ * `ENDPOINT_KINDS` (the compiler asks for the entry once the option exists); the start
+ * functions, the CLI's ready line and the rig pick it up from there.
+ *
+ * @example
+ * ```ts
+ * const opened = await openEndpoints(device, { serialPort: 'pty', hid: 'udp:0' }, { host: '127.0.0.1' });
+ * opened.endpoints; // { serial: 'serial:/dev/pts/7', hid: 'udp:127.0.0.1:41234' }
+ * await opened.close();
+ * ```
+ */
+import type { UsbIdentity } from '../../devices/index.js';
+import { PtyEndpoint } from '../../firmware-sim/endpoints/pty-endpoint.js';
+import { TcpSerialEndpoint } from '../../firmware-sim/endpoints/tcp-serial-endpoint.js';
+import { UdpEndpoint } from '../../firmware-sim/endpoints/udp-endpoint.js';
+import type { SimulatedHidInterface, SimulatedSerialInterface } from '../../firmware-sim/hid-interface.js';
+import { ErrorCode, TokenrigError, badInput } from '../errors.js';
+import { type SimEvent, simEvent } from './events.js';
+
+/** The HID interfaces a device can have (devices/ profile kinds, `otp-vendor` named `otp`). */
+export type HidInterfaceKind = 'fido' | 'otp' | 'keyboard';
+
+/** What endpoints carry: the device's USB identity and its interfaces, in the profile's order. */
+export interface DeviceInterfaces {
+  /** The USB identity (for endpoints that present a USB or HID device to a kernel). */
+  readonly usb: UsbIdentity;
+  /**
+   * The HID interfaces. `name` is the key of its spec in `endpoints`: `hid` for the one the
+   * device was started for (the OTP interface of a token, FIDO of a key), else its kind.
+   */
+  readonly hid: readonly { readonly kind: HidInterfaceKind; readonly name: string; readonly iface: SimulatedHidInterface }[];
+  /** The CDC serial interface, when the profile has one. */
+  readonly serial: SimulatedSerialInterface | undefined;
+  /** Report an endpoint event (the SoloKeys magic reboot). */
+  emit(e: SimEvent): void;
+}
+
+/** The options that open endpoints; each is one entry of `ENDPOINT_KINDS`. */
+export interface EndpointOptions {
+  /**
+   * The serial interface: `'pty'`, a real /dev/pts/N (made by socat) that serialport, pyserial
+   * or screen open; or `'tcp:PORT'`, a serial session over TCP (`tcp:0`: any free port).
+   */
+  serialPort?: 'pty' | `tcp:${number}`;
+  /**
+   * Every HID interface over UDP, one 64-byte report per datagram (the SoloKeys contract):
+   * `'udp'` on each interface's default port (FIDO 8111, OTP 8112, keyboard 8113), `'udp:PORT'`
+   * from PORT up (the first interface on PORT, the next on PORT + 1), `'udp:0'` on free ports.
+   */
+  hid?: 'udp' | `udp:${number}`;
+}
+
+/** Settings every endpoint shares. */
+export interface EndpointSettings {
+  /** The address network endpoints bind; default 127.0.0.1 (loopback unless told otherwise). */
+  host?: string;
+  /** With `serialPort: 'pty'`: also make a symlink to the pty here (e.g. /tmp/tokenrig-otp). */
+  ptyLink?: string;
+}
+
+/**
+ * Device specs of a running device's endpoints, by name: `serial`; `hid` for the interface the
+ * device was started for; `otp`, `fido`, `keyboard` for the other HID interfaces of a
+ * composite device; and what further endpoint kinds add.
+ */
+export interface SimEndpoints {
+  readonly serial?: string;
+  readonly hid?: string;
+  readonly otp?: string;
+  readonly fido?: string;
+  readonly keyboard?: string;
+  readonly [name: string]: string | undefined;
+}
+
+/** One opened endpoint: where it is, and how to close it. */
+export interface OpenedEndpoint {
+  readonly specs: Readonly<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+/** One kind of endpoint: checks its option's value, then opens it for a device. */
+export interface EndpointKind<V> {
+  /** Throw BAD_INPUT (naming the option and what it takes) when `value` is not valid. */
+  check(value: V): void;
+  open(device: DeviceInterfaces, value: V, settings: Required<Pick<EndpointSettings, 'host'>> & EndpointSettings): Promise<OpenedEndpoint>;
+}
+
+/** The UDP port each HID interface takes with `hid: 'udp'` (FIDO keeps the SoloKeys port). */
+export const DEFAULT_UDP_PORTS: Readonly<Record<HidInterfaceKind, number>> = { fido: 8111, otp: 8112, keyboard: 8113 };
+
+/** A network device spec; IPv6 hosts in brackets. */
+export function hostPortSpec(kind: 'tcp' | 'udp', host: string, port: number): string {
+  return `${kind}:${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** The port of `tcp:PORT` / `udp[:PORT]`; `what` names the option in messages ("the serial port"). */
+function portOf(value: string, prefix: 'tcp' | 'udp', what: string, portRequired: boolean): number | undefined {
+  const m = typeof value === 'string' ? new RegExp(`^${prefix}(?::(\\d{1,5}))?$`).exec(value) : null;
+  const takes = portRequired ? `${prefix}:PORT (0 = any free port)` : `${prefix} or ${prefix}:PORT (0 = any free port)`;
+  if (m === null || (portRequired && m[1] === undefined)) throw badInput(`${what} must be ${prefix === 'tcp' ? `pty or ${takes}` : takes}, got ${JSON.stringify(value)}`);
+  if (m[1] === undefined) return undefined;
+  const port = Number(m[1]);
+  if (port > 65535) throw badInput(`${what}: the port must be 0..65535, got ${port}`);
+  return port;
+}
+
+/** Every kind of endpoint, in the order they open. */
+export const ENDPOINT_KINDS: { readonly [K in keyof EndpointOptions]-?: EndpointKind<NonNullable<EndpointOptions[K]>> } = {
+  serialPort: {
+    check(value) {
+      if (value !== 'pty') portOf(value, 'tcp', 'the serial port', true);
+    },
+    async open(device, value, settings) {
+      if (device.serial === undefined) throw badInput('this device has no serial interface: leave out the serial port');
+      if (value === 'pty') {
+        const pty = await PtyEndpoint.open(device.serial, settings.ptyLink === undefined ? {} : { link: settings.ptyLink });
+        return { specs: { serial: `serial:${pty.path}` }, close: () => pty.close() };
+      }
+      const port = portOf(value, 'tcp', 'the serial port', true)!;
+      const tcp = await TcpSerialEndpoint.listen(device.serial, { host: settings.host, port }).catch((e: unknown) => {
+        throw endpointError(hostPortSpec('tcp', settings.host, port), e);
+      });
+      return { specs: { serial: hostPortSpec('tcp', settings.host, tcp.port) }, close: () => tcp.close() };
+    },
+  },
+  hid: {
+    check(value) {
+      portOf(value, 'udp', 'the HID endpoint', false);
+    },
+    async open(device, value, settings) {
+      const base = portOf(value, 'udp', 'the HID endpoint', false);
+      // The interface the device was started for comes first, so `udp:PORT` puts it on PORT.
+      const ordered = [...device.hid].sort((a, b) => Number(b.name === 'hid') - Number(a.name === 'hid'));
+      const opened: { name: string; endpoint: UdpEndpoint }[] = [];
+      try {
+        for (const [i, h] of ordered.entries()) {
+          const port = base === undefined ? DEFAULT_UDP_PORTS[h.kind] : base === 0 ? 0 : base + i;
+          if (port > 65535) throw badInput(`hid: udp:${base} leaves no port for the ${h.kind} interface`);
+          const onReboot = (): void => device.emit(simEvent('magic_reboot', { interface: h.name }));
+          const endpoint = await UdpEndpoint.listen(h.iface, { host: settings.host, port, onReboot }).catch((e: unknown) => {
+            throw endpointError(hostPortSpec('udp', settings.host, port), e);
+          });
+          opened.push({ name: h.name, endpoint });
+        }
+      } catch (e) {
+        await Promise.all(opened.map((o) => o.endpoint.close()));
+        throw e;
+      }
+      return {
+        specs: Object.fromEntries(opened.map((o) => [o.name, hostPortSpec('udp', settings.host, o.endpoint.address.port)])),
+        close: async () => void (await Promise.all(opened.map((o) => o.endpoint.close()))),
+      };
+    },
+  },
+};
+
+/** Check every endpoint option given, before anything is started. */
+export function checkEndpointOptions(options: EndpointOptions): void {
+  for (const [name, kind] of Object.entries(ENDPOINT_KINDS) as [keyof EndpointOptions, EndpointKind<unknown>][]) {
+    const value = options[name];
+    if (value !== undefined) kind.check(value);
+  }
+}
+
+/** The endpoints of a running device, together. */
+export interface OpenedEndpoints {
+  readonly endpoints: SimEndpoints;
+  close(): Promise<void>;
+}
+
+/** Open every endpoint `options` asks for; on a failure, close the ones already open. */
+export async function openEndpoints(device: DeviceInterfaces, options: EndpointOptions, settings: EndpointSettings = {}): Promise<OpenedEndpoints> {
+  checkEndpointOptions(options);
+  const resolved = { ...settings, host: settings.host ?? '127.0.0.1' };
+  const opened: OpenedEndpoint[] = [];
+  const close = async (): Promise<void> => {
+    await Promise.all(opened.splice(0).map((o) => o.close()));
+  };
+  try {
+    for (const [name, kind] of Object.entries(ENDPOINT_KINDS) as [keyof EndpointOptions, EndpointKind<unknown>][]) {
+      const value = options[name];
+      if (value === undefined) continue;
+      opened.push(await kind.open(device, value, resolved).catch((e: unknown) => Promise.reject(endpointError(name, e))));
+    }
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { endpoints: Object.freeze(Object.assign({}, ...opened.map((o) => o.specs)) as SimEndpoints), close };
+}
+
+/**
+ * An endpoint that could not open, as the error a script can act on: a port in use is BUSY,
+ * a host that is not this machine's or a port it may not bind is BAD_INPUT, a missing tool
+ * (socat) NOT_FOUND.
+ */
+export function endpointError(what: string, e: unknown): TokenrigError {
+  if (e instanceof TokenrigError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  const message = e instanceof Error ? e.message : String(e);
+  switch (code) {
+    case 'EADDRINUSE':
+      return new TokenrigError(ErrorCode.BUSY, `${what} is in use (another simulator?): choose another port, or port 0 for any free one`, { cause: e });
+    case 'EACCES':
+      return new TokenrigError(ErrorCode.BAD_INPUT, `${what}: permission denied (ports below 1024 need root)`, { cause: e });
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return new TokenrigError(ErrorCode.BAD_INPUT, `${what}: the host is not an address of this machine`, { cause: e });
+    default:
+      return new TokenrigError(ErrorCode.NOT_FOUND, `cannot open ${what}: ${message}`, { cause: e });
+  }
+}
