@@ -14,18 +14,26 @@
  *   the cases say how many. A create at N users re-registers one of them (both
  *   emulators replace it), so N stays N.
  *
+ * - EdDSA makeCredential/getAssertion and getAssertion with hmac-secret on each transport,
+ *   and the authenticator's Ed25519 signature against @noble/curves (interleaved).
+ *
  * Run: `npm run bench -- fido` (or `--json`). Names of impls: `tokenrig` is ours (the
  * table prints its ratio to the fastest peer of the same case).
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as nid from 'nid-webauthn-emulator';
 import { UdpEndpoint } from '../firmware-sim/endpoints/udp-endpoint.js';
 import { createNodeEnvironment } from '../firmware-sim/env/index.js';
 import { FidoAuthenticator } from '../firmware-sim/fido/index.js';
+import { EDDSA } from '../firmware-sim/fido/algorithms/eddsa.js';
+import { ClientPin } from '../src/ctap/client-pin.js';
 import { Ctap2, type MakeCredentialParams } from '../src/ctap/ctap2.js';
+import { HmacSecretSalts } from '../src/ctap/hmac-secret.js';
+import { parseAuthenticatorData } from '../src/protocol/authenticator-data.js';
 import { CtapHidDevice } from '../src/drivers/ctaphid-device.js';
 import { MemoryHidTransport } from '../src/transports/memory-hid-transport.js';
 import { UdpHidTransport } from '../src/transports/udp-hid-transport.js';
@@ -35,20 +43,23 @@ import {
   WebAuthnClient,
   toBase64Url,
 } from '../src/webauthn/index.js';
-import { type BenchRow, type SuiteOptions, measureAsync, measureAsyncInterleaved } from './harness.js';
+import { type BenchRow, type SuiteOptions, measureAsync, measureAsyncInterleaved, measureInterleaved } from './harness.js';
 
 const ORIGIN = 'https://bench.example';
 const RP_ID = 'bench.example';
 const CLI = fileURLToPath(new URL('../bin/tokenrig.js', import.meta.url));
 
-function makeParams(): MakeCredentialParams {
+function makeParams(alg = -7, extensions?: Map<string, boolean>): MakeCredentialParams {
   return {
     clientDataHash: sha256(new TextEncoder().encode('bench')),
     rp: { id: RP_ID, name: 'Bench' },
     user: { id: Uint8Array.of(1, 2, 3, 4), name: 'bench' },
-    pubKeyCredParams: [{ type: 'public-key', alg: -7 }],
+    pubKeyCredParams: [{ type: 'public-key', alg }],
+    ...(extensions !== undefined ? { extensions } : {}),
   };
 }
+
+const idOf = (authData: Uint8Array): Uint8Array => authData.slice(55, 55 + ((authData[53]! << 8) | authData[54]!));
 
 function creationOptions(user: number): PublicKeyCredentialCreationOptionsJSON {
   return {
@@ -88,16 +99,58 @@ async function simulatorProcess(): Promise<{ port: number; stop: () => Promise<v
 async function ctap2Rows(device: CtapHidDevice, impl: string, m: { timeMs: number; warmupMs: number }): Promise<BenchRow[]> {
   const ctap2 = new Ctap2(device);
   const made = await ctap2.makeCredential(makeParams());
-  const idLen = (made.authData[53]! << 8) | made.authData[54]!;
-  const credId = made.authData.slice(55, 55 + idLen);
-  const ga = { rpId: RP_ID, clientDataHash: sha256(new TextEncoder().encode('bench')), allowList: [{ type: 'public-key' as const, id: credId }] };
+  const ga = { rpId: RP_ID, clientDataHash: sha256(new TextEncoder().encode('bench')), allowList: [{ type: 'public-key' as const, id: idOf(made.authData) }] };
   const payload = new Uint8Array(7609).map((_, i) => i & 0xff);
   const row = (c: string, opsPerSec: number): BenchRow => ({ suite: 'fido', case: c, impl, opsPerSec });
   return [
     row('CTAP2 makeCredential', await measureAsync(() => ctap2.makeCredential(makeParams()), m)),
     row('CTAP2 getAssertion', await measureAsync(() => ctap2.getAssertion(ga), m)),
     row('PING 7609 bytes round trip', await measureAsync(() => device.ping(payload), m)),
+    ...(await extensionRows(ctap2, row, m)),
   ];
+}
+
+/**
+ * EdDSA (what OpenSSH's ed25519-sk keys ask for) and hmac-secret (what PRF and disk
+ * unlocking use): a getAssertion with hmac-secret includes the platform's part, as a browser
+ * does it each time: getKeyAgreement, the salts encrypted under a fresh ECDH secret, and the
+ * output decrypted.
+ */
+async function extensionRows(ctap2: Ctap2, row: (c: string, opsPerSec: number) => BenchRow, m: { timeMs: number; warmupMs: number }): Promise<BenchRow[]> {
+  const ed = await ctap2.makeCredential(makeParams(-8, new Map([['hmac-secret', true]])));
+  const gaEd = { rpId: RP_ID, clientDataHash: sha256(new TextEncoder().encode('bench')), allowList: [{ type: 'public-key' as const, id: idOf(ed.authData) }] };
+  const pin = new ClientPin(ctap2, { protocol: 2 });
+  const salt = new Uint8Array(32).fill(3);
+  const hmacSecret = async (): Promise<Uint8Array> => {
+    const salts = await HmacSecretSalts.prepare(pin, salt);
+    const got = await ctap2.getAssertion({ ...gaEd, extensions: new Map([['hmac-secret', salts.input]]) });
+    const out = salts.decrypt(parseAuthenticatorData(got.authData).extensions?.get('hmac-secret')).output1;
+    salts.dispose();
+    return out;
+  };
+  return [
+    row('CTAP2 makeCredential EdDSA', await measureAsync(() => ctap2.makeCredential(makeParams(-8)), m)),
+    row('CTAP2 getAssertion EdDSA', await measureAsync(() => ctap2.getAssertion(gaEd), m)),
+    row('CTAP2 getAssertion + hmac-secret (key agreement each time)', await measureAsync(hmacSecret, m)),
+  ];
+}
+
+/** The authenticator's Ed25519 signature (node:crypto) against @noble/curves, interleaved in one process. */
+async function ed25519Rows(m: { timeMs: number; warmupMs: number }): Promise<BenchRow[]> {
+  const seed = new Uint8Array(32).fill(0x5a);
+  const key = await EDDSA.load(seed);
+  const message = new Uint8Array(37 + 32).fill(1); // authenticator data ‖ clientDataHash
+  let pending: Promise<Uint8Array> | undefined;
+  const rates = measureInterleaved(
+    {
+      // sign() resolves at once: the signature is made synchronously (see eddsa.ts).
+      tokenrig: () => (pending = key.sign(message)),
+      '@noble/curves ed25519': () => ed25519.sign(message, seed),
+    },
+    { timeMs: m.timeMs * 2, warmupMs: 300 },
+  );
+  await pending;
+  return Object.entries(rates).map(([impl, opsPerSec]) => ({ suite: 'fido', case: 'Ed25519 signature (authenticator)', impl, opsPerSec }));
 }
 
 /** Ours against nid with `users` users registered in each, from empty stores. */
@@ -175,6 +228,7 @@ export async function run(options: SuiteOptions = { timeMs: 700 }): Promise<Benc
   // Three times the time for the comparisons: at 100 users nid does a few dozen calls a
   // second, and a ratio needs more than a handful of them per interleaved round.
   const compare = { timeMs: options.timeMs * 3, warmupMs: m.warmupMs };
+  rows.push(...(await ed25519Rows(m)));
   rows.push(...(await webauthnRows(1, compare)));
   rows.push(...(await webauthnRows(100, compare)));
   return rows;

@@ -83,7 +83,7 @@ export interface FidoProfile {
   product: string;
   /** 'batch': a per-device batch certificate (x5c); 'self': sign with the credential key. */
   attestation: 'batch' | 'self';
-  /** Firmware version reported by CTAPHID INIT and getInfo (0x0E, as major·10000 + minor·100 + patch). */
+  /** Firmware version reported by CTAPHID INIT and getInfo (0x0E: a byte each, 0x050506 for 5.5.6, as YubiKeys report it). */
   firmwareVersion: readonly [number, number, number];
   /** 0x01: the protocol versions; without a FIDO_2_x version the key speaks U2F only. */
   versions: readonly CtapVersion[];
@@ -108,7 +108,11 @@ export interface FidoProfile {
   quirks: readonly FidoQuirk[];
 }
 
-/** The tokenrig simulator's own personality: a CTAP 2.1 key with a PIN, ES256, no extensions. */
+/**
+ * The tokenrig simulator's own personality: a CTAP 2.1 key with a PIN and everything this
+ * simulator implements — every algorithm (ES256 preferred), the extensions, large blobs —
+ * so a QA rig can exercise any of it without choosing a personality first.
+ */
 export const DEFAULT_FIDO_PROFILE: Readonly<FidoProfile> = Object.freeze({
   aaguid: '746f6b656e7269672d73696d2d666964', // "tokenrig-sim-fid"
   vendorId: 0x1209, // pid.codes open-source vendor id
@@ -118,11 +122,19 @@ export const DEFAULT_FIDO_PROFILE: Readonly<FidoProfile> = Object.freeze({
   attestation: 'batch',
   firmwareVersion: [1, 0, 0] as const,
   versions: ['U2F_V2', 'FIDO_2_0', 'FIDO_2_1'] as const,
-  extensions: [],
-  algorithms: [-7], // ES256
-  options: { rk: true, up: true, plat: false, clientPin: false, pinUvAuthToken: true },
+  extensions: ['credBlob', 'hmac-secret', 'hmac-secret-mc', 'largeBlobKey', 'thirdPartyPayment'],
+  algorithms: [-7, -8, -35, -36, -37, -257, -47], // ES256, EdDSA, ES384, ES512, PS256, RS256, ES256K
+  options: { rk: true, up: true, plat: false, clientPin: false, pinUvAuthToken: true, largeBlobs: true },
   pinUvAuthProtocols: [2, 1] as const,
-  limits: { maxMsgSize: 7609, maxCredentialCountInList: 16, maxCredentialIdLength: 61, maxDiscoverableCredentials: 256 },
+  limits: {
+    maxMsgSize: 7609,
+    maxCredentialCountInList: 16,
+    // The longest credential ID it makes: ES512 with a 32-byte credBlob and every flag (test/fido-device/credential-id.test.ts).
+    maxCredentialIdLength: 256,
+    maxDiscoverableCredentials: 256,
+    maxSerializedLargeBlobArray: 4096,
+    maxCredBlobLength: 32,
+  },
   quirks: [],
 } satisfies FidoProfile);
 

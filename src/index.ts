@@ -29,5 +29,11 @@ export type { BioEnrollmentRequest, BioEnrollmentResponse } from './ctap/bio-enr
 export { FingerprintEnrollment, type FingerprintSensorInfo, type EnrollSample, type TemplateInfo, enrollSampleStatusName } from './ctap/fingerprint-enrollment.js';
 export { obtainPinUvAuthToken, type ObtainedToken, type TokenRequest } from './ctap/user-verification.js';
 export type { LargeBlobsRequest, LargeBlobsResponse } from './ctap/large-blobs.js';
+export { LargeBlobArray, type LargeBlobArrayContents, type LargeBlobWriteAuth, encryptLargeBlob, decryptLargeBlob } from './ctap/large-blob-array.js';
+export { HmacSecretSalts, type HmacSecretOutputs } from './ctap/hmac-secret.js';
+export { verifyCredentialSignature } from './ctap/credential-signature.js';
+export { type AuthenticatorData, type AttestedCredentialData, AUTH_DATA_FLAG, parseAuthenticatorData } from './protocol/authenticator-data.js';
+export { COSE_ALG, COSE_CRV, COSE_KTY, type CosePublicKey, decodeCoseKey, encodeCoseKey } from './protocol/cose.js';
+export { coseKeyToSpki } from './protocol/spki.js';
 export type { ConfigRequest } from './ctap/authenticator-config.js';
 export * from './webauthn/index.js';

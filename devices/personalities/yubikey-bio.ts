@@ -15,10 +15,10 @@
  * matches (the Bio's PIV metadata reports 0..3 retries), hence maxTemplates 5 and maxUvRetries 3.
  *
  * This profile states what this firmware implements of that; the test that compares its getInfo
- * with the captured one names every member still missing (the extensions, EdDSA, credential
- * management, config and large blobs come with their own modules). The sensor's enrollment
- * numbers (samples per enrollment, friendly-name length, internal retries) are not published:
- * they are this simulator's choice.
+ * with the captured one names every member still missing (credential management, config,
+ * credProtect and minPinLength come with their own modules; credBlob is left out, see below). The sensor's enrollment numbers
+ * (samples per enrollment, friendly-name length, internal retries) are not published: they are
+ * this simulator's choice.
  */
 import type { FidoProfile } from '../fido-profile.js';
 
@@ -32,8 +32,12 @@ export const YUBIKEY_BIO_PROFILE: Readonly<FidoProfile> = Object.freeze({
   attestation: 'batch',
   firmwareVersion: [5, 5, 6] as const,
   versions: ['U2F_V2', 'FIDO_2_0', 'FIDO_2_1_PRE', 'FIDO_2_1'] as const,
-  extensions: [],
-  algorithms: [-7],
+  // The real key also lists credProtect and minPinLength (credProtect first, minPinLength last),
+  // and credBlob with maxCredBlobLength 32: this firmware seals a credBlob in the credential ID,
+  // and 32 bytes of it would make IDs longer than the 128 bytes the real key reports
+  // (maxCredentialIdLength, which platforms size allowLists by), so this personality leaves it out.
+  extensions: ['hmac-secret', 'largeBlobKey'],
+  algorithms: [-7, -8], // ES256, EdDSA
   // Factory state: no finger enrolled (uv, bioEnroll false), no PIN (clientPin false).
   options: {
     rk: true,
@@ -46,6 +50,7 @@ export const YUBIKEY_BIO_PROFILE: Readonly<FidoProfile> = Object.freeze({
     pinUvAuthToken: true,
     makeCredUvNotRqd: false,
     userVerificationMgmtPreview: false,
+    largeBlobs: true,
   },
   pinUvAuthProtocols: [2, 1] as const,
   transports: ['usb'],
@@ -57,6 +62,7 @@ export const YUBIKEY_BIO_PROFILE: Readonly<FidoProfile> = Object.freeze({
     reportsRemainingDiscoverableCredentials: true,
     minPINLength: 4,
     preferredPlatformUvAttempts: 3,
+    maxSerializedLargeBlobArray: 1024,
   },
   uvModality: 2,
   fingerprintSensor: {

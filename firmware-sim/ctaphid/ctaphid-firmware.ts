@@ -6,6 +6,13 @@
  * A pure message machine: one 64-byte report in, reports out through the attached sink.
  * Nothing thrown by a handler or caused by wire input escapes `receive`.
  *
+ * Channels: at most `maxChannels` are remembered; when INIT needs another, the least
+ * recently used channel that is not mid-transaction is forgotten (with any LOCK it held).
+ * A report on a channel that is not allocated is refused before anything is buffered, so a
+ * stray partial message cannot hold the device for the 500 ms transaction timeout. Where the
+ * endpoint tells hosts apart (UDP), a channel belongs to the host that allocated it: its
+ * answers go there, and reports on it from anyone else are dropped.
+ *
  * @example
  * ```ts
  * const hid = new CtapHidFirmware(env, { vendor: (cmd, data) => data });
@@ -19,16 +26,19 @@ import {
   CTAPHID_ERR,
   CTAPHID_PROTOCOL_VERSION,
   CtapHidAssembler,
+  HID_PACKET_SIZE,
   KEEPALIVE_INTERVAL_MS,
   KEEPALIVE_STATUS,
   MAX_MESSAGE_SIZE,
   RESERVED_CID,
   TRANSACTION_TIMEOUT_MS,
+  isInitPacket,
   isVendorCommand,
+  packetCid,
   splitMessage,
 } from '../../src/protocol/ctaphid/index.js';
 import type { DeviceEnvironment } from '../env/index.js';
-import type { SimulatedHidInterface } from '../hid-interface.js';
+import type { HidPeer, SimulatedHidInterface } from '../hid-interface.js';
 
 /** What a handler learns about the transaction it serves. */
 export interface CtapHidContext {
@@ -70,7 +80,7 @@ export interface CtapHidFirmwareOptions {
   version?: readonly [number, number, number];
   /** HID report descriptor (FIDO usage page by default). */
   reportDescriptor?: Uint8Array;
-  /** At most this many channels are remembered; the oldest is forgotten first. */
+  /** At most this many channels are remembered; the least recently used idle one is forgotten first. Default 256. */
   maxChannels?: number;
 }
 
@@ -79,6 +89,11 @@ export const FIDO_REPORT_DESCRIPTOR = Uint8Array.from([
   0x06, 0xd0, 0xf1, 0x09, 0x01, 0xa1, 0x01, 0x09, 0x20, 0x15, 0x00, 0x26, 0xff, 0x00, 0x75, 0x08, 0x95, 0x40, 0x81, 0x02, 0x09, 0x21, 0x15, 0x00,
   0x26, 0xff, 0x00, 0x75, 0x08, 0x95, 0x40, 0x91, 0x02, 0xc0,
 ]);
+
+/** An allocated channel: who allocated it (when the endpoint tells hosts apart). */
+interface Channel {
+  peer: HidPeer | undefined;
+}
 
 interface Pending {
   cid: number;
@@ -96,8 +111,11 @@ export class CtapHidFirmware implements SimulatedHidInterface {
   readonly #version: readonly [number, number, number];
   readonly #maxChannels: number;
   readonly #assembler = new CtapHidAssembler();
-  readonly #channels = new Set<number>();
-  #send: ((report: Uint8Array) => void) | undefined;
+  /** Allocated channels, least recently used first (a Map keeps insertion order). */
+  readonly #channels = new Map<number, Channel>();
+  #send: ((report: Uint8Array, to?: HidPeer) => void) | undefined;
+  /** The host of the report being handled: answers on channels nobody owns go back to it. */
+  #from: HidPeer | undefined;
   #timeoutTimer: unknown;
   #pending: Pending | undefined;
   #lock: { cid: number; untilMs: number } | undefined;
@@ -125,16 +143,19 @@ export class CtapHidFirmware implements SimulatedHidInterface {
     return this.#pending !== undefined;
   }
 
-  attach(send: (report: Uint8Array) => void): void {
+  attach(send: (report: Uint8Array, to?: HidPeer) => void): void {
     this.#send = send;
   }
 
-  receive(report: Uint8Array): void {
+  receive(report: Uint8Array, from?: HidPeer): void {
+    this.#from = from;
     try {
       this.#receive(report);
     } catch (e) {
       // Wire input must never crash the device; a bug here is logged, not thrown to the endpoint.
       this.#env.log.log('error', 'ctaphid.internal', { error: e instanceof Error ? e.message : String(e) });
+    } finally {
+      this.#from = undefined;
     }
   }
 
@@ -149,6 +170,7 @@ export class CtapHidFirmware implements SimulatedHidInterface {
   }
 
   #receive(report: Uint8Array): void {
+    if (report instanceof Uint8Array && report.length === HID_PACKET_SIZE && !this.#admit(report)) return;
     const result = this.#assembler.push(report);
     switch (result.kind) {
       case 'ignored':
@@ -169,6 +191,26 @@ export class CtapHidFirmware implements SimulatedHidInterface {
     }
   }
 
+  /**
+   * Whether a report may reach the assembler. Refused before anything is buffered: an
+   * initialization packet on channel 0, on a channel never allocated, or on the broadcast
+   * channel for anything but INIT (INVALID_CHANNEL, §11.2.9.1.6); any report on a channel
+   * another host allocated (dropped: that host must not hear of it).
+   */
+  #admit(report: Uint8Array): boolean {
+    const cid = packetCid(report);
+    const channel = this.#channels.get(cid);
+    if (channel !== undefined) {
+      if (channel.peer === undefined || this.#from === undefined || channel.peer === this.#from) return true;
+      this.#env.log.log('debug', 'ctaphid.foreign_report', { cid });
+      return false;
+    }
+    if (!isInitPacket(report)) return true; // a stray continuation: the assembler ignores it
+    if (cid === BROADCAST_CID && (report[4]! & 0x7f) === CTAPHID.INIT) return true;
+    this.#sendError(cid, CTAPHID_ERR.ERR_INVALID_CHANNEL);
+    return false;
+  }
+
   #armTimeout(cid: number): void {
     this.#clearTimeout();
     this.#timeoutTimer = this.#env.timers.setTimeout(() => {
@@ -187,6 +229,7 @@ export class CtapHidFirmware implements SimulatedHidInterface {
   #dispatch(cid: number, cmd: number, data: Uint8Array): void {
     if (cmd === CTAPHID.INIT) return this.#init(cid, data);
     if (cid === RESERVED_CID || cid === BROADCAST_CID || !this.#channels.has(cid)) return this.#sendError(cid, CTAPHID_ERR.ERR_INVALID_CHANNEL);
+    this.#touch(cid);
     const pending = this.#pending;
     if (cmd === CTAPHID.CANCEL) {
       // §11.2.9.1.5: CANCEL has no response of its own; the cancelled request answers.
@@ -233,16 +276,18 @@ export class CtapHidFirmware implements SimulatedHidInterface {
 
   #init(cid: number, data: Uint8Array): void {
     if (data.length !== 8) return this.#sendError(cid, CTAPHID_ERR.ERR_INVALID_LEN);
-    let newCid: number;
+    let newCid: number | undefined;
     if (cid === BROADCAST_CID) {
       newCid = this.#allocateChannel();
     } else if (cid !== RESERVED_CID && this.#channels.has(cid)) {
       // §11.2.9.1.3: INIT on an allocated channel resynchronizes it and aborts its transaction.
       if (this.#pending !== undefined && this.#pending.cid === cid) this.#finishPending(this.#pending, true);
+      this.#touch(cid);
       newCid = cid;
     } else {
       return this.#sendError(cid, CTAPHID_ERR.ERR_INVALID_CHANNEL);
     }
+    if (newCid === undefined) return this.#sendError(cid, CTAPHID_ERR.ERR_CHANNEL_BUSY);
     const reply = new Uint8Array(17);
     reply.set(data, 0);
     new DataView(reply.buffer).setUint32(8, newCid);
@@ -254,18 +299,39 @@ export class CtapHidFirmware implements SimulatedHidInterface {
     this.#sendMessage(cid, CTAPHID.INIT, reply);
   }
 
-  #allocateChannel(): number {
+  /** A new channel for the host of the current report; undefined when every channel is mid-transaction. */
+  #allocateChannel(): number | undefined {
+    if (this.#channels.size >= this.#maxChannels && !this.#evictIdleChannel()) return undefined;
     for (;;) {
       const b = this.#env.random.bytes(4);
       const cid = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
       if (cid === RESERVED_CID || cid === BROADCAST_CID || this.#channels.has(cid)) continue;
-      if (this.#channels.size >= this.#maxChannels) {
-        const oldest = this.#channels.values().next().value as number;
-        this.#channels.delete(oldest);
-      }
-      this.#channels.add(cid);
+      this.#channels.set(cid, { peer: this.#from });
       return cid;
     }
+  }
+
+  /**
+   * Forget the least recently used channel that is not mid-transaction (being assembled or
+   * waiting for its handler), and the LOCK it held: a lock must not outlive its channel.
+   */
+  #evictIdleChannel(): boolean {
+    for (const cid of this.#channels.keys()) {
+      if (cid === this.#assembler.busyCid || cid === this.#pending?.cid) continue;
+      this.#channels.delete(cid);
+      if (this.#lock?.cid === cid) this.#lock = undefined;
+      this.#env.log.log('debug', 'ctaphid.channel_evicted', { cid });
+      return true;
+    }
+    return false;
+  }
+
+  /** Mark a channel as just used: it moves to the end of the eviction order. */
+  #touch(cid: number): void {
+    const channel = this.#channels.get(cid);
+    if (channel === undefined) return;
+    this.#channels.delete(cid);
+    this.#channels.set(cid, channel);
   }
 
   #run(cid: number, cmd: number, call: (ctx: CtapHidContext) => Reply): void {
@@ -348,6 +414,8 @@ export class CtapHidFirmware implements SimulatedHidInterface {
     }
     const send = this.#send;
     if (send === undefined) return;
-    for (const packet of splitMessage(cid, cmd, data)) send(packet);
+    // A channel's answers go to the host that allocated it; the rest to whoever asked.
+    const to = this.#channels.get(cid)?.peer ?? this.#from;
+    for (const packet of splitMessage(cid, cmd, data)) send(packet, to);
   }
 }

@@ -7,6 +7,13 @@
  * path serves one client after another; each client's close is not signalled through a pty,
  * so half lines are left to the device's own line handling.
  *
+ * Backpressure: when the client does not read, socat cannot write the pty, and our pipe to
+ * socat fills (`write()` returns false): the endpoint then stops reading what socat sends
+ * until the pipe drains, so socat stops reading the pty and the client's writes block. Input
+ * lines are capped by the serial interface. Answers beyond `maxPendingOutput` unread bytes
+ * (one burst of input can produce more than the pipe holds) are dropped, with a logged reason:
+ * a pty cannot be closed for one client.
+ *
  * @example
  * ```ts
  * const pty = await PtyEndpoint.open(new OtpSerialInterface(token));
@@ -15,7 +22,9 @@
  * ```
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { DeviceLogger } from '../env/logger.js';
 import type { SimulatedSerialInterface } from '../hid-interface.js';
+import { MAX_PENDING_SERIAL_OUTPUT } from './tcp-serial-endpoint.js';
 
 export interface PtyEndpointOptions {
   /** Also make a symlink to the pty here (socat's `link=`), e.g. /tmp/tokenrig-otp. */
@@ -24,6 +33,10 @@ export interface PtyEndpointOptions {
   socat?: string;
   /** Give up if socat has not reported its pty after this long; default 5000 ms. */
   startTimeoutMs?: number;
+  /** Drop answers while more than this many bytes are unread; default 1 MiB. */
+  maxPendingOutput?: number;
+  /** Where dropped output is reported. */
+  log?: DeviceLogger;
 }
 
 export class PtyEndpoint {
@@ -75,9 +88,21 @@ export class PtyEndpoint {
     const endpoint = new PtyEndpoint(child, path, options.link, device);
     child.on('error', () => {});
     child.stdin!.on('error', () => {});
+    const maxPending = options.maxPendingOutput ?? MAX_PENDING_SERIAL_OUTPUT;
+    let dropping = false;
     device.attach((bytes) => {
-      if (!endpoint.#closed && child.stdin!.writable) child.stdin!.write(bytes);
+      const stdin = child.stdin!;
+      if (endpoint.#closed || !stdin.writable) return;
+      if (stdin.writableLength > maxPending) {
+        if (!dropping) options.log?.log('warn', 'serial.output_dropped', { endpoint: 'pty', reason: `more than ${maxPending} bytes of answers unread: the client does not read` });
+        dropping = true;
+        return;
+      }
+      dropping = false;
+      // Stop reading while the client does not read: its answers would pile up here.
+      if (!stdin.write(bytes)) child.stdout!.pause();
     });
+    child.stdin!.on('drain', () => child.stdout!.resume());
     child.stdout!.on('data', (chunk: Buffer) => {
       if (!endpoint.#closed) endpoint.#device.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
     });

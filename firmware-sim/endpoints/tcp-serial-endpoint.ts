@@ -3,6 +3,14 @@
  * each connection is a serial session. One session at a time, as a real port: a second client
  * is refused while one is connected. Binds 127.0.0.1 unless told otherwise. Only moves bytes.
  *
+ * Backpressure: a client that sends commands but does not read the answers is not read
+ * either. When the socket's output queue is full (`write()` returns false) the endpoint stops
+ * reading the socket until it drains, so the client's own writes block in the kernel and the
+ * simulator's memory stays bounded. Input lines are capped by the serial interface (a longer
+ * line is answered with ERR and dropped). One burst of input can still produce more output
+ * than the queue holds; past `maxPendingOutput` bytes the connection is closed, with a
+ * logged reason.
+ *
  * @example
  * ```ts
  * const tcp = await TcpSerialEndpoint.listen(new OtpSerialInterface(token), { port: 0 });
@@ -11,6 +19,7 @@
  */
 import { type Server, type Socket, createServer } from 'node:net';
 import { SERIAL_ERR } from '../../src/protocol/otp/index.js';
+import type { DeviceLogger } from '../env/logger.js';
 import type { SimulatedSerialInterface } from '../hid-interface.js';
 
 export interface TcpSerialEndpointOptions {
@@ -18,19 +27,30 @@ export interface TcpSerialEndpointOptions {
   host?: string;
   /** Default 0 (ephemeral). */
   port?: number;
+  /** Close a connection whose unread output passes this many bytes; default 1 MiB. */
+  maxPendingOutput?: number;
+  /** Where a closed connection's reason goes. */
+  log?: DeviceLogger;
 }
+
+/** Default cap on unread output per connection (see the module comment). */
+export const MAX_PENDING_SERIAL_OUTPUT = 1 << 20;
 
 export class TcpSerialEndpoint {
   readonly #server: Server;
   readonly #device: SimulatedSerialInterface;
   #client: Socket | undefined;
   readonly #sockets = new Set<Socket>();
+  readonly #maxPendingOutput: number;
+  readonly #log: DeviceLogger | undefined;
   readonly host: string;
 
-  private constructor(server: Server, device: SimulatedSerialInterface, host: string) {
+  private constructor(server: Server, device: SimulatedSerialInterface, host: string, options: TcpSerialEndpointOptions) {
     this.#server = server;
     this.#device = device;
     this.host = host;
+    this.#maxPendingOutput = options.maxPendingOutput ?? MAX_PENDING_SERIAL_OUTPUT;
+    this.#log = options.log;
   }
 
   static async listen(device: SimulatedSerialInterface, options: TcpSerialEndpointOptions = {}): Promise<TcpSerialEndpoint> {
@@ -38,11 +58,8 @@ export class TcpSerialEndpoint {
     const port = options.port ?? 0;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError('port must be 0..65535');
     const server = createServer();
-    const endpoint = new TcpSerialEndpoint(server, device, host);
-    device.attach((bytes) => {
-      const c = endpoint.#client;
-      if (c !== undefined && !c.destroyed) c.write(bytes);
-    });
+    const endpoint = new TcpSerialEndpoint(server, device, host, options);
+    device.attach((bytes) => endpoint.#send(bytes));
     server.on('connection', (socket) => endpoint.#accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -52,6 +69,17 @@ export class TcpSerialEndpoint {
       });
     });
     return endpoint;
+  }
+
+  #send(bytes: Uint8Array): void {
+    const c = this.#client;
+    if (c === undefined || c.destroyed) return;
+    // Stop reading while the client does not read: its answers would pile up here.
+    if (!c.write(bytes)) c.pause();
+    if (c.writableLength > this.#maxPendingOutput) {
+      this.#log?.log('warn', 'serial.client_closed', { endpoint: 'tcp', reason: `more than ${this.#maxPendingOutput} bytes of answers unread: the client does not read` });
+      c.destroy();
+    }
   }
 
   get port(): number {
@@ -71,6 +99,7 @@ export class TcpSerialEndpoint {
     }
     this.#client = socket;
     socket.setNoDelay(true);
+    socket.on('drain', () => socket.resume());
     socket.on('data', (chunk: Buffer) => this.#device.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
     socket.on('close', () => {
       if (this.#client === socket) {

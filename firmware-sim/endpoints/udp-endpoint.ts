@@ -1,9 +1,15 @@
 /**
  * Makes a simulated HID interface reachable over UDP: one raw 64-byte report per datagram,
- * compatible with the SoloKeys simulation contract (device on 127.0.0.1:8111). Replies go
- * to the address of the last datagram received (a SoloKeys host sends from 7112, so they go
- * there). The endpoint only moves bytes; the one thing it interprets is the SoloKeys
- * "magic reboot" report, which power-cycles the device as the Solo simulator does.
+ * compatible with the SoloKeys simulation contract (device on 127.0.0.1:8111). Each datagram
+ * reaches the device with its sender's `address:port` as the peer, and each input report goes
+ * to the peer the device names: for CTAPHID, the host that allocated the channel (INIT), so
+ * several hosts share one device and a stray datagram from another socket neither redirects
+ * a pending reply nor gets served on someone else's channel. A report the device sends to no
+ * one in particular goes to the last host that sent a whole report (a SoloKeys host sends
+ * from 7112, so it goes there). Datagrams that are not exactly one output report (64 bytes; a
+ * boot keyboard's is one byte of LED states) are dropped.
+ * The endpoint only moves bytes; the one thing it interprets is the SoloKeys "magic reboot"
+ * report, which power-cycles the device as the Solo simulator does.
  *
  * @example
  * ```ts
@@ -13,7 +19,7 @@
  * ```
  */
 import { type Socket, createSocket } from 'node:dgram';
-import type { SimulatedHidInterface } from '../hid-interface.js';
+import type { HidPeer, SimulatedHidInterface } from '../hid-interface.js';
 
 /**
  * The 64 bytes SoloKeys' test suite sends to make its simulator restart
@@ -45,9 +51,21 @@ function isMagicReboot(msg: Uint8Array): boolean {
   return true;
 }
 
+/** The peer name of a sender: `address:port`. */
+function peerOf(rinfo: { address: string; port: number }): HidPeer {
+  return `${rinfo.address}:${rinfo.port}`;
+}
+
+/** The address and port of a peer name made by `peerOf`. */
+function addressOf(peer: HidPeer): { address: string; port: number } {
+  const i = peer.lastIndexOf(':');
+  return { address: peer.slice(0, i), port: Number(peer.slice(i + 1)) };
+}
+
 export class UdpEndpoint {
   readonly #socket: Socket;
-  #peer: { address: string; port: number } | undefined;
+  /** The last host that sent a whole report: where reports for no one in particular go. */
+  #lastPeer: { address: string; port: number } | undefined;
   #closed = false;
   /** Datagrams dropped because they were not 64 bytes. */
   dropped = 0;
@@ -74,20 +92,23 @@ export class UdpEndpoint {
     });
     const endpoint = new UdpEndpoint(socket);
     socket.on('error', () => {});
-    device.attach((report) => endpoint.#send(report));
+    device.attach((report, to) => endpoint.#send(report, to));
+    const reportSize = device.outputReportSize ?? 64;
     socket.on('message', (msg, rinfo) => {
-      endpoint.#peer = { address: rinfo.address, port: rinfo.port };
+      // Checked before anything else: a datagram that is not one report changes nothing
+      // (the SoloKeys magic reboot is a 64-byte report, and only a FIDO interface has those).
+      if (msg.length !== reportSize && !(msg.length === 64 && isMagicReboot(msg))) {
+        endpoint.dropped++;
+        options.onDrop?.(msg.length);
+        return;
+      }
+      endpoint.#lastPeer = { address: rinfo.address, port: rinfo.port };
       if (isMagicReboot(msg)) {
         device.powerCycle?.();
         options.onReboot?.();
         return;
       }
-      if (msg.length !== 64) {
-        endpoint.dropped++;
-        options.onDrop?.(msg.length);
-        return;
-      }
-      device.receive(new Uint8Array(msg));
+      device.receive(new Uint8Array(msg), peerOf(rinfo));
     });
     return endpoint;
   }
@@ -104,9 +125,10 @@ export class UdpEndpoint {
     return `udp:${a.address}:${a.port}`;
   }
 
-  #send(report: Uint8Array): void {
-    if (this.#closed || this.#peer === undefined) return;
-    this.#socket.send(report, this.#peer.port, this.#peer.address);
+  #send(report: Uint8Array, to: HidPeer | undefined): void {
+    const peer = to === undefined ? this.#lastPeer : addressOf(to);
+    if (this.#closed || peer === undefined) return;
+    this.#socket.send(report, peer.port, peer.address);
   }
 
   async close(): Promise<void> {

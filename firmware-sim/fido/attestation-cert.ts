@@ -5,7 +5,7 @@
  * id-fido-gen-ce-aaguid extension (1.3.6.1.4.1.45724.1.1.4) carrying the AAGUID. Both
  * python-fido2's and SimpleWebAuthn's packed verifiers check these.
  */
-import { bitString, booleanTrue, certTime, explicit, octetString, oid, printableString, sequence, set, smallInteger, unsignedInteger, utf8String } from './der.js';
+import { bitString, booleanTrue, certTime, explicit, octetString, oid, printableString, sequence, set, smallInteger, unsignedInteger, utf8String } from '../../src/protocol/der.js';
 import { ec2ToUncompressed } from '../../src/protocol/cose.js';
 import { type Es256Key, signEs256 } from './algorithms/es256.js';
 

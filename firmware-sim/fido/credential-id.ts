@@ -15,7 +15,7 @@
  * every getAssertion opens one ID. The nonce still comes from the injected random source,
  * so seeded devices stay reproducible.
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
 import { type CborValue, decodeCbor, encodeCbor } from '../../src/protocol/cbor.js';
 import { COSE_ALG } from '../../src/protocol/cose.js';
 
@@ -110,4 +110,15 @@ export function openCredential(masterKey: Uint8Array, rpIdHash: Uint8Array, id: 
   const extensions = m.get(RECORD.extensions) ?? NO_EXTENSIONS;
   if (typeof alg !== 'number' || !(privateKey instanceof Uint8Array) || !(extensions instanceof Map)) throw new Error('credential record is malformed');
   return { alg, privateKey, extensions: extensions as ReadonlyMap<string, CborValue> };
+}
+
+/**
+ * A 32-byte secret of the credential whose private key is `privateKey`, for `label`:
+ * HKDF-SHA-256 (RFC 5869) with the label as info. Secrets an extension would otherwise keep
+ * with the credential (hmac-secret's CredRandomWithUV and CredRandomWithoutUV, a
+ * largeBlobKey) come from here, so the credential ID does not grow by 32 bytes for each; they
+ * are as secret as the private key they derive from, and die with it at authenticatorReset.
+ */
+export function credentialSecret(privateKey: Uint8Array, label: string): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', privateKey, new Uint8Array(0), `tokenrig credential ${label}`, 32));
 }

@@ -9,6 +9,8 @@
  * - `fido.counter.<h>`   the signature counter of one credential
  * - `fido.bio`       the enrolled fingerprint templates (id, the simulated finger, friendly name)
  * - `fido.uv`        the uvRetries counter of built-in user verification
+ * - `fido.largeblobs`    the serialized large-blob array (CTAP 2.1 §6.10), raw bytes; absent
+ *                        means the initial empty array
  *
  * h is the hex of the first 16 bytes of SHA-256(credential ID). One small key per credential,
  * so a makeCredential or an assertion writes a few hundred bytes however many credentials
@@ -18,9 +20,15 @@
  * - `fido.rk`        all resident credentials in one document; moved to `fido.resident.<h>`
  *                    keys (written first, then the document removed) on first load
  * - `fido.counters`  all counters in one document; a counter kept there never goes backwards
+ *
+ * Every key is checked against `FIDO_STATE_SCHEMA` when the store is made (the simulator
+ * starts): a damaged file stops the start with one BAD_FILE line naming it, rather than
+ * failing every request later or letting a counter restart below what relying parties saw.
+ * docs/limits.md#damaged-state-files says how to recover.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { type DeviceStorage, readJson, writeJson } from '../env/index.js';
+import { badFile } from '../../src/errors.js';
+import { type DeviceStorage, describeKey, readJson, writeJson } from '../env/index.js';
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
@@ -74,6 +82,7 @@ interface StoredTemplate {
 }
 
 const COUNTER_PREFIX = 'fido.counter.';
+const LARGE_BLOBS = 'fido.largeblobs';
 const RESIDENT_PREFIX = 'fido.resident.';
 
 /** The storage key of one credential's record under `prefix`. */
@@ -86,6 +95,101 @@ const residentKey = (credentialId: Uint8Array): string => credentialKey(RESIDENT
 /** One account: an RP ID and a user handle (CTAP 2.1 §6.1.2 step 17 replaces per account). */
 const accountOf = (c: { rpId: string; userId: Uint8Array }): string => `${c.rpId}\u0000${Buffer.from(c.userId).toString('hex')}`;
 
+/** Largest signature counter: authData carries it in 32 bits (WebAuthn §6.1). */
+const MAX_COUNTER = 0xffff_ffff;
+
+type Check = (value: unknown, key: string) => string | undefined;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Base64 of `bytes` bytes (any length when undefined, at least one byte when 'nonempty'). */
+function base64Field(v: unknown, bytes?: number | 'nonempty'): boolean {
+  if (typeof v !== 'string' || v.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) return false;
+  const n = Buffer.from(v, 'base64').length;
+  return bytes === undefined ? true : bytes === 'nonempty' ? n > 0 : n === bytes;
+}
+
+function checkFields(v: unknown, fields: Record<string, (x: unknown) => boolean>, optional: readonly string[] = []): string | undefined {
+  if (!isObject(v)) return 'not a JSON object';
+  for (const [name, ok] of Object.entries(fields)) {
+    if (!(name in v)) {
+      if (optional.includes(name)) continue;
+      return `${name} is missing`;
+    }
+    if (!ok(v[name])) return `${name} is not valid`;
+  }
+  return undefined;
+}
+
+const isCounter = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= MAX_COUNTER;
+
+const RESIDENT_FIELDS = {
+  id: (x: unknown) => base64Field(x, 'nonempty'),
+  rpIdHash: (x: unknown) => base64Field(x, 32),
+  rpId: (x: unknown) => typeof x === 'string' && x !== '',
+  userId: (x: unknown) => base64Field(x) && Buffer.from(x as string, 'base64').length <= 64,
+  userName: (x: unknown) => typeof x === 'string',
+  displayName: (x: unknown) => typeof x === 'string',
+  createdMs: (x: unknown) => Number.isFinite(x),
+};
+
+const checkResident: Check = (v) => checkFields(v, RESIDENT_FIELDS, ['userName', 'displayName']);
+
+const TEMPLATE_FIELDS = {
+  id: (x: unknown) => base64Field(x, 'nonempty'),
+  finger: (x: unknown) => typeof x === 'string' && x !== '',
+  friendlyName: (x: unknown) => typeof x === 'string',
+};
+
+/** uvRetries lies in 0..25, the largest maxUvRetries CTAP 2.1 §6.5.2.2 allows. */
+const MAX_UV_RETRIES = 25;
+
+/**
+ * The schema of every key: which keys exist (exact name or prefix) and what each holds.
+ * Keys of other devices sharing the directory (and keys a later version adds) are left alone.
+ */
+export const FIDO_STATE_SCHEMA: readonly { key: string; prefix?: true; check: Check }[] = [
+  {
+    key: 'fido.identity',
+    check: (v) => checkFields(v, { masterKey: (x) => base64Field(x, 32), attestationKey: (x) => base64Field(x, 32), attestationCert: (x) => base64Field(x, 'nonempty') }),
+  },
+  {
+    key: 'fido.pin',
+    check: (v) => checkFields(v, { hash: (x) => x === null || base64Field(x, 16), retries: (x) => Number.isSafeInteger(x) && (x as number) >= 0 && (x as number) <= MAX_PIN_RETRIES }),
+  },
+  { key: RESIDENT_PREFIX, prefix: true, check: checkResident },
+  { key: COUNTER_PREFIX, prefix: true, check: (v) => (isCounter(v) ? undefined : `a counter must be a whole number from 0 to ${MAX_COUNTER}`) },
+  {
+    key: 'fido.rk',
+    check: (v, key) => (Array.isArray(v) ? v.map((c) => checkResident(c, key)).find((x) => x !== undefined) : 'not a JSON array'),
+  },
+  { key: 'fido.counters', check: (v) => (isObject(v) && Object.values(v).every(isCounter) ? undefined : 'not an object of counters') },
+  {
+    key: 'fido.bio',
+    check: (v) => (Array.isArray(v) ? v.map((t) => checkFields(t, TEMPLATE_FIELDS, ['friendlyName'])).find((x) => x !== undefined) : 'not a JSON array'),
+  },
+  { key: 'fido.uv', check: (v) => checkFields(v, { retries: (x) => Number.isSafeInteger(x) && (x as number) >= 0 && (x as number) <= MAX_UV_RETRIES }) },
+];
+
+/** Check every FIDO key in `storage` against the schema; BAD_FILE naming the first damaged one. */
+export function checkFidoState(storage: DeviceStorage): void {
+  for (const key of storage.keys('fido.')) {
+    const rule = FIDO_STATE_SCHEMA.find((r) => (r.prefix === true ? key.startsWith(r.key) : key === r.key));
+    if (rule === undefined) continue;
+    let value: unknown;
+    let wrong: string | undefined;
+    try {
+      value = readJson<unknown>(storage, key);
+      wrong = rule.check(value, key);
+    } catch (e) {
+      wrong = `not JSON (${(e as Error).message.split('\n')[0]})`;
+    }
+    if (wrong !== undefined) {
+      throw badFile(`state file ${describeKey(storage, key)} is damaged: ${wrong}; the simulator will not start on it (recovery: docs/limits.md#damaged-state-files)`);
+    }
+  }
+}
+
 export class FidoStateStore {
   readonly #storage: DeviceStorage;
   /** Counters read or written so far, by storage key. */
@@ -96,7 +200,9 @@ export class FidoStateStore {
   readonly #byAccount = new Map<string, string>();
   #templates: readonly BioTemplate[] | undefined;
 
+  /** Checks every stored key first (`checkFidoState`): BAD_FILE names a damaged file. */
   constructor(storage: DeviceStorage) {
+    checkFidoState(storage);
     this.#storage = storage;
   }
 
@@ -214,7 +320,17 @@ export class FidoStateStore {
     return value;
   }
 
-  /** Forget credentials, counters, PIN and fingerprints (authenticatorReset); the identity is rewritten by the caller. */
+  /** The serialized large-blob array as last committed, or undefined when none ever was. */
+  readLargeBlobArray(): Uint8Array | undefined {
+    return this.#storage.read(LARGE_BLOBS);
+  }
+
+  /** Commit a whole serialized large-blob array, atomically (a crash leaves the old one or this one). */
+  writeLargeBlobArray(array: Uint8Array): void {
+    this.#storage.write(LARGE_BLOBS, array);
+  }
+
+  /** Forget credentials, counters, PIN, fingerprints and large blobs (authenticatorReset); the identity is rewritten by the caller. */
   wipe(): void {
     this.#storage.remove('fido.rk');
     for (const key of this.#storage.keys(RESIDENT_PREFIX)) this.#storage.remove(key);
@@ -224,6 +340,7 @@ export class FidoStateStore {
     this.#storage.remove('fido.bio');
     this.#storage.remove('fido.uv');
     this.#templates = [];
+    this.#storage.remove(LARGE_BLOBS);
     this.#rk = new Map();
     this.#byAccount.clear();
     this.#counters.clear();

@@ -41,6 +41,8 @@ export function keyboardReportsFor(text: string): Uint8Array[] {
 
 export class OtpKeyboardInterface implements SimulatedHidInterface {
   readonly reportDescriptor = BOOT_KEYBOARD_REPORT_DESCRIPTOR;
+  /** HID 1.11 Appendix B.1: the boot keyboard's output report is one byte of LED states. */
+  readonly outputReportSize = 1;
   #send: ((report: Uint8Array) => void) | undefined;
 
   constructor(token: OtpTokenFirmware) {

@@ -28,7 +28,7 @@ import { base32Decode, base32Encode } from '../../src/otp/base32.js';
 import { OtpKey } from '../../src/otp/hotp.js';
 import { totpCounter } from '../../src/otp/totp.js';
 import type { Identity } from '../../src/protocol/otp/index.js';
-import { type DeviceEnvironment, readJson, writeJson } from '../env/index.js';
+import { type DeviceEnvironment, describeKey, readJson, writeJson } from '../env/index.js';
 
 /** Storage key of the token's state; retired keys are listed here and never reused. */
 export const OTP_TOKEN_STATE_KEY = 'otp-token.json';
@@ -112,13 +112,14 @@ export class OtpTokenFirmware {
   static open(env: DeviceEnvironment, profile: DeviceProfile, options: OtpTokenOptions = {}): OtpTokenFirmware {
     const crystal = new DriftingClock(env.clock, { offsetMs: options.offsetMs ?? 0, ppm: options.ppm ?? 0 });
     let state: OtpTokenState | undefined;
+    const file = describeKey(env.storage, OTP_TOKEN_STATE_KEY);
     try {
       state = readJson<OtpTokenState>(env.storage, OTP_TOKEN_STATE_KEY);
     } catch (e) {
-      throw badFile(`token state ${OTP_TOKEN_STATE_KEY} is unreadable: ${(e as Error).message}`, e);
+      throw badFile(`token state ${file} is damaged: not JSON (${(e as Error).message.split('\n')[0]}); the token will not start on it (recovery: docs/limits.md#damaged-state-files)`, e);
     }
     if (state !== undefined) {
-      checkState(state, profile);
+      checkState(state, profile, file);
       if (options.secret !== undefined && base32Encode(options.secret) !== state.secret) throw badInput('the state directory holds a token with another secret');
       if (options.serial !== undefined && options.serial !== state.serial) throw badInput(`the state directory holds token ${state.serial}, not ${options.serial}`);
     } else {
@@ -262,19 +263,32 @@ export class OtpTokenFirmware {
   }
 }
 
-function checkState(s: OtpTokenState, profile: DeviceProfile): void {
-  const ok =
-    typeof s === 'object' &&
-    s !== null &&
-    s.version === 1 &&
-    typeof s.serial === 'string' &&
-    typeof s.secret === 'string' &&
-    Number.isSafeInteger(s.counter) &&
-    s.counter >= 0 &&
-    Number.isFinite(s.manufacturedMs) &&
-    Number.isSafeInteger(s.presses);
-  if (!ok) throw badFile(`token state ${OTP_TOKEN_STATE_KEY} has an unknown shape`);
+/**
+ * The stored token against its schema (version 1): a damaged file stops the start with one
+ * line naming it, so a counter never restarts below what a verifier already accepted.
+ */
+function checkState(s: OtpTokenState, profile: DeviceProfile, file: string): void {
+  const wrong = stateProblem(s);
+  if (wrong !== undefined) throw badFile(`token state ${file} is damaged: ${wrong}; the token will not start on it (recovery: docs/limits.md#damaged-state-files)`);
   if (s.profile !== profile.name) throw badInput(`the state directory holds a ${s.profile} token, not ${profile.name}`);
+}
+
+function stateProblem(s: OtpTokenState): string | undefined {
+  if (typeof s !== 'object' || s === null || Array.isArray(s)) return 'not a JSON object';
+  if (s.version !== 1) return `unknown version ${JSON.stringify(s.version)}`;
+  if (typeof s.profile !== 'string' || s.profile === '') return 'profile is not valid';
+  if (typeof s.serial !== 'string' || s.serial === '') return 'serial is not valid';
+  let secretBytes = 0;
+  try {
+    secretBytes = typeof s.secret === 'string' ? base32Decode(s.secret).length : 0;
+  } catch {
+    return 'secret is not base32';
+  }
+  if (secretBytes < 10) return 'secret is missing or shorter than 10 bytes';
+  if (!Number.isSafeInteger(s.counter) || s.counter < 0) return 'counter must be a whole number, 0 or more';
+  if (!Number.isFinite(s.manufacturedMs)) return 'manufacturedMs is not a time';
+  if (!Number.isSafeInteger(s.presses) || s.presses < 0) return 'presses must be a whole number, 0 or more';
+  return undefined;
 }
 
 function randomSerial(profile: DeviceProfile, env: DeviceEnvironment): string {

@@ -13,6 +13,8 @@ import type { TokenSeed } from '../seeds/index.js';
 import { type ParsedArgs, stringOpt } from './args.js';
 import type { FlagTable } from './command.js';
 import { type SecretInput, secretInput } from './secret-input.js';
+import type { CliIo } from './cli-io.js';
+import { withImportProgress } from './progress.js';
 
 /** The password of an encrypted PSKC file read (`--password`, `--password-file`, TOKENRIG_PASSWORD). */
 export const PASSWORD = secretInput('password', { value: 'PASSWORD', env: 'TOKENRIG_PASSWORD', help: 'the password of an encrypted PSKC file read (PBKDF2, RFC 6030 §6.2)' });
@@ -28,8 +30,8 @@ export const SEED_FILE_FLAGS: FlagTable = {
   serial: { type: 'string', value: 'SN', help: 'the serial number of the token to take from a --seed-file that holds many' },
 };
 
-/** The token named by --seed-file (picked by --serial when the file has many) or --qr. */
-export async function seedFromOptions(args: ParsedArgs): Promise<TokenSeed | undefined> {
+/** The token named by --seed-file (picked by --serial when the file has many) or --qr; progress on `io`'s terminal. */
+export async function seedFromOptions(args: ParsedArgs, io?: CliIo): Promise<TokenSeed | undefined> {
   const file = stringOpt(args, 'seed-file');
   const qr = stringOpt(args, 'qr');
   if (file !== undefined && qr !== undefined) throw badInput('give --seed-file or --qr, not both');
@@ -51,7 +53,7 @@ export async function seedFromOptions(args: ParsedArgs): Promise<TokenSeed | und
   }
   // Loaded only when asked for: the seed formats pull in XML and PNG code `otp code` rarely needs.
   const { loadSeedFile, pickSeed } = await import('../seeds/index.js');
-  const seeds = await loadSeedFile(path, { ...(password === undefined ? {} : { password }), ...(key === undefined ? {} : { key }) });
+  const seeds = await withImportProgress(io, path, (onProgress) => loadSeedFile(path, { ...(password === undefined ? {} : { password }), ...(key === undefined ? {} : { key }) }, { onProgress }));
   return pickSeed(seeds, stringOpt(args, 'serial'));
 }
 
@@ -59,8 +61,8 @@ export async function seedFromOptions(args: ParsedArgs): Promise<TokenSeed | und
  * For commands that read `--uri`: resolve --seed-file/--qr into `--uri`, so every other option
  * (--digits, --period, ...) still overrides the file as it overrides a URI.
  */
-export async function seedOptionsAsUri(args: ParsedArgs): Promise<void> {
-  const seed = await seedFromOptions(args);
+export async function seedOptionsAsUri(args: ParsedArgs, io?: CliIo): Promise<void> {
+  const seed = await seedFromOptions(args, io);
   if (seed === undefined) return;
   if (stringOpt(args, 'uri') !== undefined || stringOpt(args, 'secret') !== undefined) throw badInput('give --seed-file/--qr, --uri or --secret, only one');
   const { seedToUri } = await import('../seeds/index.js');

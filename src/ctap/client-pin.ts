@@ -9,11 +9,12 @@
  * const token = await pin.getPinUvAuthTokenUsingPinWithPermissions('1234', PERMISSION.mc, 'example.com');
  * ```
  */
+import { createECDH } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ErrorCode, TokenrigError, badInput } from '../errors.js';
-import { decodeEc2CoseKey, encodeEc2CoseKey, COSE_ALG } from '../protocol/cose.js';
+import { COSE_ALG, type Ec2PublicKey, decodeEc2CoseKey, ec2ToUncompressed, encodeEc2CoseKey } from '../protocol/cose.js';
 import { CLIENT_PIN as P, CLIENT_PIN_RESPONSE as R, CLIENT_PIN_SUBCOMMAND, PERMISSION, type PermissionName } from '../protocol/ctap2-parameters.js';
-import { type PinUvAuthProtocol, pinUvAuthProtocol } from '../protocol/pin-uv-auth-protocol.js';
+import { type PinUvAuthProtocol, p256ScalarFromSeed, pinUvAuthProtocol } from '../protocol/pin-uv-auth-protocol.js';
 import type { CallOptions } from '../drivers/ctaphid-device.js';
 import type { Ctap2 } from './ctap2.js';
 
@@ -35,6 +36,30 @@ export function permissionBits(permissions: Permissions): number {
     bits |= PERMISSION[name as PermissionName];
   }
   return bits;
+}
+
+/**
+ * The platform's half of key agreement (§6.5.6 encapsulate) as the shared core's
+ * `protocol.encapsulate` computes it (the same ephemeral scalar from the same seed, so the same
+ * bytes), with the two P-256 multiplications on node:crypto: OpenSSL takes well under a
+ * millisecond where the pure-JS curve takes several, and every PIN flow and every hmac-secret
+ * request agrees afresh (bench/fido.ts, the hmac-secret rows).
+ */
+function encapsulate(protocol: PinUvAuthProtocol, peer: { x: Uint8Array; y: Uint8Array }, seed: Uint8Array): { platformKey: Ec2PublicKey; sharedSecret: Uint8Array } {
+  const ecdh = createECDH('prime256v1');
+  const d = p256ScalarFromSeed(seed);
+  ecdh.setPrivateKey(d);
+  d.fill(0);
+  const point = ecdh.getPublicKey(); // 04 ‖ x ‖ y
+  let z: Uint8Array;
+  try {
+    z = ecdh.computeSecret(ec2ToUncompressed(peer)); // Z: the x-coordinate of the shared point
+  } catch (e) {
+    throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator response: keyAgreement is not a point on P-256', { cause: e });
+  }
+  const sharedSecret = protocol.kdf(z);
+  z.fill(0);
+  return { platformKey: { x: new Uint8Array(point.subarray(1, 33)), y: new Uint8Array(point.subarray(33, 65)), alg: COSE_ALG.ECDH_ES_HKDF_256 }, sharedSecret };
 }
 
 const defaultRandom = (n: number): Uint8Array => globalThis.crypto.getRandomValues(new Uint8Array(n));
@@ -108,10 +133,25 @@ export class ClientPin {
     }
   }
 
-  async #agree(): Promise<{ keyAgreement: Map<number, number | Uint8Array>; shared: Uint8Array }> {
+  /**
+   * Key agreement (§6.5.5.4 getKeyAgreement, then encapsulate): the platform key to send and
+   * the shared secret, for the PIN flows here and for hmac-secret's salts. Zero the secret
+   * when done with it.
+   */
+  async keyAgreement(): Promise<{ keyAgreement: Map<number, number | Uint8Array>; sharedSecret: Uint8Array }> {
     const peer = await this.getKeyAgreement();
-    const { platformKey, sharedSecret } = this.protocol.encapsulate(peer, this.#random(32));
-    return { keyAgreement: encodeEc2CoseKey(platformKey), shared: sharedSecret };
+    const { platformKey, sharedSecret } = encapsulate(this.protocol, peer, this.#random(32));
+    return { keyAgreement: encodeEc2CoseKey(platformKey), sharedSecret };
+  }
+
+  async #agree(): Promise<{ keyAgreement: Map<number, number | Uint8Array>; shared: Uint8Array }> {
+    const { keyAgreement, sharedSecret } = await this.keyAgreement();
+    return { keyAgreement, shared: sharedSecret };
+  }
+
+  /** protocol Two's random IV (protocol One has none), for encrypting under a shared secret. */
+  iv(): Uint8Array | undefined {
+    return this.#iv();
   }
 
   #iv(): Uint8Array | undefined {

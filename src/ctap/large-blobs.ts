@@ -9,9 +9,9 @@
  * const { config } = await ctap2.largeBlobs({ get: info.maxMsgSize! - 64, offset: 0 });
  * ```
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import type { CborValue } from '../protocol/cbor.js';
 import { LARGE_BLOBS as P, LARGE_BLOBS_RESPONSE as R } from '../protocol/ctap2-parameters.js';
+import { largeBlobsWriteMessage } from '../protocol/large-blob-array.js';
 import { bytes, members } from './response-readers.js';
 
 /** One get or set (exactly one of them) at `offset`. */
@@ -44,15 +44,7 @@ export function largeBlobsRequest(req: LargeBlobsRequest): Map<number, unknown> 
 }
 
 /** What pinUvAuthParam authenticates for a set (§6.10.2): 32×0xff ‖ h'0c00' ‖ uint32LittleEndian(offset) ‖ SHA-256(set). */
-export function largeBlobsAuthMessage(offset: number, fragment: Uint8Array): Uint8Array {
-  const out = new Uint8Array(32 + 2 + 4 + 32);
-  out.fill(0xff, 0, 32);
-  out[32] = 0x0c;
-  out[33] = 0x00;
-  new DataView(out.buffer).setUint32(34, offset, true);
-  out.set(sha256(fragment), 38);
-  return out;
-}
+export const largeBlobsAuthMessage = largeBlobsWriteMessage;
 
 export function parseLargeBlobsResponse(m: Map<CborValue, CborValue>): LargeBlobsResponse {
   return members<LargeBlobsResponse>(m, 'largeBlobs', { config: [R.config, bytes] });

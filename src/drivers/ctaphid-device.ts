@@ -1,6 +1,7 @@
 /**
  * A CTAPHID device over any HidTransport (CTAP 2.1 §11.2): channel allocation with INIT,
- * message framing, KEEPALIVE, CANCEL on abort, CHANNEL_BUSY retry with backoff, timeouts.
+ * message framing, KEEPALIVE, CANCEL on abort, CHANNEL_BUSY retry with backoff, timeouts, and
+ * never an answer paired with a request it does not belong to (see `call`).
  * Knows nothing of CTAP1/CTAP2; `Ctap1` and `Ctap2` call it with CTAPHID_MSG / CTAPHID_CBOR.
  *
  * @example
@@ -29,9 +30,13 @@ export interface CtapHidDeviceOptions {
   randomBytes?: (n: number) => Uint8Array;
   /** Overall time a call may take, including waiting for a touch; default 35 000 ms. */
   timeoutMs?: number;
-  /** How often a CHANNEL_BUSY answer is retried; default 10. */
+  /**
+   * How often a CHANNEL_BUSY answer is retried at most; default: as often as the call's
+   * timeout allows. A host that gave up after a few doubling waits lost the device for good
+   * to hosts that ask again the moment their answer arrives.
+   */
   busyRetries?: number;
-  /** First backoff after CHANNEL_BUSY, doubled each time up to 1 s; default 20 ms. */
+  /** First backoff after CHANNEL_BUSY, doubled each time up to MAX_BUSY_BACKOFF_MS, each wait jittered by ±50%; default 20 ms. */
   busyBackoffMs?: number;
   /** Waits `ms`; injectable so tests never sleep. */
   sleep?: (ms: number) => Promise<void>;
@@ -60,6 +65,12 @@ export interface CtapHidDeviceInfo {
   msg: boolean;
 }
 
+/**
+ * The longest wait between CHANNEL_BUSY retries. Short enough that a host waiting for a key
+ * other hosts keep busy still finds it idle now and then (a request takes milliseconds).
+ */
+export const MAX_BUSY_BACKOFF_MS = 200;
+
 const defaultRandom = (n: number): Uint8Array => globalThis.crypto.getRandomValues(new Uint8Array(n));
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -69,27 +80,38 @@ export class CtapHidDevice {
   #info: CtapHidDeviceInfo | undefined;
   /** CTAPHID is one transaction at a time per channel: calls queue behind this. */
   #tail: Promise<unknown> = Promise.resolve();
+  /**
+   * True while a request may still have an answer on its way that nobody will read: from
+   * writing a request until its final answer was read. A call that ends otherwise (timeout,
+   * abort, a transport error) leaves it set, and the next call first resynchronises the
+   * channel, so that late answer is never taken for the next request's.
+   */
+  #unsettled = false;
 
   private constructor(transport: HidTransport, options: CtapHidDeviceOptions) {
     this.transport = transport;
     this.#options = {
       randomBytes: options.randomBytes ?? defaultRandom,
       timeoutMs: options.timeoutMs ?? 35_000,
-      busyRetries: options.busyRetries ?? 10,
+      busyRetries: options.busyRetries ?? Number.POSITIVE_INFINITY,
       busyBackoffMs: options.busyBackoffMs ?? 20,
       sleep: options.sleep ?? defaultSleep,
       now: options.now ?? Date.now,
     };
   }
 
-  /** INIT on the broadcast channel with a fresh 8-byte nonce; checks the echoed nonce. */
+  /**
+   * INIT on the broadcast channel with a fresh 8-byte nonce; checks the echoed nonce. The
+   * device owns `transport` from here on: when INIT fails, the transport is closed before
+   * the error is thrown, so a failed open leaves nothing open.
+   */
   static async open(transport: HidTransport, options: CtapHidDeviceOptions = {}): Promise<CtapHidDevice> {
     const device = new CtapHidDevice(transport, options);
     try {
       await device.init();
     } catch (e) {
       // Nothing answered (or not as a CTAPHID device): the transport is not left open.
-      await transport.close();
+      await transport.close().catch(() => {});
       throw e;
     }
     return device;
@@ -101,33 +123,31 @@ export class CtapHidDevice {
   }
 
   /** (Re)allocate a channel. */
-  async init(): Promise<CtapHidDeviceInfo> {
-    const nonce = this.#options.randomBytes(8);
-    if (nonce.length !== 8) throw new RangeError('randomBytes(8) must return 8 bytes');
-    const data = await this.#transact(BROADCAST_CID, CTAPHID.INIT, nonce, {}, (m) => m.data.length >= 8 && equal(m.data.subarray(0, 8), nonce));
-    if (data.length < 17) throw new TokenrigError(ErrorCode.PROTOCOL, `INIT response of ${data.length} bytes, expected 17`);
-    const view = new DataView(data.buffer, data.byteOffset, data.length);
-    const cid = view.getUint32(8);
-    if (cid === 0 || cid === BROADCAST_CID) throw new TokenrigError(ErrorCode.PROTOCOL, `INIT allocated reserved channel 0x${cid.toString(16)}`);
-    const caps = data[16]!;
-    this.#info = {
-      cid,
-      protocolVersion: data[12]!,
-      deviceVersion: [data[13]!, data[14]!, data[15]!],
-      capabilities: caps,
-      wink: (caps & CAPABILITY.WINK) !== 0,
-      cbor: (caps & CAPABILITY.CBOR) !== 0,
-      msg: (caps & CAPABILITY.NMSG) === 0,
-    };
-    return this.#info;
+  init(): Promise<CtapHidDeviceInfo> {
+    return this.#serialized(() => this.#allocate(this.#options.now() + this.#options.timeoutMs));
   }
 
   /**
    * Send one message and return the reply's data. Throws TokenrigError DEVICE (wireCode =
    * CTAPHID error code) on CTAPHID_ERROR, TIMEOUT when nothing useful arrives in time.
+   * A device busy with another host's transaction is asked again with a doubling, jittered
+   * backoff (up to MAX_BUSY_BACKOFF_MS) until the call's timeout, when it gives up with
+   * ERR_CHANNEL_BUSY; a channel the device forgot (INVALID_CHANNEL: evicted, or
+   * the device restarted) is allocated anew and the request sent once more.
    */
-  async call(cmd: number, data: Uint8Array = new Uint8Array(0), options: CallOptions = {}): Promise<Uint8Array> {
-    return this.#transact(this.info.cid, cmd, data, options);
+  call(cmd: number, data: Uint8Array = new Uint8Array(0), options: CallOptions = {}): Promise<Uint8Array> {
+    return this.#serialized(async () => {
+      if (options.signal?.aborted) throw new TokenrigError(ErrorCode.REJECTED, 'call aborted before it started');
+      const deadline = this.#options.now() + (options.timeoutMs ?? this.#options.timeoutMs);
+      if (this.#unsettled && this.#info !== undefined) await this.#resync(deadline);
+      try {
+        return await this.#exchange(this.info.cid, cmd, data, options, deadline);
+      } catch (e) {
+        if (!(e instanceof TokenrigError) || e.wireCode !== CTAPHID_ERR.ERR_INVALID_CHANNEL || e.code !== ErrorCode.DEVICE) throw e;
+        await this.#allocate(deadline);
+        return this.#exchange(this.info.cid, cmd, data, options, deadline);
+      }
+    });
   }
 
   /** CTAPHID_PING: the device echoes `data`. */
@@ -150,41 +170,112 @@ export class CtapHidDevice {
     await this.transport.close();
   }
 
-  async #transact(
-    cid: number,
-    cmd: number,
-    data: Uint8Array,
-    options: CallOptions,
-    accept: (m: { cmd: number; data: Uint8Array }) => boolean = () => true,
-  ): Promise<Uint8Array> {
+  async #serialized<T>(run: () => Promise<T>): Promise<T> {
     const previous = this.#tail;
     let release!: () => void;
     this.#tail = new Promise<void>((r) => (release = r));
     await previous;
     try {
-      if (options.signal?.aborted) throw new TokenrigError(ErrorCode.REJECTED, 'call aborted before it started');
-      const { now, sleep } = this.#options;
-      const deadline = now() + (options.timeoutMs ?? this.#options.timeoutMs);
-      let backoff = this.#options.busyBackoffMs;
-      for (let attempt = 0; ; attempt++) {
-        // Hand over every report at once: the transport keeps them in call order and decides
-        // whether one waits for the previous (UDP does not; see hid-transport.ts).
-        await Promise.all(splitMessage(cid, cmd, data).map((p) => this.transport.write(p)));
-        const reply = await this.#receive(cid, cmd, deadline, options, accept);
-        if (reply.cmd === CTAPHID.ERROR) {
-          const code = reply.data[0] ?? CTAPHID_ERR.ERR_OTHER;
-          if (code === CTAPHID_ERR.ERR_CHANNEL_BUSY && attempt < this.#options.busyRetries && now() + backoff < deadline) {
-            await sleep(backoff);
-            backoff = Math.min(backoff * 2, 1000);
-            continue;
-          }
-          throw new TokenrigError(ErrorCode.DEVICE, `CTAPHID error ${ctapHidErrorName(code)}`, { wireCode: code });
-        }
-        if (reply.cmd !== cmd) throw new TokenrigError(ErrorCode.PROTOCOL, `reply command 0x${reply.cmd.toString(16)} to command 0x${cmd.toString(16)}`);
-        return reply.data;
-      }
+      return await run();
     } finally {
       release();
+    }
+  }
+
+  /** INIT on the broadcast channel: a new channel, and what the device is (§11.2.9.1.3). */
+  async #allocate(deadline: number): Promise<CtapHidDeviceInfo> {
+    const nonce = this.#nonce();
+    const data = await this.#exchange(BROADCAST_CID, CTAPHID.INIT, nonce, {}, deadline, (m) => m.cmd === CTAPHID.INIT && startsWith(m.data, nonce));
+    if (data.length < 17) throw new TokenrigError(ErrorCode.PROTOCOL, `INIT response of ${data.length} bytes, expected 17`);
+    const view = new DataView(data.buffer, data.byteOffset, data.length);
+    const cid = view.getUint32(8);
+    if (cid === 0 || cid === BROADCAST_CID) throw new TokenrigError(ErrorCode.PROTOCOL, `INIT allocated reserved channel 0x${cid.toString(16)}`);
+    const caps = data[16]!;
+    this.#info = {
+      cid,
+      protocolVersion: data[12]!,
+      deviceVersion: [data[13]!, data[14]!, data[15]!],
+      capabilities: caps,
+      wink: (caps & CAPABILITY.WINK) !== 0,
+      cbor: (caps & CAPABILITY.CBOR) !== 0,
+      msg: (caps & CAPABILITY.NMSG) === 0,
+    };
+    return this.#info;
+  }
+
+  /**
+   * §11.2.9.1.3: INIT on our own channel makes the device drop whatever it still does for
+   * the channel, and its answer carries our fresh nonce: everything before that answer is
+   * stale and skipped. A channel the device forgot meanwhile is allocated anew.
+   */
+  async #resync(deadline: number): Promise<void> {
+    const cid = this.info.cid;
+    const nonce = this.#nonce();
+    try {
+      await this.#exchange(cid, CTAPHID.INIT, nonce, {}, deadline, (m) => m.cmd === CTAPHID.INIT && startsWith(m.data, nonce));
+    } catch (e) {
+      if (!(e instanceof TokenrigError) || e.wireCode !== CTAPHID_ERR.ERR_INVALID_CHANNEL || e.code !== ErrorCode.DEVICE) throw e;
+      await this.#allocate(deadline);
+    }
+  }
+
+  #nonce(): Uint8Array {
+    const nonce = this.#options.randomBytes(8);
+    if (nonce.length !== 8) throw new RangeError('randomBytes(8) must return 8 bytes');
+    return nonce;
+  }
+
+  /** One request and its final answer, asking again while the device is busy with another host. */
+  async #exchange(
+    cid: number,
+    cmd: number,
+    data: Uint8Array,
+    options: CallOptions,
+    deadline: number,
+    accept: (m: { cmd: number; data: Uint8Array }) => boolean = (m) => m.cmd === cmd,
+  ): Promise<Uint8Array> {
+    const { now, sleep } = this.#options;
+    const started = now();
+    let backoff = this.#options.busyBackoffMs;
+    for (let attempt = 1; ; attempt++) {
+      this.#unsettled = true;
+      // Hand over every report at once: the transport keeps them in call order and decides
+      // whether one waits for the previous (UDP does not; see hid-transport.ts).
+      await Promise.all(splitMessage(cid, cmd, data).map((p) => this.transport.write(p)));
+      const reply = await this.#receive(cid, cmd, deadline, options, accept);
+      this.#unsettled = false;
+      if (reply.cmd !== CTAPHID.ERROR) return reply.data;
+      const code = reply.data[0] ?? CTAPHID_ERR.ERR_OTHER;
+      if (code !== CTAPHID_ERR.ERR_CHANNEL_BUSY) throw new TokenrigError(ErrorCode.DEVICE, `CTAPHID error ${ctapHidErrorName(code)}`, { wireCode: code });
+      // §11.2.5.3: another host's transaction holds the device; this request was not taken.
+      if (attempt > this.#options.busyRetries || now() + backoff >= deadline) {
+        throw new TokenrigError(ErrorCode.DEVICE, `CTAPHID error ERR_CHANNEL_BUSY: the device stayed busy with another host (${attempt} attempts over ${now() - started} ms)`, {
+          wireCode: code,
+        });
+      }
+      // Jittered (0.5–1.5 ×): hosts that wait in step keep meeting the same busy moments.
+      const wait = Math.max(1, Math.round(backoff * (0.5 + this.#options.randomBytes(1)[0]! / 256)));
+      await sleep(wait);
+      await this.#drain(now() + wait);
+      backoff = Math.min(backoff * 2, MAX_BUSY_BACKOFF_MS);
+    }
+  }
+
+  /**
+   * Drop reports already waiting, until none is or `until` (a device shared with busy hosts
+   * never falls silent: every host sees every report). A device that answers each packet of
+   * a refused message (older firmware did) sends several CHANNEL_BUSY answers to one request;
+   * taken one by one, they answered later retries, and the retries' own answers then answered
+   * later requests.
+   */
+  async #drain(until: number): Promise<void> {
+    while (this.#options.now() < until) {
+      try {
+        await this.transport.read(0);
+      } catch (e) {
+        if (e instanceof TokenrigError && e.code === ErrorCode.TIMEOUT) return;
+        throw e;
+      }
     }
   }
 
@@ -221,6 +312,8 @@ export class CtapHidDevice {
           options.onKeepalive?.(r.data[0] ?? 0);
           continue;
         }
+        // An answer of another command (or an INIT answer without our nonce) answers an
+        // earlier request: skip it.
         if (r.cmd !== CTAPHID.ERROR && !accept(r)) continue;
         return { cmd: r.cmd, data: r.data };
       }
@@ -230,8 +323,9 @@ export class CtapHidDevice {
   }
 }
 
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** True when `data` begins with `prefix`. */
+function startsWith(data: Uint8Array, prefix: Uint8Array): boolean {
+  if (data.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (data[i] !== prefix[i]) return false;
   return true;
 }

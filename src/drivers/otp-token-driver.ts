@@ -68,8 +68,9 @@ export class SerialOtpTokenDriver implements OtpTokenDriver {
     if (this.#synced) return;
     this.#t.discardInput?.();
     await this.#t.write('\n*IDN?\n');
+    const deadline = Date.now() + this.#timeoutMs;
     for (let i = 0; i < 4; i++) {
-      const line = (await this.#t.readLine(this.#timeoutMs)).trim();
+      const line = (await this.#t.readLine(this.#left(deadline))).trim();
       if (parseIdentity(line) !== undefined) {
         this.#synced = true;
         return;
@@ -78,14 +79,22 @@ export class SerialOtpTokenDriver implements OtpTokenDriver {
     throw protocolError(this.spec, 'no *IDN? answer: is this an OTP token speaking docs/serial-protocol.md?');
   }
 
+  /** Time left until `deadline`, or TIMEOUT: a device that keeps talking without answering must not hold us. */
+  #left(deadline: number): number {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new TokenrigError(ErrorCode.TIMEOUT, `${this.spec}: no answer within ${this.#timeoutMs} ms`);
+    return left;
+  }
+
   /** Send one command line, return its answer; throws DEVICE with the ERR code. */
   async command(line: string): Promise<string> {
     await this.#sync();
     // Answers nobody read (noise) are stale by now.
     this.#t.discardInput?.();
     await this.#t.write(`${line}\n`);
+    const deadline = Date.now() + this.#timeoutMs;
     for (;;) {
-      const answer = await this.#t.readLine(this.#timeoutMs);
+      const answer = await this.#t.readLine(this.#left(deadline));
       if (answer.trim() === '') continue;
       const parsed = parseSerialAnswer(answer.trim());
       if (!parsed.ok) throw new TokenrigError(ErrorCode.DEVICE, `${this.spec}: ERR ${parsed.code} ${parsed.message}`, { wireCode: parsed.code });

@@ -18,3 +18,15 @@ export function checkDigits(digits: number): number {
   if (!Number.isInteger(digits) || digits < 6 || digits > 10) throw new RangeError(`digits must be an integer from 6 to 10, got ${digits}`);
   return digits;
 }
+
+/**
+ * The longest TOTP step a token or an enrollment URI may name: a day. RFC 6238 §5.2
+ * recommends 30 s; tokens use 30 or 60 s. Anything longer is a mistake in a file or a URI.
+ */
+export const MAX_PERIOD_SECONDS = 86_400;
+
+/** A TOTP period in whole seconds from 1 to MAX_PERIOD_SECONDS; RangeError otherwise. */
+export function checkPeriod(period: number): number {
+  if (!Number.isInteger(period) || period < 1 || period > MAX_PERIOD_SECONDS) throw new RangeError(`period must be a whole number of seconds from 1 to ${MAX_PERIOD_SECONDS}, got ${period}`);
+  return period;
+}

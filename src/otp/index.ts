@@ -1,5 +1,5 @@
 /** The OTP core: HOTP/TOTP (RFC 4226/6238), base32, otpauth:// URIs, secrets, the verifier. */
-export { HashAlgorithm, HASH_ALGORITHMS, parseHashAlgorithm, checkDigits } from './algorithm.js';
+export { HashAlgorithm, HASH_ALGORITHMS, MAX_PERIOD_SECONDS, parseHashAlgorithm, checkDigits, checkPeriod } from './algorithm.js';
 export { base32Decode, base32Encode } from './base32.js';
 export { type Counter, OtpKey, dynamicTruncation, hotp } from './hotp.js';
 export { type TotpParameters, Totp, totp, totpCounter } from './totp.js';

@@ -5,7 +5,7 @@
  * issuer in the label, with or without an `issuer` parameter).
  */
 import { badInput } from '../errors.js';
-import { type HashAlgorithm, checkDigits, parseHashAlgorithm } from './algorithm.js';
+import { type HashAlgorithm, MAX_PERIOD_SECONDS, checkDigits, parseHashAlgorithm } from './algorithm.js';
 import { base32Decode, base32Encode } from './base32.js';
 
 export interface OtpAuthUri {
@@ -41,7 +41,12 @@ export function parseOtpAuthUri(text: string): OtpAuthUri {
   if (url.protocol !== 'otpauth:') throw badInput(`otpauth URI: the scheme must be otpauth://, got ${url.protocol}//`);
   const type = url.hostname.toLowerCase();
   if (type !== 'totp' && type !== 'hotp') throw badInput(`otpauth URI: the type must be totp or hotp, got ${JSON.stringify(url.hostname)}`);
-  const label = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  let label: string;
+  try {
+    label = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  } catch {
+    throw badInput('otpauth URI: the label holds a malformed percent-escape');
+  }
   const colon = label.indexOf(':');
   const labelIssuer = colon === -1 ? undefined : label.slice(0, colon).trim();
   const account = (colon === -1 ? label : label.slice(colon + 1)).trim();
@@ -62,7 +67,7 @@ export function parseOtpAuthUri(text: string): OtpAuthUri {
     throw badInput(`otpauth URI: digits must be 6 to 10, got ${digits}`);
   }
   const period = p.has('period') ? intParam(p.get('period')!, 'period') : 30;
-  if (period < 1) throw badInput('otpauth URI: period must be at least 1 second');
+  if (period < 1 || period > MAX_PERIOD_SECONDS) throw badInput(`otpauth URI: period must be 1 to ${MAX_PERIOD_SECONDS} seconds, got ${p.get('period')!.slice(0, 30)}`);
   const uri: OtpAuthUri = { type, secret, account, algorithm, digits, period };
   if (issuer !== undefined && issuer !== '') uri.issuer = issuer;
   if (type === 'hotp') {

@@ -14,7 +14,7 @@
  * const back = decodeCbor(bytes) as Map<number, unknown>;
  * ```
  */
-import { decode } from 'cborg';
+import { decode, decodeFirst } from 'cborg';
 import { encodeCanonical } from './cbor-encode.js';
 
 /** A CTAP2 CBOR value as decoded: maps become `Map`. */
@@ -58,6 +58,31 @@ export function decodeCbor(bytes: Uint8Array): CborValue {
   }
   if (!bytesEqual(again, bytes)) throw new CborError('CBOR is not in CTAP2 canonical form');
   return value;
+}
+
+/**
+ * Decode the canonical CBOR item at the start of `bytes` and say how many bytes it took (the
+ * COSE key in attested credential data is followed by the extensions map, WebAuthn §6.5.1).
+ * Throws `CborError` when there is no whole item or it is not canonical.
+ */
+export function decodeCborPrefix(bytes: Uint8Array): { value: CborValue; length: number } {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array');
+  let value: CborValue;
+  let rest: Uint8Array;
+  try {
+    [value, rest] = decodeFirst(bytes, DECODE_OPTIONS) as [CborValue, Uint8Array];
+  } catch (e) {
+    throw new CborError(`invalid CBOR: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  const length = bytes.length - rest.length;
+  let again: Uint8Array;
+  try {
+    again = encodeCanonical(value);
+  } catch (e) {
+    throw new CborError('CBOR value cannot be re-encoded canonically', { cause: e });
+  }
+  if (!bytesEqual(again, bytes.subarray(0, length))) throw new CborError('CBOR is not in CTAP2 canonical form');
+  return { value, length };
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

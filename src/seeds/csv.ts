@@ -15,6 +15,7 @@
  */
 import { badFile, badInput } from '../errors.js';
 import { base32Decode, base32Encode, checkDigits, hexDecode, hexEncode, parseHashAlgorithm } from '../otp/index.js';
+import { type SeedLineReader, checkKeyCount, readLines } from './line-reader.js';
 import { type TokenSeed, checkTokenSeed } from './token-seed.js';
 
 export const ENTRA_COLUMNS = ['upn', 'serial number', 'secret key', 'time interval', 'manufacturer', 'model'] as const;
@@ -59,14 +60,6 @@ function csvField(v: string): string {
   return /[",\n\r]/.test(v) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-function lines(text: string): { no: number; text: string }[] {
-  return text
-    .replace(/^\uFEFF/, '')
-    .split(/\r\n|\r|\n/)
-    .map((t, i) => ({ no: i + 1, text: t }))
-    .filter((l) => l.text.trim() !== '');
-}
-
 /**
  * Microsoft Entra layout. Columns are found by header name (any order, any case).
  *
@@ -76,34 +69,55 @@ function lines(text: string): { no: number; text: string }[] {
  * ```
  */
 export function parseEntraCsv(text: string): TokenSeed[] {
-  const all = lines(text);
-  const header = all[0];
-  if (header === undefined) throw badFile('csv: the file is empty');
-  const names = splitCsvLine(header.text, header.no).map((h) => h.toLowerCase());
-  const col: Record<string, number> = {};
-  for (const c of ENTRA_COLUMNS) {
-    const idx = names.indexOf(c);
-    if (idx === -1) throw badFile(`csv line ${header.no}: the header lacks the column "${c}" (Entra layout: ${ENTRA_COLUMNS.join(',')})`);
-    col[c] = idx;
+  return readLines(text, new EntraCsvReader());
+}
+
+/** The Entra layout one line at a time (see `parseEntraCsv`). */
+export class EntraCsvReader implements SeedLineReader {
+  readonly #seeds: TokenSeed[] = [];
+  #names: string[] | undefined;
+  readonly #col: Record<string, number> = {};
+
+  get count(): number {
+    return this.#seeds.length;
   }
-  const seeds: TokenSeed[] = [];
-  for (const l of all.slice(1)) {
-    const f = splitCsvLine(l.text, l.no);
-    if (f.length < names.length) throw badFile(`csv line ${l.no}: ${f.length} columns, the header has ${names.length}`);
-    const get = (c: (typeof ENTRA_COLUMNS)[number]): string => f[col[c]!]!;
+
+  line(text: string, no: number): void {
+    if (text.trim() === '') return;
+    if (this.#names === undefined) {
+      this.#names = splitCsvLine(text, no).map((h) => h.toLowerCase());
+      for (const c of ENTRA_COLUMNS) {
+        const idx = this.#names.indexOf(c);
+        if (idx === -1) throw badFile(`csv line ${no}: the header lacks the column "${c}" (Entra layout: ${ENTRA_COLUMNS.join(',')})`);
+        this.#col[c] = idx;
+      }
+      return;
+    }
+    const f = splitCsvLine(text, no);
+    if (f.length < this.#names.length) throw badFile(`csv line ${no}: ${f.length} columns, the header has ${this.#names.length}`);
+    const get = (c: (typeof ENTRA_COLUMNS)[number]): string => f[this.#col[c]!]!;
     const serial = get('serial number');
-    if (serial === '') throw badFile(`csv line ${l.no}: the serial number is empty`);
-    const secret = lineBase32(get('secret key'), l.no);
+    if (serial === '') throw badFile(`csv line ${no}: the serial number is empty`);
+    const secret = lineBase32(get('secret key'), no);
     const periodText = get('time interval') || '30';
-    if (!/^\d+$/.test(periodText) || Number(periodText) < 1) throw badFile(`csv line ${l.no}: the time interval must be a whole number of seconds, got ${JSON.stringify(periodText)}`);
+    if (!/^\d+$/.test(periodText) || Number(periodText) < 1) throw badFile(`csv line ${no}: the time interval must be a whole number of seconds, got ${JSON.stringify(periodText.slice(0, 30))}`);
     const seed: TokenSeed = { serial, secret, type: 'totp', algorithm: 'SHA1', digits: 6, period: Number(periodText) };
     if (get('upn') !== '') seed.account = get('upn');
     if (get('manufacturer') !== '') seed.manufacturer = get('manufacturer');
     if (get('model') !== '') seed.model = get('model');
-    seeds.push(seed);
+    checkKeyCount(this.#seeds, 'csv');
+    try {
+      this.#seeds.push(checkTokenSeed(seed));
+    } catch (e) {
+      throw badFile(`csv line ${no}: the time interval: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
-  if (seeds.length === 0) throw badFile('csv: the file has a header but no tokens');
-  return seeds;
+
+  finish(): TokenSeed[] {
+    if (this.#names === undefined) throw badFile('csv: the file is empty');
+    if (this.#seeds.length === 0) throw badFile('csv: the file has a header but no tokens');
+    return this.#seeds;
+  }
 }
 
 function lineBase32(v: string, lineNo: number): Uint8Array {
@@ -143,46 +157,60 @@ export function formatEntraCsv(seeds: readonly TokenSeed[]): string {
  * ```
  */
 export function parsePrivacyIdeaCsv(text: string): TokenSeed[] {
-  const seeds: TokenSeed[] = [];
-  for (const l of lines(text)) {
-    if (l.text.trim().startsWith('#')) continue;
-    const f = splitCsvLine(l.text, l.no);
-    if (f.length < 2 || f[0] === '' || f[1] === '') throw badFile(`csv line ${l.no}: needs at least serial and hex seed (serial, seed, type, digits, step)`);
+  return readLines(text, new PrivacyIdeaCsvReader());
+}
+
+/** The privacyIDEA layout one line at a time (see `parsePrivacyIdeaCsv`). */
+export class PrivacyIdeaCsvReader implements SeedLineReader {
+  readonly #seeds: TokenSeed[] = [];
+
+  get count(): number {
+    return this.#seeds.length;
+  }
+
+  line(text: string, no: number): void {
+    if (text.trim() === '' || text.trim().startsWith('#')) return;
+    const f = splitCsvLine(text, no);
+    if (f.length < 2 || f[0] === '' || f[1] === '') throw badFile(`csv line ${no}: needs at least serial and hex seed (serial, seed, type, digits, step)`);
     const [serial, hex, typeText = 'hotp', digitsText = '6', last = '', hashText = ''] = f as [string, string, ...string[]];
     let secret: Uint8Array;
     try {
       secret = hexDecode(hex);
     } catch {
-      throw badFile(`csv line ${l.no}: the seed is not hex`);
+      throw badFile(`csv line ${no}: the seed is not hex`);
     }
     const type = (typeText || 'hotp').toLowerCase();
-    if (type !== 'hotp' && type !== 'totp') throw badFile(`csv line ${l.no}: type must be hotp or totp, got ${JSON.stringify(typeText)}`);
+    if (type !== 'hotp' && type !== 'totp') throw badFile(`csv line ${no}: type must be hotp or totp, got ${JSON.stringify(typeText.slice(0, 30))}`);
     const digits = Number(digitsText || '6');
     try {
       checkDigits(digits);
     } catch {
-      throw badFile(`csv line ${l.no}: digits must be 6 to 10, got ${JSON.stringify(digitsText)}`);
+      throw badFile(`csv line ${no}: digits must be 6 to 10, got ${JSON.stringify(digitsText.slice(0, 30))}`);
     }
-    if (last !== '' && !/^\d+$/.test(last)) throw badFile(`csv line ${l.no}: the ${type === 'totp' ? 'time step' : 'counter'} must be a whole number, got ${JSON.stringify(last)}`);
+    if (last !== '' && !/^\d+$/.test(last)) throw badFile(`csv line ${no}: the ${type === 'totp' ? 'time step' : 'counter'} must be a whole number, got ${JSON.stringify(last.slice(0, 30))}`);
     let algorithm: TokenSeed['algorithm'] = 'SHA1';
     if (hashText !== '') {
       try {
         algorithm = parseHashAlgorithm(hashText);
       } catch {
-        throw badFile(`csv line ${l.no}: unknown hash ${JSON.stringify(hashText)}`);
+        throw badFile(`csv line ${no}: unknown hash ${JSON.stringify(hashText.slice(0, 30))}`);
       }
     }
     const seed: TokenSeed = { serial, secret, type, algorithm, digits };
     if (type === 'totp') seed.period = last === '' ? 30 : Number(last);
     else seed.counter = last === '' ? 0n : BigInt(last);
+    checkKeyCount(this.#seeds, 'csv');
     try {
-      seeds.push(checkTokenSeed(seed));
+      this.#seeds.push(checkTokenSeed(seed));
     } catch (e) {
-      throw badFile(`csv line ${l.no}: ${e instanceof Error ? e.message : String(e)}`);
+      throw badFile(`csv line ${no}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  if (seeds.length === 0) throw badFile('csv: the file holds no tokens');
-  return seeds;
+
+  finish(): TokenSeed[] {
+    if (this.#seeds.length === 0) throw badFile('csv: the file holds no tokens');
+    return this.#seeds;
+  }
 }
 
 /**

@@ -3,10 +3,11 @@
  * otpauth:// URIs and QR codes, and the one loader other commands use.
  */
 export { type SeedProfile, type TokenSeed, BUILTIN_SEED_PROFILES, builtinSeedProfile, checkTokenSeed, describeSeed, generateSeeds } from './token-seed.js';
-export { type PskcKeys, type PskcWriteOptions, PSKC_NS, formatPskc, parsePskc } from './pskc.js';
+export { type PskcKeys, type PskcLimits, type PskcWriteOptions, PSKC_NS, PskcReader, formatPskc, parsePskc } from './pskc.js';
+export { SEED_LIMITS } from './limits.js';
 export { ENTRA_COLUMNS, formatEntraCsv, formatPrivacyIdeaCsv, parseEntraCsv, parsePrivacyIdeaCsv } from './csv.js';
 export { formatUriList, parseUriList, seedFromUri, seedToUri } from './uri.js';
-export { decodeQrPng, renderQrPng, renderQrTerminal } from './qr.js';
+export { MAX_QR_PIXELS, checkQrPngHeader, decodeQrPng, renderQrPng, renderQrTerminal } from './qr.js';
 export {
   type SeedFormat,
   SEED_FORMATS,
@@ -15,6 +16,8 @@ export {
   parseSeedFile,
   pickSeed,
   readSeedFile,
+  type SeedReadOptions,
+  type SeedReadProgress,
   sniffSeedFormat,
   writeFileAtomic,
   writeSeedFile,

@@ -18,10 +18,11 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { pbkdf2 } from '@noble/hashes/pbkdf2.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
-import { DOMParser, type Element } from '@xmldom/xmldom';
 import { ErrorCode, TokenrigError, badFile, badInput } from '../errors.js';
 import { type RandomBytes, cryptoRandomBytes, parseHashAlgorithm } from '../otp/index.js';
+import { SEED_LIMITS } from './limits.js';
 import { type TokenSeed, checkTokenSeed } from './token-seed.js';
+import { XmlChildStream, type XmlElement, XmlStreamError } from './xml-stream.js';
 
 export const PSKC_NS = 'urn:ietf:params:xml:ns:keyprov:pskc';
 const DS_NS = 'http://www.w3.org/2000/09/xmldsig#';
@@ -53,71 +54,127 @@ export interface PskcWriteOptions extends PskcKeys {
   random?: RandomBytes;
 }
 
+/** What a PSKC import may cost: keys per file and PBKDF2 iterations (docs/limits.md). */
+export interface PskcLimits {
+  /** Default SEED_LIMITS.maxKeysPerFile. */
+  maxKeys?: number;
+}
+
 /**
  * Read every key of a PSKC document. Malformed or truncated XML and unsupported content are
  * `BAD_FILE`; a missing password/key is `BAD_INPUT`; a wrong one or a bad MAC is `REJECTED`.
+ * For a file, `readSeedFile` streams it through a `PskcReader` instead of reading it whole.
  *
  * @example
  * ```ts
  * const seeds = parsePskc(readFileSync('batch.pskc', 'utf8'), { password: 'long pass' });
  * ```
  */
-export function parsePskc(xml: string, keys: PskcKeys = {}): TokenSeed[] {
-  const root = parseXml(xml);
+export function parsePskc(xml: string, keys: PskcKeys = {}, limits: PskcLimits = {}): TokenSeed[] {
+  const reader = new PskcReader(keys, limits);
+  reader.write(xml);
+  return reader.close();
+}
+
+/**
+ * A PSKC document read in chunks, one KeyPackage at a time: memory holds the seeds read so
+ * far and the package being read, whatever the size of the file.
+ *
+ * @example
+ * ```ts
+ * const reader = new PskcReader({ password });
+ * for await (const chunk of createReadStream(path, 'utf8')) reader.write(chunk);
+ * const seeds = reader.close();
+ * ```
+ */
+export class PskcReader {
+  readonly #keys: PskcKeys;
+  readonly #maxKeys: number;
+  readonly #stream: XmlChildStream;
+  readonly #seeds: TokenSeed[] = [];
+  readonly #header: { encryptionKey?: XmlElement; macMethod?: XmlElement; macAlgorithm?: XmlElement } = {};
+  #secrets: { encKey: Uint8Array | undefined; macKey: MacKey | undefined } | undefined;
+  #packages = 0;
+
+  constructor(keys: PskcKeys = {}, limits: PskcLimits = {}) {
+    this.#keys = keys;
+    this.#maxKeys = limits.maxKeys ?? SEED_LIMITS.maxKeysPerFile;
+    this.#stream = new XmlChildStream(
+      (root) => checkRoot(root),
+      (el) => this.#child(el),
+    );
+  }
+
+  /** Keys read so far. */
+  get count(): number {
+    return this.#seeds.length;
+  }
+
+  write(chunk: string): void {
+    wrapXmlErrors(() => this.#stream.write(chunk));
+  }
+
+  /** The end of the document: every key, or BAD_FILE when it is truncated or holds none. */
+  close(): TokenSeed[] {
+    wrapXmlErrors(() => this.#stream.close());
+    if (this.#seeds.length === 0) throw badFile('PSKC: the file holds no keys');
+    return this.#seeds;
+  }
+
+  #child(el: XmlElement): void {
+    switch (el.localName) {
+      case 'EncryptionKey':
+      case 'MACMethod':
+      case 'MACAlgorithm': {
+        // RFC 6030 §4: the container's keys come before its packages.
+        if (this.#packages > 0) throw badFile(`PSKC: ${el.localName} after a KeyPackage`);
+        const slot = el.localName === 'EncryptionKey' ? 'encryptionKey' : el.localName === 'MACMethod' ? 'macMethod' : 'macAlgorithm';
+        this.#header[slot] = el;
+        return;
+      }
+      case 'KeyPackage': {
+        const index = ++this.#packages;
+        if (this.#secrets === undefined) {
+          const encKey = encryptionKey(this.#header.encryptionKey, this.#keys);
+          this.#secrets = { encKey, macKey: encKey === undefined ? undefined : readMacKey(this.#header, encKey) };
+        }
+        const key = child(el, 'Key');
+        if (key === undefined) return;
+        if (this.#seeds.length >= this.#maxKeys) throw badFile(`PSKC: more than ${this.#maxKeys} keys in one file (the limit; split the file)`);
+        this.#seeds.push(readKey(el, key, index, this.#secrets.encKey, this.#secrets.macKey));
+        return;
+      }
+    }
+  }
+}
+
+function checkRoot(root: XmlElement): void {
   if (root.localName !== 'KeyContainer' || root.namespaceURI !== PSKC_NS) throw badFile(`PSKC: the root element is not a ${PSKC_NS} KeyContainer`);
   const version = root.getAttribute('Version');
   if (version !== '1.0') throw badFile(`PSKC: unsupported Version ${JSON.stringify(version)} (only 1.0)`);
-  const encKey = encryptionKey(root, keys);
-  const macKey = encKey === undefined ? undefined : readMacKey(root, encKey);
-  const packages = children(root, 'KeyPackage');
-  const seeds: TokenSeed[] = [];
-  for (const [i, pkg] of packages.entries()) {
-    const key = child(pkg, 'Key');
-    if (key === undefined) continue;
-    seeds.push(readKey(pkg, key, i + 1, encKey, macKey));
-  }
-  if (seeds.length === 0) throw badFile('PSKC: the file holds no keys');
-  return seeds;
 }
 
-function parseXml(xml: string): Element {
-  const problems: string[] = [];
-  let doc;
+function wrapXmlErrors(run: () => void): void {
   try {
-    doc = new DOMParser({
-      onError: (level, message) => {
-        if (level !== 'warning') problems.push(message.split('\n')[0]!);
-      },
-    }).parseFromString(xml, 'text/xml');
+    run();
   } catch (e) {
-    throw badFile(`PSKC: not well-formed XML (${(e instanceof Error ? e.message : String(e)).split('\n')[0]})`, e);
+    if (e instanceof XmlStreamError) throw badFile(`PSKC: not well-formed XML (${e.message})`, e);
+    throw e;
   }
-  if (problems.length > 0) throw badFile(`PSKC: not well-formed XML (${problems[0]})`);
-  const root = doc.documentElement;
-  if (root === null) throw badFile('PSKC: the document is empty');
-  return root;
 }
 
-function children(el: Element, name: string): Element[] {
-  const out: Element[] = [];
-  for (let n = el.firstChild; n !== null; n = n.nextSibling) {
-    if (n.nodeType === 1 && (n as Element).localName === name) out.push(n as Element);
-  }
-  return out;
+function child(el: XmlElement | undefined, name: string): XmlElement | undefined {
+  return el === undefined ? undefined : el.children.find((c) => c.localName === name);
 }
 
-function child(el: Element | undefined, name: string): Element | undefined {
-  return el === undefined ? undefined : children(el, name)[0];
-}
-
-function path(el: Element | undefined, ...names: string[]): Element | undefined {
+function path(el: XmlElement | undefined, ...names: string[]): XmlElement | undefined {
   let cur = el;
   for (const n of names) cur = child(cur, n);
   return cur;
 }
 
-function text(el: Element | undefined): string | undefined {
-  const t = el?.textContent?.trim();
+function text(el: XmlElement | undefined): string | undefined {
+  const t = el?.textContent.trim();
   return t === undefined || t === '' ? undefined : t;
 }
 
@@ -132,8 +189,7 @@ function rejected(message: string, cause?: unknown): TokenrigError {
 }
 
 /** §6: the key that protects the file's secrets, or undefined for a plain file. */
-function encryptionKey(root: Element, keys: PskcKeys): Uint8Array | undefined {
-  const ek = child(root, 'EncryptionKey');
+function encryptionKey(ek: XmlElement | undefined, keys: PskcKeys): Uint8Array | undefined {
   if (ek === undefined) return keys.key;
   const derived = child(ek, 'DerivedKey');
   if (derived !== undefined) {
@@ -148,7 +204,7 @@ function encryptionKey(root: Element, keys: PskcKeys): Uint8Array | undefined {
 }
 
 /** §6.2: PBKDF2 as xenc11 describes it. */
-function deriveKey(derived: Element, password: string): Uint8Array {
+function deriveKey(derived: XmlElement, password: string): Uint8Array {
   const method = child(derived, 'KeyDerivationMethod');
   if (method?.getAttribute('Algorithm') !== PBKDF2_URI) throw badFile('PSKC: only PBKDF2 key derivation is supported');
   const params = child(method, 'PBKDF2-params');
@@ -156,7 +212,8 @@ function deriveKey(derived: Element, password: string): Uint8Array {
   const iterations = Number(text(child(params, 'IterationCount')));
   const keyLength = Number(text(child(params, 'KeyLength')) ?? 16);
   if (salt === undefined || !Number.isInteger(iterations) || iterations < 1 || ![16, 24, 32].includes(keyLength)) throw badFile('PSKC: incomplete PBKDF2 parameters (Salt, IterationCount, KeyLength)');
-  if (iterations > 10_000_000) throw badFile(`PSKC: IterationCount ${iterations} is unreasonably large`);
+  // Deriving is synchronous: 10,000,000 iterations held the process for 15 s.
+  if (iterations > SEED_LIMITS.maxPbkdf2Iterations) throw badFile(`PSKC: IterationCount ${iterations} is more than ${SEED_LIMITS.maxPbkdf2Iterations} (the limit, docs/limits.md)`);
   const prf = child(params, 'PRF')?.getAttribute('Algorithm') ?? '';
   const hash = prf === '' || prf.endsWith('hmac-sha1') ? sha1 : prf.endsWith('hmac-sha256') ? sha256 : undefined;
   if (hash === undefined) throw badFile(`PSKC: unsupported PBKDF2 PRF ${prf}`);
@@ -168,11 +225,11 @@ interface MacKey {
   hash: (typeof MAC_HASHES)[keyof typeof MAC_HASHES];
 }
 
-function readMacKey(root: Element, encKey: Uint8Array): MacKey | undefined {
-  const method = child(root, 'MACMethod');
+function readMacKey(header: { macMethod?: XmlElement; macAlgorithm?: XmlElement }, encKey: Uint8Array): MacKey | undefined {
+  const method = header.macMethod;
   if (method === undefined) {
     // draft-era files name the algorithm alone and MAC with the encryption key itself.
-    const legacy = text(child(root, 'MACAlgorithm'));
+    const legacy = text(header.macAlgorithm);
     if (legacy === undefined) return undefined;
     const hash = MAC_HASHES[legacy as keyof typeof MAC_HASHES] as MacKey['hash'] | undefined;
     if (hash === undefined) throw badFile(`PSKC: unsupported MAC algorithm ${legacy}`);
@@ -187,14 +244,14 @@ function readMacKey(root: Element, encKey: Uint8Array): MacKey | undefined {
 }
 
 /** xmlenc EncryptedData-like element: EncryptionMethod + CipherData/CipherValue (IV || ct). */
-function cipherValue(el: Element, what: string): { algorithm: string; data: Uint8Array } {
+function cipherValue(el: XmlElement, what: string): { algorithm: string; data: Uint8Array } {
   const algorithm = child(el, 'EncryptionMethod')?.getAttribute('Algorithm') ?? '';
   const value = text(path(el, 'CipherData', 'CipherValue'));
   if (value === undefined) throw badFile(`PSKC: ${what} has no CipherValue`);
   return { algorithm, data: base64(value, `the CipherValue of ${what}`) };
 }
 
-function decryptValue(el: Element, encKey: Uint8Array, what: string, mac?: { key: MacKey; value: Uint8Array }): Uint8Array {
+function decryptValue(el: XmlElement, encKey: Uint8Array, what: string, mac?: { key: MacKey; value: Uint8Array }): Uint8Array {
   const { algorithm, data } = cipherValue(el, what);
   const keyLength = AES_CBC[algorithm];
   if (keyLength === undefined) throw badFile(`PSKC: ${what} uses an unsupported cipher ${JSON.stringify(algorithm)} (AES-CBC only)`);
@@ -219,7 +276,7 @@ function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return d === 0;
 }
 
-function readKey(pkg: Element, key: Element, index: number, encKey: Uint8Array | undefined, macKey: MacKey | undefined): TokenSeed {
+function readKey(pkg: XmlElement, key: XmlElement, index: number, encKey: Uint8Array | undefined, macKey: MacKey | undefined): TokenSeed {
   const id = key.getAttribute('Id') ?? '';
   const label = `key ${index}${id === '' ? '' : ` (Id ${id})`}`;
   const algUri = key.getAttribute('Algorithm') ?? '';
@@ -260,7 +317,7 @@ function suiteHash(suite: string, label: string): TokenSeed['algorithm'] {
   }
 }
 
-function intValue(el: Element | undefined, fallback: number, what: string): number {
+function intValue(el: XmlElement | undefined, fallback: number, what: string): number {
   if (el === undefined) return fallback;
   const v = text(child(el, 'PlainValue'));
   if (v === undefined) {
@@ -271,7 +328,7 @@ function intValue(el: Element | undefined, fallback: number, what: string): numb
   return Number(v);
 }
 
-function readSecret(secretEl: Element | undefined, label: string, encKey: Uint8Array | undefined, macKey: MacKey | undefined): Uint8Array {
+function readSecret(secretEl: XmlElement | undefined, label: string, encKey: Uint8Array | undefined, macKey: MacKey | undefined): Uint8Array {
   if (secretEl === undefined) throw badFile(`PSKC: ${label} has no Data/Secret`);
   const plain = text(child(secretEl, 'PlainValue'));
   if (plain !== undefined) return base64(plain, `the secret of ${label}`);
@@ -307,6 +364,7 @@ export function formatPskc(seeds: readonly TokenSeed[], options: PskcWriteOption
   } else if (options.password !== undefined) {
     if (options.password === '') throw badInput('the password must not be empty');
     const iterations = options.iterations ?? 100_000;
+    if (!Number.isInteger(iterations) || iterations < 1 || iterations > SEED_LIMITS.maxPbkdf2Iterations) throw badInput(`PBKDF2 iterations must be 1 to ${SEED_LIMITS.maxPbkdf2Iterations}, got ${iterations}`);
     const salt = random(16);
     encKey = pbkdf2(sha1, new TextEncoder().encode(options.password), salt, { c: iterations, dkLen: 16 });
     head.push(

@@ -60,7 +60,37 @@ export function renderQrTerminal(text: string, invert = true): string {
 }
 
 /**
- * The text of the QR code in a PNG; `BAD_FILE` when it is not a PNG or holds no QR code.
+ * The most pixels a QR image may have: a screenshot of a large screen is about 40 megapixels
+ * (8K is 33). Decoding takes about 4 bytes a pixel for the image and as much again for the
+ * QR search, so this bounds a decode to a few hundred megabytes.
+ */
+export const MAX_QR_PIXELS = 40_000_000;
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/**
+ * Width and height from a PNG's IHDR (PNG spec §11.2.2: the first chunk, 13 bytes), checked
+ * before anything is decoded: a 74-byte file can claim 65535 × 65535 pixels (17 GB to decode).
+ * Interlaced images are refused too: their pixel data is inflated without a bound.
+ */
+export function checkQrPngHeader(png: Uint8Array): { width: number; height: number } {
+  if (png.length < 33 || !PNG_SIGNATURE.every((b, i) => png[i] === b)) throw badFile('QR: not a PNG file');
+  const view = new DataView(png.buffer, png.byteOffset, png.length);
+  const type = String.fromCharCode(png[12]!, png[13]!, png[14]!, png[15]!);
+  if (view.getUint32(8) !== 13 || type !== 'IHDR') throw badFile('QR: not a readable PNG (the first chunk is not IHDR)');
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  if (width === 0 || height === 0) throw badFile(`QR: the image is ${width} × ${height} pixels`);
+  if (width * height > MAX_QR_PIXELS) {
+    throw badFile(`QR: the image is ${width} × ${height} pixels, more than the ${MAX_QR_PIXELS.toLocaleString('en-US')} any screenshot needs: refused before decoding`);
+  }
+  if (png[28] !== 0) throw badFile('QR: interlaced PNGs are not supported (save the image without interlacing)');
+  return { width, height };
+}
+
+/**
+ * The text of the QR code in a PNG; `BAD_FILE` when it is not a PNG, too large (checked from
+ * the IHDR first), or holds no QR code.
  *
  * @example
  * ```ts
@@ -68,6 +98,7 @@ export function renderQrTerminal(text: string, invert = true): string {
  * ```
  */
 export function decodeQrPng(png: Uint8Array): string {
+  checkQrPngHeader(png);
   let image: PNG;
   try {
     image = PNG.sync.read(Buffer.from(png));

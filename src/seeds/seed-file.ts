@@ -8,16 +8,19 @@
  * await writeSeedFile('tokens.csv', seeds, 'csv-entra');
  * ```
  */
-import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { ErrorCode, TokenrigError, badFile, badInput } from '../errors.js';
+import { writeFileAtomic } from '../files/atomic-file.js';
 import { base32Encode, parseBase32Secret } from '../otp/index.js';
-import { formatEntraCsv, formatPrivacyIdeaCsv, parseEntraCsv, parsePrivacyIdeaCsv } from './csv.js';
-import { type PskcKeys, type PskcWriteOptions, formatPskc, parsePskc } from './pskc.js';
+import { EntraCsvReader, PrivacyIdeaCsvReader, formatEntraCsv, formatPrivacyIdeaCsv, parseEntraCsv, parsePrivacyIdeaCsv } from './csv.js';
+import { SEED_LIMITS } from './limits.js';
+import type { SeedLineReader } from './line-reader.js';
+import { type PskcKeys, type PskcWriteOptions, PskcReader, formatPskc, parsePskc } from './pskc.js';
 import { decodeQrPng, renderQrPng } from './qr.js';
 import type { TokenSeed } from './token-seed.js';
-import { formatUriList, parseUriList, seedFromUri } from './uri.js';
+import { UriListReader, formatUriList, parseUriList, seedFromUri } from './uri.js';
 
 /**
  * `base32` is AWS's `Base32StringSeed` bootstrap file: the secret alone, one TOTP token (SHA-1,
@@ -41,12 +44,13 @@ const PNG_BASE64 = 'iVBORw0KGgo';
  */
 export function sniffSeedFormat(data: Uint8Array): SeedFormat {
   if (PNG_MAGIC.every((b, i) => data[i] === b)) return 'qr';
-  const head = new TextDecoder().decode(data.subarray(0, 4096)).replace(/^\uFEFF/, '').trimStart();
+  const head = new TextDecoder().decode(data.subarray(0, SNIFF_BYTES)).replace(/^\uFEFF/, '').trimStart();
   if (head.startsWith('<')) return 'pskc';
+  // The first line that is not blank and not a comment (a URI list may open with long ones).
   const first = head.split(/\r\n|\r|\n/).find((l) => l.trim() !== '' && !l.trim().startsWith('#')) ?? '';
   if (/^otpauth:\/\//i.test(first.trim())) return 'uri';
   if (head.startsWith(PNG_BASE64)) return 'qr';
-  if (/^[A-Z2-7]{16,}=*$/i.test(head.trim())) return 'base32';
+  if (head.length < 1024 && /^[A-Z2-7]{16,}=*$/i.test(head.trim())) return 'base32';
   // Entra's header names its columns; a header missing one is still Entra (and then a clear error).
   if (/^\s*"?upn"?\s*,/i.test(first) || /serial number|secret key/i.test(first)) return 'csv-entra';
   if (first.includes(',')) return 'csv-privacyidea';
@@ -81,6 +85,18 @@ export function parseSeedFile(data: Uint8Array, keys: PskcKeys = {}, format: See
   }
 }
 
+/** How far an import got: for a progress display. */
+export interface SeedReadProgress {
+  bytes: number;
+  totalBytes: number;
+  keys: number;
+}
+
+export interface SeedReadOptions {
+  /** Called as the file is read (once per chunk of 64 KiB). */
+  onProgress?: (progress: SeedReadProgress) => void;
+}
+
 /**
  * Every seed in the file at `path` (PSKC, CSV, otpauth URIs or a QR PNG, sniffed from the
  * content). The one loader other commands use for `--seed-file`.
@@ -90,33 +106,118 @@ export function parseSeedFile(data: Uint8Array, keys: PskcKeys = {}, format: See
  * const [seed] = await loadSeedFile('aws-qr.png');
  * ```
  */
-export async function loadSeedFile(path: string, keys: PskcKeys = {}): Promise<TokenSeed[]> {
-  return (await readSeedFile(path, keys)).seeds;
+export async function loadSeedFile(path: string, keys: PskcKeys = {}, options: SeedReadOptions = {}): Promise<TokenSeed[]> {
+  return (await readSeedFile(path, keys, options)).seeds;
 }
 
+/** How much of a file the format sniffer looks at (a URI list may open with long comments). */
+const SNIFF_BYTES = 1024 * 1024;
+const CHUNK_BYTES = 64 * 1024;
+
 /**
- * Like `loadSeedFile`, and says which format the file was.
+ * Like `loadSeedFile`, and says which format the file was. Within SEED_LIMITS (docs/limits.md):
+ * the file's size is checked before it is read, and PSKC, CSV and URI files are streamed, one
+ * key at a time, so memory holds the keys and not the text.
  *
  * @example
  * ```ts
  * const { format, seeds } = await readSeedFile('batch.pskc', { key: hexDecode('12345678901234567890123456789012') });
  * ```
  */
-export async function readSeedFile(path: string, keys: PskcKeys = {}): Promise<{ format: SeedFormat; seeds: TokenSeed[] }> {
-  let data: Uint8Array;
+export async function readSeedFile(path: string, keys: PskcKeys = {}, options: SeedReadOptions = {}): Promise<{ format: SeedFormat; seeds: TokenSeed[] }> {
+  let size: number;
   try {
-    data = await readFile(path);
+    const st = await stat(path);
+    if (!st.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+    size = st.size;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new TokenrigError(code === 'ENOENT' ? ErrorCode.NOT_FOUND : ErrorCode.BAD_FILE, `${path}: ${code === 'ENOENT' ? 'no such file' : 'cannot read it'}`, { cause: e });
+    throw new TokenrigError(code === 'ENOENT' ? ErrorCode.NOT_FOUND : ErrorCode.BAD_FILE, `${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'not a file' : 'cannot read it'}`, { cause: e });
   }
+  const name = basename(path);
   try {
-    const format = sniffSeedFormat(data);
-    return { format, seeds: parseSeedFile(data, keys, format, basename(path).replace(/\.[^.]*$/, '')) };
+    if (size > SEED_LIMITS.maxFileBytes) throw badFile(`the file is ${megabytes(size)}, more than the ${megabytes(SEED_LIMITS.maxFileBytes)} a seed file may be (docs/limits.md)`);
+    const head = await readHead(path, Math.min(size, SNIFF_BYTES));
+    const format = sniffSeedFormat(head);
+    if (format === 'qr' && size > SEED_LIMITS.maxPngBytes) throw badFile(`the image is ${megabytes(size)}, more than the ${megabytes(SEED_LIMITS.maxPngBytes)} a QR image may be (docs/limits.md)`);
+    const progress = (bytes: number, count: number): void => options.onProgress?.({ bytes, totalBytes: size, keys: count });
+    switch (format) {
+      case 'qr':
+      case 'base32':
+        return { format, seeds: parseSeedFile(await readFile(path), keys, format, name.replace(/\.[^.]*$/, '')) };
+      case 'pskc': {
+        const reader = new PskcReader(keys);
+        await streamChunks(path, (chunk, bytes) => {
+          reader.write(chunk);
+          progress(bytes, reader.count);
+        });
+        return { format, seeds: reader.close() };
+      }
+      default: {
+        const reader = format === 'csv-entra' ? new EntraCsvReader() : format === 'csv-privacyidea' ? new PrivacyIdeaCsvReader() : new UriListReader();
+        await streamLines(path, reader, (bytes) => progress(bytes, reader.count));
+        return { format, seeds: reader.finish() };
+      }
+    }
   } catch (e) {
-    if (e instanceof TokenrigError) throw new TokenrigError(e.code, `${basename(path)}: ${e.message}`, { cause: e.cause });
+    if (e instanceof TokenrigError) throw new TokenrigError(e.code, `${name}: ${e.message}`, { cause: e.cause });
     throw e;
   }
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
+}
+
+async function readHead(path: string, length: number): Promise<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = new Uint8Array(length);
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead } = await handle.read(buffer, filled, length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return buffer.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The file as UTF-8 text in chunks; `each` gets a chunk and the bytes read so far. */
+async function streamChunks(path: string, each: (chunk: string, bytes: number) => void): Promise<void> {
+  const stream = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  const decoder = new TextDecoder('utf-8');
+  let bytes = 0;
+  let first = true;
+  for await (const raw of stream as AsyncIterable<Buffer>) {
+    bytes += raw.length;
+    let text = decoder.decode(raw, { stream: true });
+    if (first) text = text.replace(/^\uFEFF/, '');
+    first = false;
+    each(text, bytes);
+  }
+  const rest = decoder.decode();
+  if (rest !== '') each(rest, bytes);
+}
+
+/** The file line by line (CR, LF or CRLF) into `reader`, reporting bytes read per chunk. */
+async function streamLines(path: string, reader: SeedLineReader, onBytes: (bytes: number) => void): Promise<void> {
+  let carry = '';
+  let no = 0;
+  let lastWasCr = false;
+  await streamChunks(path, (chunk, bytes) => {
+    let text = carry + chunk;
+    // A CRLF split across chunks: the LF after a CR that already ended a line.
+    if (lastWasCr && text.startsWith('\n')) text = text.slice(1);
+    const parts = text.split(/\r\n|\r|\n/);
+    carry = parts.pop()!;
+    lastWasCr = text.endsWith('\r');
+    for (const line of parts) reader.line(line, ++no);
+    onBytes(bytes);
+  });
+  if (carry !== '') reader.line(carry, ++no);
 }
 
 /**
@@ -169,37 +270,8 @@ export async function formatSeedFile(seeds: readonly TokenSeed[], format: SeedFo
   }
 }
 
-/**
- * Write `data` to `path` atomically with mode 0600: temp file, fsync, rename. With
- * `overwrite: false` an existing file is kept and the write refused (BAD_INPUT), decided
- * atomically (the temp file is hard-linked into place, which fails if the name exists).
- *
- * @example
- * ```ts
- * await writeFileAtomic('seed.txt', new TextEncoder().encode('JBSWY3DPEHPK3PXP\n')); // mode 0600
- * await writeFileAtomic('batch.pskc', data, { overwrite: false }); // never replaces a file
- * ```
- */
-export async function writeFileAtomic(path: string, data: Uint8Array, options: { overwrite?: boolean } = {}): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  let handle;
-  try {
-    handle = await open(tmp, 'wx', 0o600);
-    await handle.writeFile(data);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    if (options.overwrite === false) {
-      await link(tmp, path);
-      await unlink(tmp);
-    } else await rename(tmp, path);
-  } catch (e) {
-    await handle?.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new TokenrigError(ErrorCode.BAD_INPUT, `${path} exists: not replaced`, { cause: e });
-    throw new TokenrigError(ErrorCode.BAD_FILE, `${path}: cannot write it (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
-  }
-}
+/** Write `data` to `path` atomically with mode 0600 (see src/files/atomic-file.ts). */
+export { writeFileAtomic };
 
 /**
  * Format and write atomically with mode 0600.

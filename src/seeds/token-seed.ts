@@ -9,7 +9,7 @@
  * ```
  */
 import { badInput } from '../errors.js';
-import { type HashAlgorithm, type RandomBytes, checkDigits, cryptoRandomBytes, generateSecret } from '../otp/index.js';
+import { type HashAlgorithm, type RandomBytes, checkDigits, checkPeriod, cryptoRandomBytes, generateSecret } from '../otp/index.js';
 
 /** One token: its identity and its OTP parameters. `period` for TOTP, `counter` for HOTP. */
 export interface TokenSeed {
@@ -111,7 +111,10 @@ export function checkTokenSeed(seed: TokenSeed): TokenSeed {
   if (seed.serial === '') throw new RangeError('serial must not be empty');
   if (seed.secret.length < 1) throw new RangeError('secret must not be empty');
   checkDigits(seed.digits);
-  if (seed.type === 'totp' && (seed.period === undefined || !Number.isInteger(seed.period) || seed.period < 1)) throw new RangeError(`period must be a positive integer, got ${String(seed.period)}`);
+  if (seed.type === 'totp') {
+    if (seed.period === undefined) throw new RangeError('a TOTP token needs a period');
+    checkPeriod(seed.period);
+  }
   if (seed.type === 'hotp' && (seed.counter === undefined || seed.counter < 0n || seed.counter >= 1n << 64n)) throw new RangeError(`counter must be a 64-bit unsigned integer, got ${String(seed.counter)}`);
   return seed;
 }

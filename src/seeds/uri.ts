@@ -11,6 +11,7 @@
  */
 import { badFile } from '../errors.js';
 import { type OtpAuthUri, formatOtpAuthUri, parseOtpAuthUri } from '../otp/index.js';
+import { type SeedLineReader, checkKeyCount, readLines } from './line-reader.js';
 import type { TokenSeed } from './token-seed.js';
 
 /**
@@ -55,18 +56,32 @@ export function seedFromUri(text: string, serial?: string): TokenSeed {
  * ```
  */
 export function parseUriList(text: string): TokenSeed[] {
-  const seeds: TokenSeed[] = [];
-  for (const [i, line] of text.split(/\r\n|\r|\n/).entries()) {
-    const t = line.trim();
-    if (t === '' || t.startsWith('#')) continue;
+  return readLines(text, new UriListReader());
+}
+
+/** A URI list one line at a time (see `parseUriList`). */
+export class UriListReader implements SeedLineReader {
+  readonly #seeds: TokenSeed[] = [];
+
+  get count(): number {
+    return this.#seeds.length;
+  }
+
+  line(text: string, no: number): void {
+    const t = text.trim();
+    if (t === '' || t.startsWith('#')) return;
+    checkKeyCount(this.#seeds, 'uri');
     try {
-      seeds.push(seedFromUri(t));
+      this.#seeds.push(seedFromUri(t));
     } catch (e) {
-      throw badFile(`uri line ${i + 1}: ${e instanceof Error ? e.message : String(e)}`);
+      throw badFile(`uri line ${no}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  if (seeds.length === 0) throw badFile('uri: the file holds no otpauth:// URIs');
-  return seeds;
+
+  finish(): TokenSeed[] {
+    if (this.#seeds.length === 0) throw badFile('uri: the file holds no otpauth:// URIs');
+    return this.#seeds;
+  }
 }
 
 /**

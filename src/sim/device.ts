@@ -146,6 +146,8 @@ export async function startDevice<C extends Clock>(
       ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
     });
   } catch (e) {
+    // A state directory refused for a reason (another user's) already says so.
+    if (e instanceof TokenrigError) throw e;
     throw new TokenrigError(ErrorCode.BAD_INPUT, `cannot use the state directory ${options.stateDir}: ${(e as Error).message}`, { cause: e });
   }
 
@@ -164,6 +166,8 @@ export async function startDevice<C extends Clock>(
     try {
       authenticator = await FidoAuthenticator.create(env, identity);
     } catch (e) {
+      // A damaged state file already says which file, and how to recover.
+      if (e instanceof TokenrigError) throw e;
       throw new TokenrigError(ErrorCode.BAD_FILE, `the FIDO state in ${options.stateDir ?? 'memory'} is unreadable: ${(e as Error).message}`, { cause: e });
     }
   }

@@ -21,7 +21,7 @@ import { TcpSerialEndpoint } from '../../firmware-sim/endpoints/tcp-serial-endpo
 import { UdpEndpoint } from '../../firmware-sim/endpoints/udp-endpoint.js';
 import type { SimulatedHidInterface, SimulatedSerialInterface } from '../../firmware-sim/hid-interface.js';
 import { ErrorCode, TokenrigError, badInput } from '../errors.js';
-import { type SimEvent, simEvent } from './events.js';
+import { type SimEvent, eventLogger, simEvent } from './events.js';
 
 /** The HID interfaces a device can have (devices/ profile kinds, `otp-vendor` named `otp`). */
 export type HidInterfaceKind = 'fido' | 'otp' | 'keyboard';
@@ -119,11 +119,13 @@ export const ENDPOINT_KINDS: { readonly [K in keyof EndpointOptions]-?: Endpoint
     async open(device, value, settings) {
       if (device.serial === undefined) throw badInput('this device has no serial interface: leave out the serial port');
       if (value === 'pty') {
-        const pty = await PtyEndpoint.open(device.serial, settings.ptyLink === undefined ? {} : { link: settings.ptyLink });
+        // A client closed or its answers dropped for not reading (backpressure) is an event.
+        const log = eventLogger((e) => device.emit(e));
+        const pty = await PtyEndpoint.open(device.serial, { log, ...(settings.ptyLink === undefined ? {} : { link: settings.ptyLink }) });
         return { specs: { serial: `serial:${pty.path}` }, close: () => pty.close() };
       }
       const port = portOf(value, 'tcp', 'the serial port', true)!;
-      const tcp = await TcpSerialEndpoint.listen(device.serial, { host: settings.host, port }).catch((e: unknown) => {
+      const tcp = await TcpSerialEndpoint.listen(device.serial, { host: settings.host, port, log: eventLogger((e) => device.emit(e)) }).catch((e: unknown) => {
         throw endpointError(hostPortSpec('tcp', settings.host, port), e);
       });
       return { specs: { serial: hostPortSpec('tcp', settings.host, tcp.port) }, close: () => tcp.close() };

@@ -67,33 +67,49 @@ export class UsbTransport implements HidTransport {
       const inEp = iface.endpoints.find((e) => e.direction === 'in' && e.transferType === TRANSFER_TYPE_INTERRUPT) as unknown as InEp | undefined;
       const outEp = iface.endpoints.find((e) => e.direction === 'out' && e.transferType === TRANSFER_TYPE_INTERRUPT) as unknown as OutEp | undefined;
       if (inEp === undefined || outEp === undefined) continue;
+      let detached = false;
       try {
-        if (process.platform === 'linux' && iface.isKernelDriverActive()) iface.detachKernelDriver();
+        if (process.platform === 'linux' && iface.isKernelDriverActive()) {
+          iface.detachKernelDriver();
+          detached = true;
+        }
         iface.claim();
       } catch (e) {
+        // Leave the device as it was found: the kernel's driver back on, the device closed.
+        if (detached) {
+          try {
+            iface.attachKernelDriver();
+          } catch {
+            // Nothing more to restore.
+          }
+        }
         device.close();
         throw new TokenrigError(ErrorCode.NOT_FOUND, `cannot claim interface ${iface.interfaceNumber} of ${spec}: ${(e as Error).message}`, { cause: e });
       }
-      const release = (): Promise<void> =>
+      const releaseInterface = (): Promise<void> =>
         new Promise<void>((resolve) => {
-          inEp.stopPoll(() => {
-            iface.release(true, () => {
-              try {
-                if (process.platform === 'linux') iface.attachKernelDriver();
-              } catch {
-                // The kernel driver may not have been attached before; nothing to restore.
-              }
-              device.close();
-              resolve();
-            });
+          iface.release(true, () => {
+            try {
+              if (detached) iface.attachKernelDriver();
+            } catch {
+              // Nothing more to restore.
+            }
+            device.close();
+            resolve();
           });
         });
+      const release = (): Promise<void> => new Promise<void>((resolve) => inEp.stopPoll(() => void releaseInterface().then(resolve)));
+      try {
+        inEp.startPoll(2, HID_REPORT_SIZE);
+      } catch (e) {
+        await releaseInterface();
+        throw new TokenrigError(ErrorCode.NOT_FOUND, `cannot read from ${spec}: ${(e as Error).message}`, { cause: e });
+      }
       const t = new UsbTransport(spec, outEp, release);
       inEp.on('data', (d: Buffer) => {
         if (d.length === HID_REPORT_SIZE) t.#queue.push(new Uint8Array(d));
       });
       inEp.on('error', () => t.#queue.close());
-      inEp.startPoll(2, HID_REPORT_SIZE);
       return t;
     }
     device.close();

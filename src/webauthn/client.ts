@@ -13,15 +13,18 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ErrorCode, TokenrigError, badInput } from '../errors.js';
-import { type CborValue, decodeCbor, encodeCbor } from '../protocol/cbor.js';
-import { COSE_ALG, decodeEc2CoseKey, ec2ToUncompressed, encodeEc2CoseKey } from '../protocol/cose.js';
+import { AuthenticatorDataError, parseAuthenticatorData } from '../protocol/authenticator-data.js';
+import { type CborValue, encodeCbor } from '../protocol/cbor.js';
+import { COSE_ALG, type CosePublicKey, encodeEc2CoseKey } from '../protocol/cose.js';
+import { coseKeyToSpki } from '../protocol/spki.js';
 import { Ctap1 } from '../ctap/ctap1.js';
 import { Ctap2, type Ctap2Info, type CredentialDescriptor } from '../ctap/ctap2.js';
-import { PERMISSION } from '../ctap/client-pin.js';
+import { ClientPin, PERMISSION } from '../ctap/client-pin.js';
 import type { CallOptions, CtapHidDevice } from '../drivers/ctaphid-device.js';
 import { fromBase64Url, toBase64Url } from './base64url.js';
+import { type ClientExtensionContext, type PreparedExtensions, prepareExtensions } from './extensions/index.js';
 import { checkRpId, parseOrigin } from './origin.js';
-import { type UvAuth, withUserVerification } from './user-verification.js';
+import { type PinUvToken, type UvAuth, withUserVerification } from './user-verification.js';
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
@@ -49,8 +52,6 @@ export interface CeremonyOptions {
 const utf8 = new TextEncoder();
 const FLAG_UP = 0x01;
 const FLAG_AT = 0x40;
-// DER SubjectPublicKeyInfo header for an uncompressed P-256 key (RFC 5480 §2).
-const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
 
 function clientData(type: 'webauthn.create' | 'webauthn.get', challenge: string, origin: string): Uint8Array {
   // §5.8.1.2 limited verification algorithm order: type, challenge, origin, crossOrigin.
@@ -64,20 +65,21 @@ function descriptors(list: PublicKeyCredentialDescriptorJSON[] | undefined, what
   return list.map((d, i) => ({ type: 'public-key', id: fromBase64Url(d?.id, `${what}[${i}].id`) }));
 }
 
-/** Credential id and COSE public key out of authenticator data with attested credential data (§6.5.1). */
-function attestedCredential(authData: Uint8Array): { id: Uint8Array; x: Uint8Array; y: Uint8Array; alg: number } {
-  if (authData.length < 55 || (authData[32]! & FLAG_AT) === 0) throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator data has no attested credential');
-  const len = (authData[53]! << 8) | authData[54]!;
-  const id = authData.slice(55, 55 + len);
-  const rest = authData.subarray(55 + len);
-  // The COSE key is the last item when no extensions follow (ED flag clear).
-  const key = (authData[32]! & 0x80) === 0 ? decodeCbor(rest) : undefined;
-  if (key === undefined) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'authenticator data with extensions is not supported yet');
+/** The authenticator data of a response, parsed strictly (PROTOCOL error when it breaks WebAuthn §6.1). */
+function authenticatorData(authData: Uint8Array) {
   try {
-    return { id, ...decodeEc2CoseKey(key, COSE_ALG.ES256) };
+    return parseAuthenticatorData(authData);
   } catch (e) {
-    throw new TokenrigError(ErrorCode.UNSUPPORTED, `credential public key: ${(e as Error).message} (only ES256 is supported)`, { cause: e });
+    if (e instanceof AuthenticatorDataError) throw new TokenrigError(ErrorCode.PROTOCOL, `authenticator response: ${e.message}`, { cause: e });
+    throw e;
   }
+}
+
+/** Credential ID and public key from authenticator data with attested credential data (§6.5.1), of any algorithm of src/protocol/cose.ts. */
+function attestedCredential(authData: Uint8Array): { id: Uint8Array; publicKey: CosePublicKey; extensions: Map<string, CborValue> | undefined } {
+  const parsed = authenticatorData(authData);
+  if (parsed.attested === undefined || (parsed.flags & FLAG_AT) === 0) throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator data has no attested credential');
+  return { id: parsed.attested.credentialId, publicKey: parsed.attested.publicKey, extensions: parsed.extensions };
 }
 
 /** makeCredential's options with what user verification added (`uv: true` for built-in UV without tokens). */
@@ -107,11 +109,38 @@ export class WebAuthnClient {
     return this.#protocol === 'ctap2' || (this.#protocol === 'auto' && this.device.info.cbor);
   }
 
-  /** Run a CTAP2 operation with the user verification the ceremony and the key call for (./user-verification.ts). */
-  async #verified<T>(ctap2: Ctap2, op: { rpId: string; permission: number; uv: string | undefined; discoverable?: boolean }, ceremony: CeremonyOptions, cdh: Uint8Array, call: CallOptions, run: (auth: UvAuth) => Promise<T>): Promise<T> {
-    this.#info ??= await ctap2.getInfo();
-    const needs = { permission: op.permission, rpId: op.rpId, clientDataHash: cdh, userVerification: op.uv, discoverable: op.discoverable === true, pin: ceremony.pin, randomBytes: this.#random, call };
-    return withUserVerification(ctap2, this.#info, needs, run);
+  /**
+   * Run a CTAP2 command with the user verification the ceremony and the key call for
+   * (./user-verification.ts: built-in UV before the PIN), and a token for `extra` permissions
+   * an extension needs (lbw for a largeBlob write) even when UV is not wanted. `run` gets the
+   * token too, for what follows the command; it is zeroed afterwards.
+   */
+  async #verified<T>(
+    ctap2: Ctap2,
+    op: { rpId: string; permission: number; uv: string | undefined; discoverable?: boolean; extra: number },
+    ceremony: CeremonyOptions,
+    cdh: Uint8Array,
+    call: CallOptions,
+    run: (auth: UvAuth, token: PinUvToken | undefined) => Promise<T>,
+  ): Promise<T> {
+    const info = (this.#info ??= await ctap2.getInfo());
+    const needs = { permission: op.permission, extraPermissions: op.extra, rpId: op.rpId, clientDataHash: cdh, userVerification: op.uv, discoverable: op.discoverable === true, pin: ceremony.pin, randomBytes: this.#random, call };
+    return withUserVerification(ctap2, info, needs, run);
+  }
+
+  /** What the extension modules see of this ceremony. */
+  #extensionContext(ceremony: 'create' | 'get', ctap2: Ctap2, info: Ctap2Info, rpId: string, residentKey: boolean, allow: CredentialDescriptor[], pin: string | undefined): ClientExtensionContext {
+    return {
+      ceremony,
+      rpId,
+      ctap2,
+      info,
+      residentKey,
+      allowCredentials: allow,
+      pinGiven: pin !== undefined,
+      randomBytes: this.#random,
+      clientPin: () => ClientPin.forAuthenticator(ctap2, { randomBytes: this.#random }),
+    };
   }
 
   /** navigator.credentials.create() for a security key. */
@@ -133,41 +162,61 @@ export class WebAuthnClient {
     let fmt: string;
     let authData: Uint8Array;
     let attStmt: Map<CborValue, CborValue>;
+    let clientExtensionResults: Record<string, unknown> = {};
+    let cred: ReturnType<typeof attestedCredential>;
     if (this.#useCtap2()) {
       const ctap2 = new Ctap2(this.device);
-      this.#info ??= await ctap2.getInfo();
-      const rk = sel.residentKey === 'required' || sel.requireResidentKey === true || (sel.residentKey === 'preferred' && this.#info.options.rk === true);
-      const made = await this.#verified(ctap2, { rpId, permission: PERMISSION.mc, uv: sel.userVerification, discoverable: rk }, ceremony, cdh, call, (auth) =>
-        ctap2.makeCredential(
-          {
-            clientDataHash: cdh,
-            rp: { id: rpId, ...(options.rp.name !== undefined ? { name: options.rp.name } : {}) },
-            user: { id: userId, name: options.user.name, displayName: options.user.displayName },
-            pubKeyCredParams: params,
-            excludeList: exclude,
-            ...uvOptions(auth, rk ? { rk: true } : {}),
-            ...pinUvAuth(auth),
-          },
-          call,
-        ),
-      );
-      ({ fmt, authData, attStmt } = made);
+      const info = (this.#info ??= await ctap2.getInfo());
+      const rk = sel.residentKey === 'required' || sel.requireResidentKey === true || (sel.residentKey === 'preferred' && info.options.rk === true);
+      const extensions = await prepareExtensions(options.extensions, () => this.#extensionContext('create', ctap2, info, rpId, rk, [], ceremony.pin));
+      try {
+        const op = { rpId, permission: PERMISSION.mc, uv: sel.userVerification, discoverable: rk, extra: extensions.permissions };
+        ({ fmt, authData, attStmt, cred, clientExtensionResults } = await this.#verified(ctap2, op, ceremony, cdh, call, async (auth, token) => {
+          const made = await ctap2.makeCredential(
+            {
+              clientDataHash: cdh,
+              rp: { id: rpId, ...(options.rp.name !== undefined ? { name: options.rp.name } : {}) },
+              user: { id: userId, name: options.user.name, displayName: options.user.displayName },
+              pubKeyCredParams: params,
+              excludeList: exclude,
+              ...(extensions.inputs.size > 0 ? { extensions: extensions.inputs } : {}),
+              ...uvOptions(auth, rk ? { rk: true } : {}),
+              ...pinUvAuth(auth),
+            },
+            call,
+          );
+          const credential = attestedCredential(made.authData);
+          const results = extensions.active
+            ? await extensions.finish({
+                ctap2,
+                info,
+                authenticatorOutputs: credential.extensions ?? new Map(),
+                unsignedOutputs: made.unsignedExtensionOutputs ?? new Map(),
+                largeBlobKey: made.largeBlobKey,
+                credentialId: credential.id,
+                pinUvAuth: token,
+              })
+            : {};
+          return { fmt: made.fmt, authData: made.authData, attStmt: made.attStmt, cred: credential, clientExtensionResults: results };
+        }));
+      } finally {
+        extensions.dispose();
+      }
     } else {
       if (sel.userVerification === 'required') throw new TokenrigError(ErrorCode.UNSUPPORTED, 'user verification is required but the key speaks only U2F');
       if (sel.residentKey === 'required' || sel.requireResidentKey === true) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'a resident key is required but the key speaks only U2F');
       if (!params.some((p) => p.alg === COSE_ALG.ES256)) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'U2F keys only do ES256 (-7), which pubKeyCredParams does not allow');
       ({ fmt, authData, attStmt } = await this.#u2fRegister(rpId, cdh, exclude));
+      cred = attestedCredential(authData);
     }
-    const cred = attestedCredential(authData);
+    // As browsers check: the key used one of the algorithms the RP listed (WebAuthn §5.1.3).
+    if (!params.some((p) => p.alg === cred.publicKey.alg)) throw new TokenrigError(ErrorCode.PROTOCOL, `authenticator response: credential algorithm ${cred.publicKey.alg} is not one pubKeyCredParams lists`);
     if (options.attestation === undefined || options.attestation === 'none') {
       // §5.4.7 "none": the client may replace the attestation statement; browsers do.
       fmt = 'none';
       attStmt = new Map();
     }
     const attestationObject = encodeCbor(new Map<string, unknown>([['fmt', fmt], ['attStmt', attStmt], ['authData', authData]]));
-    const spki = new Uint8Array(P256_SPKI_PREFIX.length + 65);
-    spki.set(P256_SPKI_PREFIX);
-    spki.set(ec2ToUncompressed(cred), P256_SPKI_PREFIX.length);
     const id = toBase64Url(cred.id);
     return {
       id,
@@ -178,11 +227,11 @@ export class WebAuthnClient {
         attestationObject: toBase64Url(attestationObject),
         authenticatorData: toBase64Url(authData),
         transports: ['usb'],
-        publicKeyAlgorithm: cred.alg,
-        publicKey: toBase64Url(spki),
+        publicKeyAlgorithm: cred.publicKey.alg,
+        publicKey: toBase64Url(coseKeyToSpki(cred.publicKey)),
       },
       authenticatorAttachment: 'cross-platform',
-      clientExtensionResults: {},
+      clientExtensionResults,
     };
   }
 
@@ -219,16 +268,38 @@ export class WebAuthnClient {
     let authData: Uint8Array;
     let signature: Uint8Array;
     let userHandle: Uint8Array | undefined;
+    let clientExtensionResults: Record<string, unknown> = {};
     if (this.#useCtap2()) {
       const ctap2 = new Ctap2(this.device);
-      const got = await this.#verified(ctap2, { rpId, permission: PERMISSION.ga, uv: options.userVerification }, ceremony, cdh, call, (auth) =>
-        ctap2.getAssertion({ rpId, clientDataHash: cdh, allowList: allow, ...uvOptions(auth, {}), ...pinUvAuth(auth) }, call),
-      );
-      const id = got.credential?.id ?? (allow.length === 1 ? allow[0]!.id : undefined);
-      if (id === undefined) throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator response: getAssertion named no credential');
-      ({ authData, signature } = got);
-      credentialId = id;
-      userHandle = got.user?.id;
+      const info = (this.#info ??= await ctap2.getInfo());
+      let extensions: PreparedExtensions | undefined;
+      try {
+        const prepared = (extensions = await prepareExtensions(options.extensions, () => this.#extensionContext('get', ctap2, info, rpId, false, allow, ceremony.pin)));
+        const allowList = prepared.allowCredentials ?? allow;
+        const op = { rpId, permission: PERMISSION.ga, uv: options.userVerification, extra: prepared.permissions };
+        ({ authData, signature, credentialId, userHandle, clientExtensionResults } = await this.#verified(ctap2, op, ceremony, cdh, call, async (auth, token) => {
+          const got = await ctap2.getAssertion(
+            { rpId, clientDataHash: cdh, allowList, ...(prepared.inputs.size > 0 ? { extensions: prepared.inputs } : {}), ...uvOptions(auth, {}), ...pinUvAuth(auth) },
+            call,
+          );
+          const id = got.credential?.id ?? (allowList.length === 1 ? allowList[0]!.id : undefined);
+          if (id === undefined) throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator response: getAssertion named no credential');
+          const results = prepared.active
+            ? await prepared.finish({
+                ctap2,
+                info,
+                authenticatorOutputs: authenticatorData(got.authData).extensions ?? new Map(),
+                unsignedOutputs: got.unsignedExtensionOutputs ?? new Map(),
+                largeBlobKey: got.largeBlobKey,
+                credentialId: id,
+                pinUvAuth: token,
+              })
+            : {};
+          return { authData: got.authData, signature: got.signature, credentialId: id, userHandle: got.user?.id, clientExtensionResults: results };
+        }));
+      } finally {
+        extensions?.dispose();
+      }
     } else {
       if (options.userVerification === 'required') throw new TokenrigError(ErrorCode.UNSUPPORTED, 'user verification is required but the key speaks only U2F');
       if (allow.length === 0) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'U2F keys need allowCredentials (no discoverable credentials)');
@@ -257,7 +328,7 @@ export class WebAuthnClient {
         ...(userHandle !== undefined ? { userHandle: toBase64Url(userHandle) } : {}),
       },
       authenticatorAttachment: 'cross-platform',
-      clientExtensionResults: {},
+      clientExtensionResults,
     };
   }
 }

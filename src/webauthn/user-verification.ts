@@ -11,6 +11,8 @@
  * - A key with a PIN only: a token from the PIN.
  * UV happens when the RP requires it, prefers it and the key can do it (a PIN was given or a
  * finger is enrolled), or the key insists (a protected key without makeCredUvNotRqd, alwaysUv).
+ * A token is also got, by the same means, when an extension needs a permission of its own (lbw
+ * for a largeBlob write); the command and what follows it get the token, which is zeroed after.
  */
 import { ErrorCode, TokenrigError, badInput } from '../errors.js';
 import { CTAP2_STATUS } from '../protocol/ctap-status.js';
@@ -18,13 +20,22 @@ import { PERMISSION } from '../ctap/client-pin.js';
 import type { Ctap2, Ctap2Info } from '../ctap/ctap2.js';
 import { obtainPinUvAuthToken } from '../ctap/user-verification.js';
 import type { CallOptions } from '../drivers/ctaphid-device.js';
+import type { PinUvAuthProtocol } from '../protocol/pin-uv-auth-protocol.js';
 
 /** What makeCredential / getAssertion carry for user verification. */
 export type UvAuth = { pinUvAuthParam: Uint8Array; pinUvAuthProtocol: number } | { uv: true } | Record<string, never>;
 
+/** A pinUvAuthToken and its protocol, for what follows the command (largeBlob writes). */
+export interface PinUvToken {
+  token: Uint8Array;
+  protocol: PinUvAuthProtocol;
+}
+
 export interface UvNeeds {
   /** PERMISSION.mc or PERMISSION.ga. */
   permission: number;
+  /** Permissions an extension needs beyond it (PERMISSION.lbw): a token is got for them even without UV. */
+  extraPermissions?: number;
   rpId: string;
   clientDataHash: Uint8Array;
   /** makeCredential of a discoverable credential (makeCredUvNotRqd does not spare it). */
@@ -47,18 +58,25 @@ function wantsUv(info: Ctap2Info, n: UvNeeds): boolean {
   return n.userVerification !== 'discouraged' && (builtIn || (n.pin !== undefined && o.clientPin === true));
 }
 
-async function pinOrUvToken(ctap2: Ctap2, info: Ctap2Info, n: UvNeeds, builtInUv: boolean): Promise<UvAuth> {
+async function pinOrUvToken(ctap2: Ctap2, info: Ctap2Info, n: UvNeeds, builtInUv: boolean): Promise<{ auth: UvAuth; token: PinUvToken }> {
   const { clientPin, token } = await obtainPinUvAuthToken(ctap2, info, {
-    permissions: n.permission,
+    permissions: n.permission | (n.extraPermissions ?? 0),
     rpId: n.rpId,
     builtInUv,
     randomBytes: n.randomBytes,
     call: n.call,
     ...(n.pin === undefined ? {} : { pin: n.pin }),
   });
-  const pinUvAuthParam = clientPin.authenticate(token, n.clientDataHash);
-  token.fill(0);
-  return { pinUvAuthParam, pinUvAuthProtocol: clientPin.protocol.version };
+  return { auth: { pinUvAuthParam: clientPin.authenticate(token, n.clientDataHash), pinUvAuthProtocol: clientPin.protocol.version }, token: { token, protocol: clientPin.protocol } };
+}
+
+/** Run `operation` under a token, then zero it. */
+async function underToken<T>(got: { auth: UvAuth; token: PinUvToken }, operation: (auth: UvAuth, token: PinUvToken | undefined) => Promise<T>): Promise<T> {
+  try {
+    return await operation(got.auth, got.token);
+  } finally {
+    got.token.token.fill(0);
+  }
 }
 
 /**
@@ -66,22 +84,25 @@ async function pinOrUvToken(ctap2: Ctap2, info: Ctap2Info, n: UvNeeds, builtInUv
  * ceremony call for; UNSUPPORTED when the RP requires UV the key cannot do, BAD_INPUT when the
  * PIN is needed and not given.
  */
-export async function withUserVerification<T>(ctap2: Ctap2, info: Ctap2Info, n: UvNeeds, operation: (auth: UvAuth) => Promise<T>): Promise<T> {
-  if (!wantsUv(info, n)) return operation({});
+export async function withUserVerification<T>(ctap2: Ctap2, info: Ctap2Info, n: UvNeeds, operation: (auth: UvAuth, token: PinUvToken | undefined) => Promise<T>): Promise<T> {
+  const uv = wantsUv(info, n);
+  if (!uv && (n.extraPermissions ?? 0) === 0) return operation({}, undefined);
   const o = info.options;
   if (o.uv !== true && o.clientPin !== true) {
-    if (n.userVerification !== 'required') return operation({});
+    // A key with neither PIN nor finger needs no token for an extension's permission either.
+    if (n.userVerification !== 'required') return operation({}, undefined);
     throw new TokenrigError(ErrorCode.UNSUPPORTED, 'user verification is required but the key has no PIN set and no fingerprint enrolled (tokenrig fido pin set, tokenrig fido bio enroll)');
   }
   if (o.uv === true && o.pinUvAuthToken !== true && o.uvToken !== true) {
+    if (!uv) return operation({}, undefined);
     try {
-      return await operation({ uv: true });
+      return await operation({ uv: true }, undefined);
     } catch (e) {
       const puatRequired = e instanceof TokenrigError && e.wireCode === CTAP2_STATUS.CTAP2_ERR_PUAT_REQUIRED;
       if (!puatRequired || o.clientPin !== true) throw e;
       if (n.pin === undefined) throw badInput("built-in user verification failed: give the key's PIN (--pin)");
-      return operation(await pinOrUvToken(ctap2, info, n, false));
+      return underToken(await pinOrUvToken(ctap2, info, n, false), operation);
     }
   }
-  return operation(await pinOrUvToken(ctap2, info, n, true));
+  return underToken(await pinOrUvToken(ctap2, info, n, true), operation);
 }

@@ -67,12 +67,13 @@ describe('CtapHidDevice', () => {
     expect(seen).toEqual([1, 2]);
   });
 
-  it('retries CHANNEL_BUSY with doubling backoff, then succeeds', async () => {
+  it('retries CHANNEL_BUSY with doubling, jittered backoff, then succeeds', async () => {
     sleeps.length = 0;
     const t = new ScriptedTransport(handshake((req, n) => (n < 4 ? [{ cid: CID, cmd: CTAPHID.ERROR, data: [CTAPHID_ERR.ERR_CHANNEL_BUSY] }] : [{ cid: CID, cmd: req.cmd, data: req.data }])));
     const d = await CtapHidDevice.open(t, opts);
     expect(await d.ping(Uint8Array.of(1))).toEqual(Uint8Array.of(1));
-    expect(sleeps).toEqual([20, 40]);
+    // 20 and 40 ms, jittered by the injected random byte (1 of 256): × (0.5 + 1/256).
+    expect(sleeps).toEqual([10, 20]);
     expect(t.requests.length).toBe(4);
   });
 
@@ -113,6 +114,63 @@ describe('CtapHidDevice', () => {
     ac.abort();
     expect((await failure(d.call(CTAPHID.CBOR, Uint8Array.of(4), { signal: ac.signal }))).code).toBe('REJECTED');
     expect(t.requests.length).toBe(1);
+  });
+});
+
+describe('CtapHidDevice never pairs an answer with a request it does not belong to', () => {
+  const busy: Reply = { cid: CID, cmd: CTAPHID.ERROR, data: [CTAPHID_ERR.ERR_CHANNEL_BUSY] };
+
+  it('drains the extra CHANNEL_BUSY answers of a device that answers each refused packet', async () => {
+    // Older firmware answered every packet of a refused three-packet message.
+    const t = new ScriptedTransport(handshake((req, n) => (n === 2 ? [busy, busy, busy] : [{ cid: CID, cmd: req.cmd, data: req.data }])));
+    const d = await CtapHidDevice.open(t, opts);
+    const first = new Uint8Array(150).fill(1);
+    const second = new Uint8Array(150).fill(2);
+    expect(await d.ping(first)).toEqual(first);
+    expect(await d.ping(second)).toEqual(second);
+    expect(t.requests.filter((r) => r.cmd === CTAPHID.PING)).toHaveLength(3);
+  });
+
+  it('after a call timed out, its late answer is not taken as the next call’s (the channel is resynchronised with INIT)', async () => {
+    let late = false;
+    const t = new ScriptedTransport((req) => {
+      if (req.cmd === CTAPHID.INIT && req.cid === BROADCAST_CID) return [initReply(req.data)];
+      if (Array.from(req.data).every((b) => b === 1)) return []; // the first call: no answer in time
+      // The first answer arrives late, ahead of whatever comes next.
+      const stale: Reply[] = late ? [] : [{ cid: CID, cmd: CTAPHID.PING, data: new Uint8Array(10).fill(1) }];
+      late = true;
+      if (req.cmd === CTAPHID.INIT) return [...stale, { ...initReply(req.data), cid: CID }];
+      return [...stale, { cid: CID, cmd: req.cmd, data: req.data }];
+    });
+    const d = await CtapHidDevice.open(t, opts);
+    expect((await failure(d.ping(new Uint8Array(10).fill(1)))).code).toBe('TIMEOUT');
+    expect(await d.ping(new Uint8Array(10).fill(2))).toEqual(new Uint8Array(10).fill(2));
+  });
+
+  it('skips a stale answer of another command', async () => {
+    const t = new ScriptedTransport(handshake((req) => [{ cid: CID, cmd: CTAPHID.PING, data: [7] }, { cid: CID, cmd: req.cmd, data: [0] }]));
+    const d = await CtapHidDevice.open(t, opts);
+    expect(await d.call(CTAPHID.CBOR, Uint8Array.of(4))).toEqual(Uint8Array.of(0));
+  });
+
+  it('gives up on a device that stays busy with one clear CHANNEL_BUSY error', async () => {
+    const t = new ScriptedTransport(handshake(() => [busy]));
+    const d = await CtapHidDevice.open(t, { ...opts, busyRetries: 3 });
+    const e = await failure(d.ping(Uint8Array.of(1)));
+    expect(e).toMatchObject({ code: 'DEVICE', wireCode: CTAPHID_ERR.ERR_CHANNEL_BUSY });
+    expect(e.message).toMatch(/ERR_CHANNEL_BUSY.*busy with another host.*4 attempts/);
+  });
+
+  it('allocates a new channel when the device forgot its channel (INVALID_CHANNEL), and retries once', async () => {
+    const CID2 = 0x0a0b0c0d;
+    const t = new ScriptedTransport((req, n) => {
+      if (req.cmd === CTAPHID.INIT) return [initReply(req.data, n === 1 ? CID : CID2)];
+      if (req.cid === CID) return [{ cid: CID, cmd: CTAPHID.ERROR, data: [CTAPHID_ERR.ERR_INVALID_CHANNEL] }];
+      return [{ cid: req.cid, cmd: req.cmd, data: req.data }];
+    });
+    const d = await CtapHidDevice.open(t, opts);
+    expect(await d.ping(Uint8Array.of(3))).toEqual(Uint8Array.of(3));
+    expect(d.info.cid).toBe(CID2);
   });
 });
 

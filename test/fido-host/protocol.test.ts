@@ -2,6 +2,9 @@ import { createCipheriv, createECDH, createHash, createHmac, hkdfSync } from 'no
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PIN_PROTOCOL_ONE, PIN_PROTOCOL_TWO } from '../support/pin-uv-auth-reference.js';
+import { ClientPin } from '../../src/ctap/client-pin.js';
+import type { Ctap2 } from '../../src/ctap/ctap2.js';
+import { ErrorCode } from '../../src/errors.js';
 import { decodeCbor, encodeCbor } from '../../src/protocol/cbor.js';
 import { COSE_ALG, decodeEc2CoseKey, encodeEc2CoseKey } from '../../src/protocol/cose.js';
 import { PIN_UV_AUTH_PROTOCOL_ONE, PIN_UV_AUTH_PROTOCOL_TWO, p256PublicKeyOf, p256ScalarFromSeed, pinUvAuthProtocol } from '../../src/protocol/pin-uv-auth-protocol.js';
@@ -64,6 +67,22 @@ describe('PIN/UV auth protocols against node:crypto (an independent implementati
       }),
       { numRuns: 20 },
     );
+  });
+
+  it('ClientPin agrees on node:crypto and gets the bytes the shared core’s encapsulate gives for the same seed', async () => {
+    for (const protocol of [PIN_UV_AUTH_PROTOCOL_ONE, PIN_UV_AUTH_PROTOCOL_TWO]) {
+      for (const fill of [1, 0x7f, 0xff]) {
+        const answer = (key: { x: Uint8Array; y: Uint8Array }) => ({ clientPin: async () => new Map([[1, encodeEc2CoseKey({ ...key, alg: COSE_ALG.ECDH_ES_HKDF_256 })]]) }) as unknown as Ctap2;
+        const pin = new ClientPin(answer(authKey), { protocol: protocol.version, randomBytes: (n) => bytes(n, fill) });
+        const ours = await pin.keyAgreement();
+        const core = protocol.encapsulate(authKey, bytes(32, fill));
+        expect(decodeEc2CoseKey(ours.keyAgreement)).toEqual(core.platformKey);
+        expect(ours.sharedSecret).toEqual(core.sharedSecret);
+        // A key agreement key off the curve is the authenticator's fault: a PROTOCOL error.
+        const off = new ClientPin(answer({ x: bytes(32, 1), y: bytes(32, 1) }), { protocol: protocol.version });
+        await expect(off.keyAgreement()).rejects.toMatchObject({ code: ErrorCode.PROTOCOL, message: expect.stringMatching(/not a point on P-256/) });
+      }
+    }
   });
 
   it('rejects bad inputs with named errors', () => {

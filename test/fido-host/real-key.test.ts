@@ -5,6 +5,7 @@
  *
  * Real key: TOKENRIG_FIDO_DEVICE=SPEC runs info and wink; TOKENRIG_FIDO_TOUCH=1 also registers a
  * non-discoverable credential and authenticates with it (a person touches the key twice);
+ * then an EdDSA credential with prf (hmac-secret) and two authentications (three touches);
  * TOKENRIG_FIDO_PIN is the key's PIN when it has one. Nothing here sets or changes a PIN, resets
  * a key or leaves a credential on it.
  */
@@ -48,6 +49,8 @@ interface InfoJson {
   versions?: string[];
   u2fVersion?: string;
   options?: Record<string, boolean>;
+  algorithms?: { alg: number }[];
+  extensions?: string[];
 }
 
 async function readInfo(device: string): Promise<InfoJson> {
@@ -97,65 +100,129 @@ function pinNeeded(info: InfoJson, pin: string | undefined): string | undefined 
   return undefined;
 }
 
-/**
- * Register a non-discoverable credential (residentKey 'discouraged': nothing stays on the key),
- * authenticate with it, and have @simplewebauthn/server verify both responses. With a PIN,
- * user verification is required and checked; without, only presence.
- */
-async function checkRegisterAuthenticate(device: string, pin: string | undefined): Promise<{ fmt: string; registered: number; asserted: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'tokenrig-real-key-'));
-  try {
-    const uv = pin !== undefined ? 'required' : 'discouraged';
-    const ceremony = ['--device', device, '--origin', ORIGIN, '--timeout', String(TOUCH_MS)];
-    const run = { ...(pin !== undefined ? { pin } : {}), timeoutMs: TOUCH_MS + 10_000 };
+type Credential = NonNullable<Awaited<ReturnType<typeof verifyRegistrationResponse>>['registrationInfo']>['credential'];
 
-    const createChallenge = randomBytes(32).toString('base64url');
-    const create = join(dir, 'create.json');
-    writeFileSync(
-      create,
-      JSON.stringify({
-        rp: { id: RP_ID, name: 'tokenrig real-key test' },
-        user: { id: randomBytes(16).toString('base64url'), name: 'tokenrig-test', displayName: 'tokenrig test' },
-        challenge: createChallenge,
-        pubKeyCredParams: [{ type: 'public-key', alg: -7 }],
-        attestation: 'direct',
-        authenticatorSelection: { residentKey: 'discouraged', requireResidentKey: false, userVerification: uv },
-      }),
-    );
-    const reg = await tokenrig(['fido', 'register', '--options', create, ...ceremony], run);
-    expect(reg.code, reg.stderr).toBe(0);
+/**
+ * One WebAuthn ceremony at a time through `tokenrig fido register|authenticate`, each response
+ * verified by @simplewebauthn/server. Non-discoverable credentials only (residentKey
+ * 'discouraged': nothing stays on the key). With a PIN, user verification is required and
+ * checked; without, only presence.
+ */
+class Ceremonies {
+  readonly #dir = mkdtempSync(join(tmpdir(), 'tokenrig-real-key-'));
+  readonly #args: string[];
+  readonly #run: { pin?: string; timeoutMs: number };
+  readonly #uv: 'required' | 'discouraged';
+
+  constructor(
+    device: string,
+    readonly pin: string | undefined,
+  ) {
+    this.#args = ['--device', device, '--origin', ORIGIN, '--timeout', String(TOUCH_MS)];
+    this.#run = { ...(pin !== undefined ? { pin } : {}), timeoutMs: TOUCH_MS + 10_000 };
+    this.#uv = pin !== undefined ? 'required' : 'discouraged';
+  }
+
+  async register(algs: number[], extensions?: Record<string, unknown>): Promise<{ credential: Credential; fmt: string; clientExtensionResults: Record<string, unknown> }> {
+    const challenge = randomBytes(32).toString('base64url');
+    const options = {
+      rp: { id: RP_ID, name: 'tokenrig real-key test' },
+      user: { id: randomBytes(16).toString('base64url'), name: 'tokenrig-test', displayName: 'tokenrig test' },
+      challenge,
+      pubKeyCredParams: algs.map((alg) => ({ type: 'public-key', alg })),
+      attestation: 'direct',
+      authenticatorSelection: { residentKey: 'discouraged', requireResidentKey: false, userVerification: this.#uv },
+      ...(extensions !== undefined ? { extensions } : {}),
+    };
+    const response = await this.#ceremony('register', options);
     const registration = await verifyRegistrationResponse({
-      response: JSON.parse(reg.stdout) as never,
-      expectedChallenge: createChallenge,
+      response: response as never,
+      expectedChallenge: challenge,
       expectedOrigin: ORIGIN,
       expectedRPID: RP_ID,
-      requireUserVerification: pin !== undefined,
+      requireUserVerification: this.pin !== undefined,
+      supportedAlgorithmIDs: algs,
     });
     expect(registration.verified).toBe(true);
     const { credential, fmt } = registration.registrationInfo!;
+    return { credential, fmt, clientExtensionResults: response.clientExtensionResults as Record<string, unknown> };
+  }
 
-    const getChallenge = randomBytes(32).toString('base64url');
-    const get = join(dir, 'get.json');
-    writeFileSync(get, JSON.stringify({ challenge: getChallenge, rpId: RP_ID, allowCredentials: [{ id: credential.id, type: 'public-key' }], userVerification: uv }));
-    const auth = await tokenrig(['fido', 'authenticate', '--options', get, ...ceremony], run);
-    expect(auth.code, auth.stderr).toBe(0);
-    const response = JSON.parse(auth.stdout) as { id: string };
+  async authenticate(credential: Credential, extensions?: Record<string, unknown>): Promise<{ counter: number; clientExtensionResults: Record<string, unknown> }> {
+    const challenge = randomBytes(32).toString('base64url');
+    const options = { challenge, rpId: RP_ID, allowCredentials: [{ id: credential.id, type: 'public-key' }], userVerification: this.#uv, ...(extensions !== undefined ? { extensions } : {}) };
+    const response = await this.#ceremony('authenticate', options);
     expect(response.id).toBe(credential.id);
     const authentication = await verifyAuthenticationResponse({
       response: response as never,
-      expectedChallenge: getChallenge,
+      expectedChallenge: challenge,
       expectedOrigin: ORIGIN,
       expectedRPID: RP_ID,
       credential,
-      requireUserVerification: pin !== undefined,
+      requireUserVerification: this.pin !== undefined,
     });
     expect(authentication.verified).toBe(true);
+    return { counter: authentication.authenticationInfo.newCounter, clientExtensionResults: response.clientExtensionResults as Record<string, unknown> };
+  }
+
+  dispose(): void {
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+
+  async #ceremony(command: 'register' | 'authenticate', options: object): Promise<{ id: string; clientExtensionResults: unknown }> {
+    const file = join(this.#dir, `${command}.json`);
+    writeFileSync(file, JSON.stringify(options));
+    const r = await tokenrig(['fido', command, '--options', file, ...this.#args], this.#run);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as { id: string; clientExtensionResults: unknown };
+  }
+}
+
+/** Register an ES256 credential, authenticate with it: both verified, the counter rising. */
+async function checkRegisterAuthenticate(device: string, pin: string | undefined): Promise<{ fmt: string; registered: number; asserted: number }> {
+  const c = new Ceremonies(device, pin);
+  try {
+    const { credential, fmt } = await c.register([-7]);
+    const { counter: asserted } = await c.authenticate(credential);
     // WebAuthn §6.1.1: a signature counter rises with every assertion; keys without one send 0.
-    const asserted = authentication.authenticationInfo.newCounter;
     if (!(credential.counter === 0 && asserted === 0)) expect(asserted).toBeGreaterThan(credential.counter);
     return { fmt, registered: credential.counter, asserted };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    c.dispose();
+  }
+}
+
+/** Why the key cannot run {@link checkEdDsaPrf}, or undefined: it needs EdDSA and hmac-secret. */
+function edDsaPrfMissing(info: InfoJson): string | undefined {
+  if (!(info.algorithms ?? []).some((a) => a.alg === -8)) return 'the key does not list EdDSA (-8) in getInfo algorithms';
+  if (!(info.extensions ?? []).includes('hmac-secret')) return 'the key does not list the hmac-secret extension';
+  return undefined;
+}
+
+/**
+ * An EdDSA credential (as OpenSSH's ed25519-sk keys make) with prf (hmac-secret underneath):
+ * registered with prf enabled, then two authentications with the same PRF input give the same
+ * 32-byte output and a different second input a different one (WebAuthn L3 §10.1.4).
+ */
+async function checkEdDsaPrf(device: string, pin: string | undefined): Promise<void> {
+  const c = new Ceremonies(device, pin);
+  try {
+    const { credential, clientExtensionResults } = await c.register([-8], { prf: {} });
+    expect(clientExtensionResults).toMatchObject({ prf: { enabled: true } });
+    const first = randomBytes(32).toString('base64url');
+    const second = randomBytes(16).toString('base64url');
+    const results = async (): Promise<{ first: string; second: string }> => {
+      const { clientExtensionResults: out } = await c.authenticate(credential, { prf: { eval: { first, second } } });
+      const r = (out as { prf?: { results?: { first: string; second: string } } }).prf?.results;
+      expect(r, JSON.stringify(out)).toBeDefined();
+      return r!;
+    };
+    const once = await results();
+    expect(Buffer.from(once.first, 'base64url')).toHaveLength(32);
+    expect(once.second).not.toBe(once.first);
+    expect(await results()).toEqual(once);
+  } finally {
+    c.dispose();
   }
 }
 
@@ -186,6 +253,20 @@ describe('real FIDO key', () => {
       await checkRegisterAuthenticate(device, pin);
     },
     TOUCH_TEST_MS,
+  );
+
+  it(
+    'an EdDSA credential with prf: the same input gives the same output (touch three times)',
+    async (ctx) => {
+      if (device === '') skipWith(ctx, needDevice);
+      if (!touch) skipWith(ctx, 'also set TOKENRIG_FIDO_TOUCH=1 when someone is there to touch the key (register, then authenticate twice)');
+      const info = await readInfo(device);
+      const reason = pinNeeded(info, pin) ?? edDsaPrfMissing(info);
+      if (reason !== undefined) skipWith(ctx, reason);
+      console.log(`waiting for touches on ${device}: once to register an EdDSA credential, twice to authenticate with prf (${TOUCH_MS / 1000} s each)`);
+      await checkEdDsaPrf(device, pin);
+    },
+    TOUCH_TEST_MS + TOUCH_MS,
   );
 });
 
@@ -225,4 +306,9 @@ describe('the same checks against the simulator (tokenrig sim fido, child proces
     expect(r.fmt).toBe('packed');
     expect(r.asserted).toBeGreaterThan(r.registered);
   }, 30_000);
+
+  it('an EdDSA credential with prf: the same input gives the same output', async () => {
+    expect(edDsaPrfMissing(await readInfo(device))).toBeUndefined();
+    await checkEdDsaPrf(device, undefined);
+  }, 40_000);
 });

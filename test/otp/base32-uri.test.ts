@@ -212,7 +212,7 @@ describe('otpauth:// URIs', () => {
     expectBadInput(() => parseOtpAuthUri(`otpauth://totp/ACME:alice?secret=${s}&issuer=Other`), /label issuer "ACME" differs from the issuer parameter "Other"/);
     expectBadInput(() => parseOtpAuthUri(`otpauth://totp/alice?secret=${s}&digits=5`), /digits must be 6 to 10, got 5/);
     expectBadInput(() => parseOtpAuthUri(`otpauth://totp/alice?secret=${s}&digits=six`), /digits must be a whole number/);
-    expectBadInput(() => parseOtpAuthUri(`otpauth://totp/alice?secret=${s}&period=0`), /period must be at least 1/);
+    expectBadInput(() => parseOtpAuthUri(`otpauth://totp/alice?secret=${s}&period=0`), /period must be 1 to 86400 seconds/);
     expectBadInput(() => parseOtpAuthUri(`otpauth://totp/alice?secret=${s}&algorithm=MD5`), /unknown algorithm "MD5"/);
     expectBadInput(() => parseOtpAuthUri(`otpauth://hotp/alice?secret=${s}`), /hotp URI needs a counter/);
     expectBadInput(() => parseOtpAuthUri(`otpauth://hotp/alice?secret=${s}&counter=18446744073709551616`), /counter must be a 64-bit unsigned integer/);

@@ -99,7 +99,8 @@ export function parseAuthData(a: Uint8Array) {
   }
   const pub = new Uint8Array(65);
   pub[0] = 4;
-  if (cose.get(-2) instanceof Uint8Array) {
+  // pub is the P-256 point (ES256 credentials); other keys are read from `cose`.
+  if (cose.get(1) === 2 && cose.get(-1) === 1) {
     pub.set(cose.get(-2) as Uint8Array, 1);
     pub.set(cose.get(-3) as Uint8Array, 33);
   }

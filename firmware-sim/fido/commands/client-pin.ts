@@ -6,12 +6,13 @@
  * verification's getPinUvAuthTokenUsingUvWithPermissions and getUVRetries among them (the
  * verification itself is the device's UserVerifier: ../user-verification.ts).
  */
+import { type ECDH, createECDH } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { CborValue } from '../../../src/protocol/cbor.js';
 import { CTAP2_CMD } from '../../../src/protocol/ctap-status.js';
 import { CLIENT_PIN, CLIENT_PIN_RESPONSE, CLIENT_PIN_SUBCOMMAND as SUB, PERMISSION } from '../../../src/protocol/ctap2-parameters.js';
-import { COSE_ALG, decodeEc2CoseKey, encodeEc2CoseKey } from '../../../src/protocol/cose.js';
-import { type PinUvAuthProtocol, constantTimeEqual, p256PublicKeyOf } from '../../../src/protocol/pin-uv-auth-protocol.js';
+import { COSE_ALG, decodeEc2CoseKey, ec2ToUncompressed, encodeEc2CoseKey } from '../../../src/protocol/cose.js';
+import { type PinUvAuthProtocol, constantTimeEqual } from '../../../src/protocol/pin-uv-auth-protocol.js';
 import type { CtapHidContext } from '../../ctaphid/index.js';
 import type { RandomSource } from '../../env/index.js';
 import { type CborParams, bytes, map, optional, text, uint } from '../cbor-params.js';
@@ -35,9 +36,14 @@ export interface ClientPinRequest {
   rpId?: string;
 }
 
-/** The authenticator's key agreement key (§6.5.6 getPublicKey / regenerate), made at power-up. */
+/**
+ * The authenticator's key agreement key (§6.5.6 getPublicKey / regenerate), made at power-up.
+ * ECDH runs on node:crypto: every PIN sub-command and every hmac-secret request decapsulates,
+ * and OpenSSL's P-256 multiplies in well under a millisecond where the pure-JS one the shared
+ * core uses takes several (bench/fido.ts, the hmac-secret rows).
+ */
 export class KeyAgreementKey {
-  #d!: Uint8Array;
+  #ecdh!: ECDH;
   #x!: Uint8Array;
   #y!: Uint8Array;
 
@@ -47,16 +53,17 @@ export class KeyAgreementKey {
 
   /** regenerate (§6.5.6): a new key, so a platform that guessed a PIN must agree again. */
   regenerate(random: RandomSource): void {
+    const ecdh = createECDH('prime256v1');
     for (;;) {
-      const d = random.bytes(32);
       try {
-        const { x, y } = p256PublicKeyOf(d);
-        [this.#d, this.#x, this.#y] = [d, x, y];
-        return;
+        ecdh.setPrivateKey(random.bytes(32));
+        break;
       } catch {
-        // out-of-range scalar: draw again
+        // out-of-range scalar (0 or ≥ n): draw again
       }
     }
+    const point = ecdh.getPublicKey(); // 04 ‖ x ‖ y
+    [this.#ecdh, this.#x, this.#y] = [ecdh, new Uint8Array(point.subarray(1, 33)), new Uint8Array(point.subarray(33, 65))];
   }
 
   /** getPublicKey: the COSE_Key with alg ECDH-ES+HKDF-256 (-25) that getKeyAgreement returns. */
@@ -66,13 +73,19 @@ export class KeyAgreementKey {
 
   /** decapsulate (§6.5.6): the shared secret with the platform's key; CTAP1_ERR_INVALID_PARAMETER when it is no P-256 key. */
   sharedSecret(protocol: PinUvAuthProtocol, platformKey: Map<CborValue, CborValue>): Uint8Array {
+    let z: Uint8Array;
     try {
       // The platform's key may omit alg or carry -25 (§6.5.6); x and y must be on P-256.
-      return protocol.ecdh(this.#d, decodeEc2CoseKey(platformKey, COSE_ALG.ECDH_ES_HKDF_256));
+      const peer = ec2ToUncompressed(decodeEc2CoseKey(platformKey, COSE_ALG.ECDH_ES_HKDF_256));
+      z = this.#ecdh.computeSecret(peer); // §6.5.6 ecdh: Z, the x-coordinate of the shared point
     } catch (e) {
-      if (e instanceof RangeError) throw fail(S.CTAP1_ERR_INVALID_PARAMETER, `keyAgreement: ${e.message}`);
+      // decodeEc2CoseKey's RangeError, or OpenSSL's refusal of a point off the curve.
+      if (e instanceof RangeError || (e as { code?: unknown }).code === 'ERR_CRYPTO_ECDH_INVALID_PUBLIC_KEY') throw fail(S.CTAP1_ERR_INVALID_PARAMETER, `keyAgreement: ${(e as Error).message}`);
       throw e;
     }
+    const secret = protocol.kdf(z);
+    z.fill(0);
+    return secret;
   }
 }
 

@@ -10,11 +10,11 @@ import { GET_ASSERTION as P, GET_ASSERTION_RESPONSE as R, PERMISSION } from '../
 import type { CtapHidContext } from '../../ctaphid/index.js';
 import { FLAG, authenticatorData, concat } from '../authenticator-data.js';
 import { type CborParams, type CredentialDescriptor, type PinUvAuthParams, bytes, descriptors, optional, options, pinUvAuthParams, text } from '../cbor-params.js';
-import { type CredentialRecord, openCredential } from '../credential-id.js';
+import { type CredentialRecord, credentialSecret, openCredential } from '../credential-id.js';
 import { type FidoDevice, volatileSlot } from '../device.js';
 import { S, fail } from '../errors.js';
 import type { ExtensionContext } from '../extensions/index.js';
-import { type ExtensionInputs, applicable, parseExtensionInputs, runExtensions } from '../extensions/process.js';
+import { type ExtensionInputs, applicable, filtersCredentials, parseExtensionInputs, runExtensions } from '../extensions/process.js';
 import { PIN_UV_AUTH_TOKEN, authorize, pinUvAuthProtocolOf } from '../pin-uv-auth-token.js';
 import { verifyBuiltIn } from '../user-verification.js';
 import type { ResidentCredential } from '../state.js';
@@ -85,6 +85,7 @@ function context(a: Pick<Assertions, 'rpId' | 'rpIdHash' | 'clientDataHash' | 'f
     discoverable: cred.resident !== undefined,
     credentialListGiven: a.allowListGiven,
     credentialId: cred.id,
+    credentialSecret: (label) => credentialSecret(cred.record.privateKey, label),
   };
 }
 
@@ -173,7 +174,7 @@ async function getAssertion(device: FidoDevice, req: GetAssertionRequest, ctx: C
   };
   // Step 7: locate, then drop what the extensions say does not apply (7.4–7.5).
   const located = locate(device, rpIdHash, req.allowList);
-  const found = device.extensions.length === 0 ? located : located.filter((c) => applicable(device, c.record.extensions, context(base, c)));
+  const found = filtersCredentials(device) ? located.filter((c) => applicable(device, c.record.extensions, context(base, c))) : located;
   if (found.length === 0) throw fail(S.CTAP2_ERR_NO_CREDENTIALS); // 7.6
   // Step 9: user presence (a token whose userPresent flag is set spares the touch).
   if (up) {

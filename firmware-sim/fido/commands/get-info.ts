@@ -31,10 +31,12 @@ const STATED = volatileSlot('getInfo', (device): ReadonlyMap<number, unknown> =>
   if (p.limits.maxCredentialIdLength !== undefined) m.set(GET_INFO.maxCredentialIdLength, p.limits.maxCredentialIdLength);
   if (p.transports !== undefined) m.set(GET_INFO.transports, [...p.transports]);
   m.set(GET_INFO.algorithms, p.algorithms.map((alg) => new Map<string, unknown>([['alg', alg], ['type', 'public-key']])));
-  if (p.limits.maxSerializedLargeBlobArray !== undefined) m.set(GET_INFO.maxSerializedLargeBlobArray, p.limits.maxSerializedLargeBlobArray);
+  // §6.4 states these two only for keys with large blobs / credBlob (a personality built on
+  // the default profile inherits its limits, not its features).
+  if (p.limits.maxSerializedLargeBlobArray !== undefined && p.options.largeBlobs !== undefined) m.set(GET_INFO.maxSerializedLargeBlobArray, p.limits.maxSerializedLargeBlobArray);
   if (p.limits.minPINLength !== undefined) m.set(GET_INFO.minPINLength, p.limits.minPINLength);
   m.set(GET_INFO.firmwareVersion, firmwareVersionNumber(p.firmwareVersion));
-  if (p.limits.maxCredBlobLength !== undefined) m.set(GET_INFO.maxCredBlobLength, p.limits.maxCredBlobLength);
+  if (p.limits.maxCredBlobLength !== undefined && p.extensions.includes('credBlob')) m.set(GET_INFO.maxCredBlobLength, p.limits.maxCredBlobLength);
   if (p.limits.maxRPIDsForSetMinPINLength !== undefined) m.set(GET_INFO.maxRPIDsForSetMinPINLength, p.limits.maxRPIDsForSetMinPINLength);
   if (p.limits.preferredPlatformUvAttempts !== undefined) m.set(GET_INFO.preferredPlatformUvAttempts, p.limits.preferredPlatformUvAttempts);
   if (p.uvModality !== undefined) m.set(GET_INFO.uvModality, p.uvModality);

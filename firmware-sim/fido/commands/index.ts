@@ -11,6 +11,7 @@ import { authenticatorBioEnrollment, authenticatorBioEnrollmentPreview } from '.
 import { authenticatorClientPIN } from './client-pin.js';
 import { authenticatorGetAssertion, authenticatorGetNextAssertion } from './get-assertion.js';
 import { authenticatorGetInfo } from './get-info.js';
+import { authenticatorLargeBlobs } from './large-blobs.js';
 import { authenticatorMakeCredential } from './make-credential.js';
 import { authenticatorReset } from './reset.js';
 import { authenticatorSelection } from './selection.js';
@@ -27,4 +28,5 @@ export const CTAP2_COMMANDS: readonly Ctap2Command[] = [
   authenticatorBioEnrollment, //    0x09 §6.7
   authenticatorSelection, //        0x0B §6.9
   authenticatorBioEnrollmentPreview, // 0x40 (CTAP 2.1-PRE)
+  authenticatorLargeBlobs, //       0x0C §6.10
 ];

@@ -10,11 +10,11 @@ import type { CtapHidContext } from '../../ctaphid/index.js';
 import type { CredentialAlgorithm } from '../algorithms/index.js';
 import { FLAG, authenticatorData, concat } from '../authenticator-data.js';
 import { type CborParams, type CredentialDescriptor, type PinUvAuthParams, array, bytes, descriptors, int, optional, options, pinUvAuthParams, text, textKeyed, uint } from '../cbor-params.js';
-import { openCredential, sealCredential } from '../credential-id.js';
+import { credentialSecret, openCredential, sealCredential } from '../credential-id.js';
 import type { FidoDevice } from '../device.js';
 import { S, fail } from '../errors.js';
 import type { ExtensionContext } from '../extensions/index.js';
-import { type ExtensionInputs, NO_RESULTS, applicable, parseExtensionInputs, runExtensions } from '../extensions/process.js';
+import { type ExtensionInputs, NO_RESULTS, applicable, filtersCredentials, parseExtensionInputs, runExtensions } from '../extensions/process.js';
 import { PIN_UV_AUTH_TOKEN, authorize, pinUvAuthProtocolOf } from '../pin-uv-auth-token.js';
 import { verifyBuiltIn } from '../user-verification.js';
 import type { ResidentCredential } from '../state.js';
@@ -119,7 +119,7 @@ async function makeCredential(device: FidoDevice, req: MakeCredentialRequest, ct
     if (d.type !== 'public-key') continue;
     const record = openCredential(device.masterKey, rpIdHash, d.id);
     if (record === undefined) continue;
-    if (device.extensions.length > 0 && !applicable(device, record.extensions, extensionContext(req, rpIdHash, uv, false, protocol?.version, d.id))) continue;
+    if (filtersCredentials(device) && !applicable(device, record.extensions, extensionContext(req, rpIdHash, uv, false, protocol?.version, d.id, record.privateKey))) continue;
     if (!upFromUv) await device.requireTouch(ctx, 'excluded');
     throw fail(S.CTAP2_ERR_CREDENTIAL_EXCLUDED);
   }
@@ -129,7 +129,7 @@ async function makeCredential(device: FidoDevice, req: MakeCredentialRequest, ct
   token?.spend(); // 14.4
   // Steps 15–17: extensions, the key, the credential ID that seals both.
   const key = await algorithm.generate(device.env.random);
-  const ext = req.extensions.size === 0 ? NO_RESULTS : await runExtensions(device, req.extensions, extensionContext(req, rpIdHash, uv, true, protocol?.version, undefined));
+  const ext = req.extensions.size === 0 ? NO_RESULTS : await runExtensions(device, req.extensions, extensionContext(req, rpIdHash, uv, true, protocol?.version, undefined, key.privateKey));
   const id = sealCredential(device.masterKey, rpIdHash, { alg: algorithm.alg, privateKey: key.privateKey, extensions: ext.stored }, device.env.random.bytes(12));
   if (rk) {
     // Step 18: replaces a credential of the same RP and user handle.
@@ -164,7 +164,15 @@ async function makeCredential(device: FidoDevice, req: MakeCredentialRequest, ct
   return response;
 }
 
-function extensionContext(req: MakeCredentialRequest, rpIdHash: Uint8Array, uv: boolean, forNew: boolean, pinUvAuthProtocol: number | undefined, credentialId: Uint8Array | undefined): ExtensionContext {
+function extensionContext(
+  req: MakeCredentialRequest,
+  rpIdHash: Uint8Array,
+  uv: boolean,
+  forNew: boolean,
+  pinUvAuthProtocol: number | undefined,
+  credentialId: Uint8Array | undefined,
+  privateKey: Uint8Array,
+): ExtensionContext {
   return {
     command: 'makeCredential',
     rpId: req.rp.id,
@@ -176,6 +184,7 @@ function extensionContext(req: MakeCredentialRequest, rpIdHash: Uint8Array, uv: 
     discoverable: forNew && req.options.rk === true,
     credentialListGiven: !forNew,
     credentialId,
+    credentialSecret: (label) => credentialSecret(privateKey, label),
   };
 }
 

@@ -50,6 +50,22 @@ export interface ExtensionContext {
   readonly credentialListGiven: boolean;
   /** The credential's ID (getAssertion and the excludeList; a new credential has none yet). */
   readonly credentialId: Uint8Array | undefined;
+  /**
+   * A 32-byte secret of this credential for `label`, the same at creation and at every
+   * assertion (derived from its private key, see ../credential-id.ts): a per-credential secret
+   * (hmac-secret's CredRandom, a largeBlobKey) without growing the credential ID.
+   */
+  credentialSecret(label: string): Uint8Array;
+}
+
+/** What `makeCredential` and `getAssertion` hooks are told besides the operation. */
+export interface ExtensionHookContext extends ExtensionContext {
+  /**
+   * The parsed inputs of this request's extensions that the key has, by extension id (what
+   * `getAssertionInputId` names is filed under the extension's `id`): hmac-secret-mc needs
+   * hmac-secret beside it (CTAP 2.2 §12.8).
+   */
+  readonly inputs: ReadonlyMap<string, unknown>;
 }
 
 /** What an extension contributes to one operation. */
@@ -77,11 +93,11 @@ export interface Extension<McIn = unknown, GaIn = unknown> {
   /** Check and parse the makeCredential input (CTAP2_ERR_CBOR_UNEXPECTED_TYPE on a wrong type). */
   parseMakeCredential?(input: CborValue, device: FidoDevice): McIn;
   /** makeCredential §6.1.2 step 15, after the key exists and before the credential ID is sealed. */
-  makeCredential?(device: FidoDevice, input: McIn, context: ExtensionContext): MaybePromise<ExtensionOutputs>;
+  makeCredential?(device: FidoDevice, input: McIn, context: ExtensionHookContext): MaybePromise<ExtensionOutputs>;
   /** Check and parse the getAssertion input. */
   parseGetAssertion?(input: CborValue, device: FidoDevice): GaIn;
   /** Whether a located credential stays applicable (§6.2.2 steps 7.4–7.5, §6.1.2 step 12). */
   applicable?(stored: CborValue | undefined, context: ExtensionContext): boolean;
   /** getAssertion §6.2.2 step 10, for the credential being asserted (and each getNextAssertion). */
-  getAssertion?(device: FidoDevice, input: GaIn, stored: CborValue | undefined, context: ExtensionContext): MaybePromise<ExtensionOutputs>;
+  getAssertion?(device: FidoDevice, input: GaIn, stored: CborValue | undefined, context: ExtensionHookContext): MaybePromise<ExtensionOutputs>;
 }

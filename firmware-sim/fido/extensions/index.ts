@@ -3,11 +3,22 @@
  * module each (CTAP 2.1 §12, CTAP 2.2 §12). A profile's `extensions` picks from these, in the
  * order getInfo lists them; adding an extension is a new module and one line in this table.
  */
+import { CRED_BLOB } from './cred-blob.js';
 import type { Extension } from './extension.js';
+import { HMAC_SECRET } from './hmac-secret.js';
+import { HMAC_SECRET_MC } from './hmac-secret-mc.js';
+import { LARGE_BLOB_KEY } from './large-blob-key.js';
+import { THIRD_PARTY_PAYMENT } from './third-party-payment.js';
 
-export type { Extension, ExtensionOutputs, ExtensionContext } from './extension.js';
+export type { Extension, ExtensionOutputs, ExtensionContext, ExtensionHookContext } from './extension.js';
 
 /** The implemented extensions, by extension identifier. */
 export const EXTENSIONS: ReadonlyMap<string, Extension> = new Map(
-  ([] as Extension[]).map((e) => [e.id, e]),
+  ([
+    CRED_BLOB, //           §12.2 (CTAP 2.1)
+    LARGE_BLOB_KEY, //      §12.3 (CTAP 2.1)
+    HMAC_SECRET, //         §12.5 (CTAP 2.1), §12.7 (CTAP 2.2)
+    HMAC_SECRET_MC, //      §12.8 (CTAP 2.2)
+    THIRD_PARTY_PAYMENT, // §12.9 (CTAP 2.2)
+  ] as Extension[]).map((e) => [e.id, e]),
 );

@@ -6,7 +6,7 @@
 import type { CborValue } from '../../../src/protocol/cbor.js';
 import { textKeyed } from '../cbor-params.js';
 import type { FidoDevice } from '../device.js';
-import type { Extension, ExtensionContext, ExtensionOutputs } from './extension.js';
+import type { Extension, ExtensionContext, ExtensionHookContext, ExtensionOutputs } from './extension.js';
 
 /** The parsed inputs of the request's extensions that this key has, in the profile's order. */
 export type ExtensionInputs = ReadonlyMap<Extension, unknown>;
@@ -32,6 +32,14 @@ export function parseExtensionInputs(device: FidoDevice, value: CborValue | unde
     inputs.set(ext, parse === undefined ? input : parse.call(ext, input, device));
   }
   return inputs;
+}
+
+/**
+ * Whether any of the device's extensions can make a located credential not count (credProtect);
+ * when none can, the commands skip building each credential's extension context.
+ */
+export function filtersCredentials(device: FidoDevice): boolean {
+  return device.extensions.some((e) => e.applicable !== undefined);
 }
 
 /** Whether every extension lets a located credential count (credProtect, §6.2.2 steps 7.4–7.5). */
@@ -63,9 +71,10 @@ export async function runExtensions(
   stored: ReadonlyMap<string, CborValue> = new Map(),
 ): Promise<ExtensionResults> {
   const results: ExtensionResults = { stored: new Map(), outputs: new Map(), unsigned: new Map(), response: new Map() };
+  const hookContext: ExtensionHookContext = { ...context, inputs: new Map([...inputs].map(([ext, input]) => [ext.id, input])) };
   for (const [ext, input] of inputs) {
     const out: ExtensionOutputs =
-      context.command === 'makeCredential' ? await ext.makeCredential!(device, input, context) : await ext.getAssertion!(device, input, stored.get(ext.id), context);
+      context.command === 'makeCredential' ? await ext.makeCredential!(device, input, hookContext) : await ext.getAssertion!(device, input, stored.get(ext.id), hookContext);
     if (out.stored !== undefined) results.stored.set(ext.id, out.stored);
     if (out.output !== undefined) results.outputs.set(ext.id, out.output);
     if (out.unsignedOutput !== undefined) results.unsigned.set(ext.id, out.unsignedOutput);

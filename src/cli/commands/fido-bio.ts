@@ -15,7 +15,8 @@ import { KEEPALIVE_STATUS } from '../../protocol/ctaphid/index.js';
 import { type ParsedArgs, flag, intOpt, requireOpt, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
 import type { CommandSpec, CommandTable, FlagTable } from '../command.js';
-import { DEVICE_FLAGS, type FidoSession, PIN, TIMEOUT_EXAMPLE, withFidoKey } from './fido-session.js';
+import type { KeySession } from './fido.js';
+import type { FidoFamilyParts } from './fido-blobs.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -44,7 +45,7 @@ function checkName(name: string, max: number | undefined): void {
 type BioCommand = 'enroll' | 'list' | 'rename' | 'delete';
 
 /** The key's fingerprints, under a token with the be permission (the PIN, or a finger where the key allows it). */
-async function fingerprints(session: FidoSession, pin: string | undefined, progress: (line: string) => void): Promise<FingerprintEnrollment> {
+async function fingerprints(session: KeySession, pin: string | undefined, progress: (line: string) => void): Promise<FingerprintEnrollment> {
   const ctap2 = new Ctap2(session.device);
   const info = await ctap2.getInfo();
   new FingerprintEnrollment(ctap2, info); // a key without a sensor is refused before any PIN is asked for
@@ -65,7 +66,7 @@ async function fingerprints(session: FidoSession, pin: string | undefined, progr
   return new FingerprintEnrollment(ctap2, info, { protocol: clientPin.protocol, token });
 }
 
-async function run(name: BioCommand, args: ParsedArgs, io: CliIo): Promise<number> {
+async function run(name: BioCommand, parts: FidoFamilyParts, args: ParsedArgs, io: CliIo): Promise<number> {
   const json = flag(args, 'json');
   const pin = stringOpt(args, 'pin');
   const sampleTimeoutMs = intOpt(args, 'sample-timeout', 1, 600_000);
@@ -78,7 +79,7 @@ async function run(name: BioCommand, args: ParsedArgs, io: CliIo): Promise<numbe
     if (json) io.stderr.write(`${line}\n`);
     else printLine(io, line);
   };
-  return withFidoKey(`bio ${name}`, args, io, async (session) => {
+  return parts.withKey(args, io, `bio ${name}`, async (session) => {
     const bio = await fingerprints(session, pin, progress);
     const { spec } = session;
     if (newName !== undefined) checkName(newName, (await bio.sensorInfo()).maxTemplateFriendlyName);
@@ -133,40 +134,45 @@ async function run(name: BioCommand, args: ParsedArgs, io: CliIo): Promise<numbe
 
 const TEMPLATE_FLAG: FlagTable = { template: { type: 'string', value: 'ID|NAME', help: 'the finger: its template ID (hex, as bio list prints it) or its friendly name' } };
 const NOTE = 'Fingerprints are managed under a token with the be permission: from the PIN (--pin, --pin-file,\nTOKENRIG_FIDO_PIN), or from an enrolled finger on keys that allow it (uvBioEnroll). See docs/fido-host.md.';
+const TIMEOUT_EXAMPLE = ['--device', 'udp:127.0.0.1:{silent-udp}', '--timeout', '300'];
 
-/** Which key and how long to wait (bio enrollment is CTAP2 only: no --protocol). */
-const { protocol: _protocol, ...KEY_FLAGS } = DEVICE_FLAGS;
-
-function bioCommand(name: BioCommand, spec: Omit<CommandSpec, 'run' | 'flags' | 'secrets' | 'notes'> & { flags?: FlagTable }): CommandSpec {
-  return { ...spec, flags: { ...KEY_FLAGS, ...spec.flags }, secrets: [PIN], notes: [NOTE], run: (args, io) => run(name, args, io) };
+/** The `fido bio ...` entries of the fido family's table (fido.ts hands over its device flags, PIN input and withKey). */
+export function bioCommands(parts: FidoFamilyParts): CommandTable {
+  // Which key and how long to wait: bio enrollment is CTAP2 only, so no --protocol.
+  const { protocol: _protocol, ...keyFlags } = parts.deviceFlags;
+  const bioCommand = (name: BioCommand, spec: Omit<CommandSpec, 'run' | 'flags' | 'secrets' | 'notes'> & { flags?: FlagTable }): CommandSpec => ({
+    ...spec,
+    flags: { ...keyFlags, ...spec.flags },
+    secrets: [parts.pin],
+    notes: [NOTE],
+    run: (args, io) => run(name, parts, args, io),
+  });
+  return {
+    'bio enroll': bioCommand('enroll', {
+      summary: 'enroll a finger on a key with a fingerprint sensor: touch the sensor until no samples remain',
+      flags: {
+        name: { type: 'string', value: 'NAME', help: 'the friendly name to give the new finger' },
+        'sample-timeout': { type: 'string', value: 'MS', help: "how long the key waits for each sample (default: the key's own, 30 s on the simulator)" },
+      },
+      examples: ['tokenrig fido bio enroll --name "right thumb" --pin-file pin.txt'],
+      exits: { BAD_INPUT: ['--name', ''], UNSUPPORTED: ['--pin', '1234', '--device', '{fido-with-pin}'], TIMEOUT: TIMEOUT_EXAMPLE },
+    }),
+    'bio list': bioCommand('list', {
+      summary: 'the fingers a key has enrolled (template IDs and names), and its sensor',
+      examples: ['tokenrig fido bio list --json'],
+      exits: { UNSUPPORTED: ['--pin', '1234', '--device', '{fido-with-pin}'], TIMEOUT: TIMEOUT_EXAMPLE },
+    }),
+    'bio rename': bioCommand('rename', {
+      summary: 'give an enrolled finger a friendly name',
+      flags: { ...TEMPLATE_FLAG, name: { type: 'string', value: 'NAME', help: 'the new friendly name' } },
+      examples: ['tokenrig fido bio rename --template 3f1c0a9e --name "left index"'],
+      exits: { BAD_INPUT: ['--template', 'thumb'], TIMEOUT: ['--template', 'thumb', '--name', 'index', ...TIMEOUT_EXAMPLE] },
+    }),
+    'bio delete': bioCommand('delete', {
+      summary: 'remove an enrolled finger from the key',
+      flags: TEMPLATE_FLAG,
+      examples: ['tokenrig fido bio delete --template "left index"'],
+      exits: { BAD_INPUT: [], TIMEOUT: ['--template', 'thumb', ...TIMEOUT_EXAMPLE] },
+    }),
+  };
 }
-
-/** The `fido bio ...` entries of the fido family's table. */
-export const BIO_COMMANDS: CommandTable = {
-  'bio enroll': bioCommand('enroll', {
-    summary: 'enroll a finger on a key with a fingerprint sensor: touch the sensor until no samples remain',
-    flags: {
-      name: { type: 'string', value: 'NAME', help: 'the friendly name to give the new finger' },
-      'sample-timeout': { type: 'string', value: 'MS', help: "how long the key waits for each sample (default: the key's own, 30 s on the simulator)" },
-    },
-    examples: ['tokenrig fido bio enroll --name "right thumb" --pin-file pin.txt'],
-    exits: { BAD_INPUT: ['--name', ''], UNSUPPORTED: ['--pin', '1234', '--device', '{fido-with-pin}'], TIMEOUT: TIMEOUT_EXAMPLE },
-  }),
-  'bio list': bioCommand('list', {
-    summary: 'the fingers a key has enrolled (template IDs and names), and its sensor',
-    examples: ['tokenrig fido bio list --json'],
-    exits: { UNSUPPORTED: ['--pin', '1234', '--device', '{fido-with-pin}'], TIMEOUT: TIMEOUT_EXAMPLE },
-  }),
-  'bio rename': bioCommand('rename', {
-    summary: 'give an enrolled finger a friendly name',
-    flags: { ...TEMPLATE_FLAG, name: { type: 'string', value: 'NAME', help: 'the new friendly name' } },
-    examples: ['tokenrig fido bio rename --template 3f1c0a9e --name "left index"'],
-    exits: { BAD_INPUT: ['--template', 'thumb'], TIMEOUT: ['--template', 'thumb', '--name', 'index', ...TIMEOUT_EXAMPLE] },
-  }),
-  'bio delete': bioCommand('delete', {
-    summary: 'remove an enrolled finger from the key',
-    flags: TEMPLATE_FLAG,
-    examples: ['tokenrig fido bio delete --template "left index"'],
-    exits: { BAD_INPUT: [], TIMEOUT: ['--template', 'thumb', ...TIMEOUT_EXAMPLE] },
-  }),
-};

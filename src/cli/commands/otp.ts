@@ -2,9 +2,11 @@
  * `tokenrig otp code|verify`: compute a code, or check one or two consecutive codes and say
  * the drift. The first stdout line of `otp code` is the code alone, so scripts can read it.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { systemClock } from '../../clock/index.js';
 import { EXIT_STATUS, TokenrigError, badFile, badInput } from '../../errors.js';
+import { removeLeftoverTemporaries, writeFileAtomic } from '../../files/atomic-file.js';
+import { lockFile } from '../../files/lock-file.js';
 import {
   HASH_ALGORITHMS,
   type HashAlgorithm,
@@ -85,7 +87,7 @@ export function timeOpt(args: ParsedArgs): number {
 }
 
 async function code(args: ParsedArgs, io: CliIo): Promise<number> {
-  await seedOptionsAsUri(args);
+  await seedOptionsAsUri(args, io);
   const count = intOpt(args, 'window', 1, 1000) ?? 1;
   const p = otpParameters(args);
   const counterText = stringOpt(args, 'counter');
@@ -126,15 +128,27 @@ function readState(path: string): VerifierState | undefined {
   }
 }
 
-function writeState(path: string, state: VerifierState): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state)}\n`, { mode: 0o600 });
-  renameSync(tmp, path);
+/**
+ * Read the state at `path`, let `change` compute the next one, write it: all under the file's
+ * exclusive lock, so processes verifying at the same time never accept one code twice nor
+ * lose an update. Temporaries a killed run left are removed first (the lock says no writer
+ * is mid-write); the write is atomic (temporary, fsync, rename) with mode 0600.
+ */
+async function updateState<T extends { state: VerifierState }>(path: string, change: (stored: VerifierState | undefined) => T): Promise<T> {
+  const lock = await lockFile(path);
+  try {
+    await removeLeftoverTemporaries(path);
+    const result = change(readState(path));
+    await writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(result.state)}\n`));
+    return result;
+  } finally {
+    await lock.release();
+  }
 }
 
 async function verify(args: ParsedArgs, io: CliIo): Promise<number> {
   const codes = args.positionals;
-  await seedOptionsAsUri(args);
+  await seedOptionsAsUri(args, io);
   const p = otpParameters(args);
   if (p.type !== 'totp') throw badInput('otp verify checks TOTP codes; this URI is hotp');
   for (const c of codes) if (!new RegExp(`^\\d{${p.digits}}$`).test(c)) throw badInput(`the code ${JSON.stringify(c)} is not ${p.digits} digits`);
@@ -142,24 +156,31 @@ async function verify(args: ParsedArgs, io: CliIo): Promise<number> {
   const statePath = stringOpt(args, 'state');
   const window = intOpt(args, 'window', 0, 1_000_000) ?? (codes.length === 2 ? 3000 : 1);
   const verifier = new TotpVerifier(p.secret, { algorithm: p.algorithm, digits: p.digits, period: p.period, window, enrollWindow: window, resyncWindow: window });
-  const stored = statePath === undefined ? undefined : readState(statePath);
-  let action: 'verify' | 'enroll' | 'resync';
-  let result: VerifyResult;
-  if (codes.length === 1) {
-    action = 'verify';
-    // Without a state file nothing was spent yet: a state "enrolled before any step" checks the window alone.
-    const state = stored ?? (statePath === undefined ? { ...createVerifierState(), lastStep: -1 } : undefined);
-    if (state === undefined) throw badInput(`${statePath} does not exist yet: enroll first with two consecutive codes`);
-    result = verifier.verify(codes[0]!, state, time);
-  } else if (stored === undefined) {
-    action = statePath === undefined ? 'resync' : 'enroll';
-    result = verifier.resync(codes[0]!, codes[1]!, createVerifierState(), time);
-  } else {
-    action = 'resync';
-    result = verifier.resync(codes[0]!, codes[1]!, stored, time);
+  const check = (stored: VerifierState | undefined): { action: 'verify' | 'enroll' | 'resync'; result: VerifyResult; state: VerifierState } => {
+    let action: 'verify' | 'enroll' | 'resync';
+    let result: VerifyResult;
+    if (codes.length === 1) {
+      action = 'verify';
+      // Without a state file nothing was spent yet: a state "enrolled before any step" checks the window alone.
+      const state = stored ?? (statePath === undefined ? { ...createVerifierState(), lastStep: -1 } : undefined);
+      if (state === undefined) throw badInput(`${statePath} does not exist yet: enroll first with two consecutive codes`);
+      result = verifier.verify(codes[0]!, state, time);
+    } else if (stored === undefined) {
+      action = statePath === undefined ? 'resync' : 'enroll';
+      result = verifier.resync(codes[0]!, codes[1]!, createVerifierState(), time);
+    } else {
+      action = 'resync';
+      result = verifier.resync(codes[0]!, codes[1]!, stored, time);
+    }
+    return { action, result, state: result.state };
+  };
+  let outcome: ReturnType<typeof check>;
+  try {
+    outcome = statePath === undefined ? check(undefined) : await updateState(statePath, check);
+  } finally {
+    verifier.destroy();
   }
-  verifier.destroy();
-  if (statePath !== undefined) writeState(statePath, result.state);
+  const { action, result } = outcome;
   if (!result.ok) {
     const why = { invalid: 'no match within the window', replay: 'the code was already used (replay)', locked: 'locked out after repeated failures', 'not-enrolled': 'not enrolled', malformed: 'malformed code' }[result.reason];
     const message = `${action} rejected: ${why}`;

@@ -25,6 +25,7 @@ import {
   seedToUri,
 } from '../../seeds/index.js';
 import { type ParsedArgs, choiceOpt, flag, intOpt, requireOpt, stringOpt } from '../args.js';
+import { withImportProgress } from '../progress.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
 import type { CommandTable, FlagTable } from '../command.js';
 import { OUTPUT_FLAGS, checkOutput, outputPath, writeOutput } from '../output-file.js';
@@ -35,7 +36,7 @@ import { SECRET } from './otp.js';
 const OUT_FORMATS = [...SEED_FORMATS, 'qr-terminal'] as const;
 type OutFormat = (typeof OUT_FORMATS)[number];
 
-const PROFILES = [...Object.keys(DEVICE_PROFILES), ...Object.keys(BUILTIN_SEED_PROFILES)];
+const PROFILES = [...new Set([...Object.keys(DEVICE_PROFILES), ...Object.keys(BUILTIN_SEED_PROFILES)])];
 
 /** The secrets that encrypt a PSKC file written: `--out-password`, `--out-key` (and -file, env). */
 const OUT_PASSWORD = secretInput('out-password', { value: 'PASSWORD', env: 'TOKENRIG_OUT_PASSWORD', help: 'encrypt the PSKC file written with a key derived from this password (PBKDF2)' });
@@ -181,7 +182,7 @@ async function exportSeeds(args: ParsedArgs, io: CliIo): Promise<number> {
 
 async function importSeeds(args: ParsedArgs, io: CliIo): Promise<number> {
   const file = args.positionals[0]!;
-  const { format, seeds } = await readSeedFile(file, keyOptions(args));
+  const { format, seeds } = await withImportProgress(io, file, (onProgress) => readSeedFile(file, keyOptions(args), { onProgress }));
   const reveal = flag(args, 'reveal');
   const tokens = describeAll(seeds, reveal);
   if (flag(args, 'json')) {

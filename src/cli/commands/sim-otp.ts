@@ -85,7 +85,7 @@ export async function tokenStartOptions(args: ParsedArgs, defaultProfile: string
   if (profileFile !== undefined && stringOpt(args, 'profile') !== undefined) throw badInput('give --profile or --profile-file, not both');
   const profile = profileFile === undefined ? (stringOpt(args, 'profile') ?? defaultProfile) : await loadProfileFile(profileFile, io);
   const secretText = stringOpt(args, 'secret');
-  const fromFile = await seedFromOptions(args);
+  const fromFile = await seedFromOptions(args, io);
   if (fromFile !== undefined && secretText !== undefined) throw badInput('give --secret or --seed-file, not both');
   const secret = fromFile?.secret ?? (secretText === undefined ? undefined : parseBase32Secret(secretText));
   const serial = fromFile?.serial ?? stringOpt(args, 'serial');

@@ -84,9 +84,10 @@ export type AssemblyResult =
 
 /**
  * Reassembles packets into messages, one transaction at a time as CTAPHID requires.
- * `push` never throws on wire input; it reports errors as values. A packet of another
- * channel arriving mid-message yields ERR_CHANNEL_BUSY for that channel and leaves the
- * transaction in progress untouched.
+ * `push` never throws on wire input; it reports errors as values. An initialization packet
+ * of another channel arriving mid-message yields ERR_CHANNEL_BUSY for that channel (once per
+ * message: its continuation packets are ignored) and leaves the transaction in progress
+ * untouched.
  */
 export class CtapHidAssembler {
   #cid = 0;
@@ -139,8 +140,11 @@ export class CtapHidAssembler {
       this.#seq = 0;
       return { kind: 'pending', cid };
     }
-    if (this.#buffer === undefined) return { kind: 'ignored', cid };
-    if (cid !== this.#cid) return { kind: 'error', cid, code: CTAPHID_ERR.ERR_CHANNEL_BUSY, reason: 'another channel is mid-transaction' };
+    // §11.2.4: a continuation packet that belongs to no message in progress is ignored. One
+    // of another channel belongs to a message whose initialization packet was already refused
+    // (answered once, with ERR_CHANNEL_BUSY): answering each of its packets too gave a host
+    // several answers to one request, which it paired with its next retries.
+    if (this.#buffer === undefined || cid !== this.#cid) return { kind: 'ignored', cid };
     const seq = packet[4]!;
     if (seq !== this.#seq) {
       const expected = this.#seq;

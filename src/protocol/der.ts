@@ -1,6 +1,7 @@
 /**
- * A small DER writer (ITU-T X.690) for the few structures the authenticator emits: its
- * attestation certificate (RFC 5280) and ECDSA signatures (RFC 3279 §2.2.3 Ecdsa-Sig-Value).
+ * A small DER writer (ITU-T X.690) for the few structures tokenrig emits: the authenticator's
+ * attestation certificate (RFC 5280), ECDSA signatures (RFC 3279 §2.2.3 Ecdsa-Sig-Value) and
+ * the SubjectPublicKeyInfo of credential keys (RFC 5280 §4.1.2.7). Pure: shared by both sides.
  */
 
 function lengthBytes(n: number): number[] {
