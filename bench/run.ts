@@ -4,7 +4,7 @@
  * rows on stdout (notes go to stderr); `--time MS` sets the measuring time per case.
  *
  * Suites are loaded lazily, and only when their file exists (other work may not have
- * landed yet): 'otp' → bench/otp.ts, 'fleet' → bench/fleet.ts, 'fido' → bench/fido.ts.
+ * landed yet): 'otp' → bench/otp.ts, 'fleet' → bench/fleet.ts, 'fido' → bench/fido.ts, 'iam' → bench/iam.ts.
  */
 import { existsSync } from 'node:fs';
 import { type BenchRow, type SuiteOptions, formatTable } from './harness.js';
@@ -27,6 +27,7 @@ const SUITES: readonly { name: string; file: string; load: () => Promise<SuiteMo
   { name: 'otp', file: 'otp.ts', load: () => import('./otp.js') },
   { name: 'fleet', file: 'fleet.ts', load: () => import('./fleet.js' as string) as Promise<SuiteModule> },
   { name: 'fido', file: 'fido.ts', load: () => import('./fido.js' as string) as Promise<SuiteModule> },
+  { name: 'iam', file: 'iam.ts', load: () => import('./iam.js') },
 ];
 
 function parseArgs(argv: string[]): { json: boolean; timeMs: number; names: string[] } {

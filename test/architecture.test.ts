@@ -6,7 +6,10 @@
  *   sides, each in a folder of its own: the CLI and demo (src/cli/) and the in-process simulator
  *   API `tokenrig/sim` (src/sim/);
  * - nothing but a composition root imports one (the library never pulls in the simulators);
- * - devices/ imports nothing of the project but itself and the shared core's types.
+ * - devices/ imports nothing of the project but itself and the shared core's types;
+ * - services that play the relying party (src/iam/, the IAM/STS endpoint) import the shared
+ *   core, the seed loaders (src/seeds/) and themselves: never firmware-sim/, and no transport,
+ *   driver or CLI code either, so they check codes only from seeds, as a real service does.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -45,6 +48,8 @@ const isDevices = (p: string): boolean => p.startsWith('devices/');
 const COMPOSITION_ROOTS = ['src/cli/', 'src/sim/'];
 const isCompositionRoot = (p: string): boolean => COMPOSITION_ROOTS.some((root) => p.startsWith(root));
 const isHost = (p: string): boolean => p.startsWith('src/') && !isShared(p);
+const isRelyingParty = (p: string): boolean => p.startsWith('src/iam/');
+const isSeeds = (p: string): boolean => p.startsWith('src/seeds/');
 
 /** Which layer may import which; returns a reason when the edge is forbidden. */
 export function violation(from: string, to: string): string | undefined {
@@ -53,6 +58,7 @@ export function violation(from: string, to: string): string | undefined {
   if (isDevices(from) && !isDevices(to) && !isShared(to)) return 'devices/ is data: it imports only itself and the shared core';
   if (isHost(from) && !isCompositionRoot(from) && isFirmware(to)) return 'host modules never import firmware-sim (only the composition roots src/cli and src/sim hold both sides)';
   if (isCompositionRoot(to) && !isCompositionRoot(from)) return 'only a composition root imports a composition root';
+  if (isRelyingParty(from) && !isRelyingParty(to) && !isShared(to) && !isSeeds(to)) return 'a relying-party service imports only the shared core, the seed loaders and itself';
   return undefined;
 }
 
@@ -68,6 +74,12 @@ describe('import rules of DESIGN.md', () => {
     expect(violation('src/index.ts', 'src/sim/index.ts')).toBeDefined();
     expect(violation('firmware-sim/otp/token.ts', 'src/sim/device.ts')).toBeDefined();
     expect(violation('firmware-sim/otp/token.ts', 'src/otp/totp.ts')).toBeUndefined();
+    expect(violation('src/iam/actions/mfa-codes.ts', 'firmware-sim/otp/otp-token-firmware.ts')).toBeDefined();
+    expect(violation('src/iam/iam-service.ts', 'src/drivers/otp-token-driver.ts')).toBeDefined();
+    expect(violation('src/iam/iam-service.ts', 'src/cli/args.ts')).toBeDefined();
+    expect(violation('src/iam/actions/mfa-codes.ts', 'src/otp/verifier.ts')).toBeUndefined();
+    expect(violation('src/iam/seed-import.ts', 'src/seeds/index.ts')).toBeUndefined();
+    expect(violation('src/iam/store/iam-store.ts', 'src/errors.ts')).toBeUndefined();
   });
 
   it('every import in src/, firmware-sim/ and devices/ follows them', () => {

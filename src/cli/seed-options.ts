@@ -9,7 +9,7 @@
  */
 import { badInput } from '../errors.js';
 import { hexDecode } from '../otp/index.js';
-import type { TokenSeed } from '../seeds/index.js';
+import type { PskcKeys, TokenSeed } from '../seeds/index.js';
 import { type ParsedArgs, stringOpt } from './args.js';
 import type { FlagTable } from './command.js';
 import { type SecretInput, secretInput } from './secret-input.js';
@@ -40,21 +40,24 @@ export async function seedFromOptions(args: ParsedArgs, io?: CliIo): Promise<Tok
     if (stringOpt(args, 'password') !== undefined || stringOpt(args, 'key') !== undefined) throw badInput('--password and --key go with --seed-file');
     return undefined;
   }
+  // Loaded only when asked for: the seed formats pull in XML and PNG code `otp code` rarely needs.
+  const { loadSeedFile, pickSeed } = await import('../seeds/index.js');
+  const seeds = await withImportProgress(io, path, (onProgress) => loadSeedFile(path, pskcKeysFromOptions(args), { onProgress }));
+  return pickSeed(seeds, stringOpt(args, 'serial'));
+}
+
+/** `--password` or `--key` (not both; read by SEED_FILE_SECRETS) as the keys that decrypt a PSKC file. */
+export function pskcKeysFromOptions(args: ParsedArgs): PskcKeys {
   const password = stringOpt(args, 'password');
   const keyHex = stringOpt(args, 'key');
   if (password !== undefined && keyHex !== undefined) throw badInput('give --password or --key, not both');
-  let key: Uint8Array | undefined;
-  if (keyHex !== undefined) {
-    try {
-      key = hexDecode(keyHex);
-    } catch {
-      throw badInput('--key must be hex (32 hex digits for AES-128)');
-    }
+  if (password !== undefined) return { password };
+  if (keyHex === undefined) return {};
+  try {
+    return { key: hexDecode(keyHex) };
+  } catch {
+    throw badInput('--key must be hex (32 hex digits for AES-128)');
   }
-  // Loaded only when asked for: the seed formats pull in XML and PNG code `otp code` rarely needs.
-  const { loadSeedFile, pickSeed } = await import('../seeds/index.js');
-  const seeds = await withImportProgress(io, path, (onProgress) => loadSeedFile(path, { ...(password === undefined ? {} : { password }), ...(key === undefined ? {} : { key }) }, { onProgress }));
-  return pickSeed(seeds, stringOpt(args, 'serial'));
 }
 
 /**

@@ -9,6 +9,7 @@
  * ```
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 export interface Peer {
   readonly name: string;
@@ -17,9 +18,9 @@ export interface Peer {
   require(ctx: { skip: (note?: string) => void }): void;
 }
 
-/** True when `cmd args` runs and exits 0. */
-export function commandWorks(cmd: string, args: string[] = ['--version']): boolean {
-  const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: 10_000 });
+/** True when `cmd args` runs and exits 0 (within `timeoutMs`). */
+export function commandWorks(cmd: string, args: string[] = ['--version'], timeoutMs = 10_000): boolean {
+  const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: timeoutMs });
   return r.status === 0;
 }
 
@@ -30,6 +31,12 @@ export const DEBIAN_PYTHON = '/usr/bin/python3';
 export function pythonModuleWorks(module: string): boolean {
   return commandWorks(DEBIAN_PYTHON, ['-c', `import ${module}`]);
 }
+
+/**
+ * Debian's AWS CLI (package awscli, v2) when installed, else whichever `aws` is on PATH;
+ * `$TOKENRIG_AWS_CLI` names another.
+ */
+export const AWS_CLI = process.env.TOKENRIG_AWS_CLI ?? (existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws');
 
 export function peer(name: string, howToInstall: string, probe: () => boolean): Peer {
   let cached: boolean | undefined;
@@ -56,6 +63,8 @@ export const peers = {
   qrencode: peer('qrencode', 'apt-get install qrencode', () => commandWorks('qrencode', ['--version'])),
   pythonFido2: peer('python3-fido2', 'apt-get install python3-fido2', () => pythonModuleWorks('fido2')),
   pythonSerial: peer('python3-serial', 'apt-get install python3-serial', () => pythonModuleWorks('serial')),
+  // The AWS CLI is a large Python program: on a busy machine its start alone can take seconds.
+  awscli: peer('awscli', 'apt-get install awscli', () => commandWorks(AWS_CLI, ['--version'], 60_000)),
 };
 
 /** Run a script with Debian's python (60 s at most); its exit code and output. */
