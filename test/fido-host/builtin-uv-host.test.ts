@@ -4,7 +4,8 @@
  * remove, the 2.1-PRE number), obtainPinUvAuthToken (the finger first, the PIN when it fails or
  * is blocked), and the WebAuthn client's `userVerification` honouring the finger before the
  * PIN, with @simplewebauthn/server (an independent relying party) verifying registrations and
- * assertions made that way with requireUserVerification.
+ * assertions made that way with requireUserVerification; prf (hmac-secret) and largeBlob writes
+ * under a token from the finger.
  */
 import { verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server';
 import { describe, expect, it } from 'vitest';
@@ -173,5 +174,52 @@ describe('the WebAuthn client verifies with the finger before the PIN', () => {
     const client = new WebAuthnClient(device);
     await expect(client.create({ ...create('discouraged'), authenticatorSelection: { userVerification: 'discouraged' } }, ORIGIN)).rejects.toThrow(/OPERATION_DENIED|touch/);
     expect(sensor.requests.length).toBe(before);
+  });
+});
+
+describe('extensions under a token from the finger', () => {
+  const b64 = (text: string) => toBase64Url(new TextEncoder().encode(text));
+  const registration = (extensions: Record<string, unknown>) => ({
+    rp: { id: RP_ID, name: 'RP' },
+    user: { id: toBase64Url(Uint8Array.of(7)), name: 'carol', displayName: 'Carol' },
+    challenge: challenge(1),
+    pubKeyCredParams: [{ type: 'public-key' as const, alg: -8 }],
+    authenticatorSelection: { userVerification: 'required' as const, residentKey: 'required' as const },
+    extensions,
+  });
+  const request = (id: string, uv: 'required' | 'discouraged', extensions: Record<string, unknown>) => ({ challenge: challenge(2), rpId: RP_ID, allowCredentials: [{ id, type: 'public-key' as const }], userVerification: uv, extensions });
+  type Prf = { prf?: { results?: { first: string } } };
+
+  it('prf: the finger gives the with-UV secret (CTAP 2.1 §12.5), the same as the PIN does; no UV another', async () => {
+    const sensor = new ScriptedFingerprint([]);
+    // Touches are granted here: an assertion without UV still needs one.
+    const { device } = await bioDevice({ fingerprint: sensor, fingers: 1, presence: new AutoPresence() });
+    const client = new WebAuthnClient(device);
+    const reg = await client.create(registration({ prf: {} }), ORIGIN);
+    const prf = { prf: { eval: { first: b64('salt for the vault') } } };
+    const byFinger = (await client.get(request(reg.id, 'required', prf), ORIGIN)).clientExtensionResults as Prf;
+    const verifies = sensor.requests.length;
+    // The finger refuses from now on: the PIN verifies instead.
+    sensor.push(...Array.from({ length: 3 }, () => 'wrong' as const));
+    const byPin = (await client.get(request(reg.id, 'required', prf), ORIGIN, { pin: PIN })).clientExtensionResults as Prf;
+    expect(sensor.requests.length).toBeGreaterThan(verifies);
+    const noUv = (await client.get(request(reg.id, 'discouraged', prf), ORIGIN)).clientExtensionResults as Prf;
+    expect(byFinger.prf?.results?.first).toMatch(/^[\w-]{43}$/);
+    expect(byPin.prf?.results?.first).toBe(byFinger.prf?.results?.first);
+    expect(noUv.prf?.results?.first).toMatch(/^[\w-]{43}$/);
+    expect(noUv.prf?.results?.first).not.toBe(byFinger.prf?.results?.first);
+  });
+
+  it('largeBlob: written under a token from the finger with mc/ga and lbw, no PIN given, and read back', async () => {
+    const sensor = new ScriptedFingerprint([]);
+    const { device } = await bioDevice({ fingerprint: sensor, fingers: 1 });
+    const client = new WebAuthnClient(device);
+    const reg = await client.create(registration({ largeBlob: { support: 'required' } }), ORIGIN);
+    expect(reg.clientExtensionResults).toEqual({ largeBlob: { supported: true } });
+    const data = b64('a recovery code kept on the key');
+    const before = sensor.requests.length;
+    expect((await client.get(request(reg.id, 'required', { largeBlob: { write: data } }), ORIGIN)).clientExtensionResults).toEqual({ largeBlob: { written: true } });
+    expect(sensor.requests.length - before).toBe(1);
+    expect((await client.get(request(reg.id, 'required', { largeBlob: { read: true } }), ORIGIN)).clientExtensionResults).toEqual({ largeBlob: { blob: data } });
   });
 });
