@@ -185,7 +185,8 @@ const OURS = 'tokenrig';
 
 /** Format ops/sec with thousands separators. */
 function ops(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  // Slow cases (a VM's emulated kernel, a PING per second) keep two significant digits.
+  return n < 10 ? n.toPrecision(2) : Math.round(n).toLocaleString('en-US');
 }
 
 /** Rows per (suite, case), with tokenrig / fastest-peer ratios. */

@@ -4,7 +4,8 @@
  * rows on stdout (notes go to stderr); `--time MS` sets the measuring time per case.
  *
  * Suites are loaded lazily, and only when their file exists (other work may not have
- * landed yet): 'otp' → bench/otp.ts, 'fleet' → bench/fleet.ts, 'fido' → bench/fido.ts, 'iam' → bench/iam.ts.
+ * landed yet): 'otp' → bench/otp.ts, 'fleet' → bench/fleet.ts, 'fido' → bench/fido.ts,
+ * 'iam' → bench/iam.ts, 'usb' → bench/usb.ts (it boots a VM for its kernel rows).
  */
 import { existsSync } from 'node:fs';
 import { type BenchRow, type SuiteOptions, formatTable } from './harness.js';
@@ -28,6 +29,7 @@ const SUITES: readonly { name: string; file: string; load: () => Promise<SuiteMo
   { name: 'fleet', file: 'fleet.ts', load: () => import('./fleet.js' as string) as Promise<SuiteModule> },
   { name: 'fido', file: 'fido.ts', load: () => import('./fido.js' as string) as Promise<SuiteModule> },
   { name: 'iam', file: 'iam.ts', load: () => import('./iam.js') },
+  { name: 'usb', file: 'usb.ts', load: () => import('./usb.js') },
 ];
 
 function parseArgs(argv: string[]): { json: boolean; timeMs: number; names: string[] } {

@@ -11,6 +11,7 @@
  * ```
  */
 import type { SimulatedHidInterface } from '../hid-interface.js';
+import { BOOT_KEYBOARD_INPUT_SIZE, BOOT_KEYBOARD_REPORT_DESCRIPTOR } from '../usb/hid-report-descriptors.js';
 import type { OtpTokenFirmware } from './otp-token-firmware.js';
 
 /** HID Usage Tables §10: keyboard usages. '1'..'9' are 0x1E..0x26, '0' is 0x27. */
@@ -19,14 +20,10 @@ export function digitUsage(digit: string): number {
   return digit === '0' ? 0x27 : 0x1e + (digit.charCodeAt(0) - 0x31);
 }
 
-/** HID 1.11 Appendix B.1: the boot keyboard report descriptor. */
-export const BOOT_KEYBOARD_REPORT_DESCRIPTOR = Uint8Array.from([
-  0x05, 0x01, 0x09, 0x06, 0xa1, 0x01, 0x05, 0x07, 0x19, 0xe0, 0x29, 0xe7, 0x15, 0x00, 0x25, 0x01, 0x75, 0x01, 0x95, 0x08, 0x81, 0x02, 0x95, 0x01,
-  0x75, 0x08, 0x81, 0x01, 0x95, 0x05, 0x75, 0x01, 0x05, 0x08, 0x19, 0x01, 0x29, 0x05, 0x91, 0x02, 0x95, 0x01, 0x75, 0x03, 0x91, 0x01, 0x95, 0x06,
-  0x75, 0x08, 0x15, 0x00, 0x25, 0x65, 0x05, 0x07, 0x19, 0x00, 0x29, 0x65, 0x81, 0x00, 0xc0,
-]);
+/** HID 1.11 Appendix B.1: the boot keyboard report descriptor (built in firmware-sim/usb). */
+export { BOOT_KEYBOARD_REPORT_DESCRIPTOR };
 
-export const KEYBOARD_REPORT_SIZE = 8;
+export const KEYBOARD_REPORT_SIZE = BOOT_KEYBOARD_INPUT_SIZE;
 
 /** The reports that type `text` (digits) and Enter. */
 export function keyboardReportsFor(text: string): Uint8Array[] {
@@ -44,6 +41,8 @@ export class OtpKeyboardInterface implements SimulatedHidInterface {
   /** HID 1.11 Appendix B.1: the boot keyboard's output report is one byte of LED states. */
   readonly outputReportSize = 1;
   #send: ((report: Uint8Array) => void) | undefined;
+  /** The LED output report the host last set (bit 0 Num Lock, bit 1 Caps Lock, bit 2 Scroll Lock). */
+  leds = 0;
 
   constructor(token: OtpTokenFirmware) {
     token.onPress((result) => {
@@ -55,6 +54,8 @@ export class OtpKeyboardInterface implements SimulatedHidInterface {
     this.#send = send;
   }
 
-  /** Output reports to a keyboard are LED states (Num/Caps Lock): nothing to do. */
-  receive(): void {}
+  /** Output reports to a keyboard are LED states (Num/Caps Lock): kept, nothing else to do. */
+  receive(report: Uint8Array): void {
+    this.leds = report[0] ?? 0;
+  }
 }

@@ -9,17 +9,16 @@
  * await UdpEndpoint.listen(hid, { port: 0 });
  * ```
  */
+import type { DeviceProfile } from '../../devices/profile.js';
 import { CTAPHID_ERR } from '../../src/protocol/ctaphid/index.js';
 import { OTP_HID_CMD, OTP_HID_STATUS, formatIdentity } from '../../src/protocol/otp/index.js';
 import { CtapHidCommandError, CtapHidFirmware } from '../ctaphid/index.js';
 import type { DeviceEnvironment } from '../env/index.js';
+import { vendorReportDescriptor } from '../usb/hid-report-descriptors.js';
 import { OtpTokenError, type OtpTokenFirmware } from './otp-token-firmware.js';
 
 /** Vendor-defined usage page 0xFF00, usage 0x01, 64-byte input and output reports. */
-export const OTP_VENDOR_REPORT_DESCRIPTOR = Uint8Array.from([
-  0x06, 0x00, 0xff, 0x09, 0x01, 0xa1, 0x01, 0x09, 0x20, 0x15, 0x00, 0x26, 0xff, 0x00, 0x75, 0x08, 0x95, 0x40, 0x81, 0x02, 0x09, 0x21, 0x15, 0x00,
-  0x26, 0xff, 0x00, 0x75, 0x08, 0x95, 0x40, 0x91, 0x02, 0xc0,
-]);
+export const OTP_VENDOR_REPORT_DESCRIPTOR = vendorReportDescriptor(0xff00, 0x01);
 
 function reply(status: number, text = ''): Uint8Array {
   const out = new Uint8Array(1 + text.length);
@@ -50,12 +49,18 @@ export function handleOtpVendorCommand(token: OtpTokenFirmware, cmd: number, dat
   }
 }
 
+/** The report descriptor of the profile's vendor interface (its usage page and usage). */
+export function otpVendorReportDescriptor(profile: DeviceProfile): Uint8Array {
+  const vendor = profile.interfaces.find((i) => i.kind === 'otp-vendor');
+  return vendor === undefined ? OTP_VENDOR_REPORT_DESCRIPTOR : vendorReportDescriptor(vendor.usagePage, vendor.usage);
+}
+
 /** The token's vendor interface as a SimulatedHidInterface any HID endpoint can carry. */
 export function createOtpVendorHid(env: DeviceEnvironment, token: OtpTokenFirmware): CtapHidFirmware {
   const [major, minor, build] = token.profile.firmwareVersion.split('.').map((x) => Number(x) & 0xff);
   return new CtapHidFirmware(
     env,
     { vendor: (cmd, data) => handleOtpVendorCommand(token, cmd, data), powerCycle: () => token.powerCycle() },
-    { reportDescriptor: OTP_VENDOR_REPORT_DESCRIPTOR, version: [major ?? 0, minor ?? 0, build ?? 0] },
+    { reportDescriptor: otpVendorReportDescriptor(token.profile), version: [major ?? 0, minor ?? 0, build ?? 0] },
   );
 }

@@ -36,6 +36,11 @@ export interface FlagSpec {
   readonly help: string;
   readonly short?: string;
   readonly multiple?: boolean;
+  /**
+   * A string flag that may stand alone: `--usbip` means `--usbip=3240`. Its value then comes
+   * only after `=` (`--usbip=3241`); the usage shows `--usbip[=PORT]`.
+   */
+  readonly optionalValue?: string;
 }
 
 export type FlagTable = Readonly<Record<string, FlagSpec>>;
@@ -103,7 +108,9 @@ export function parseCommand(name: string, spec: CommandSpec, argv: readonly str
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = argv[i + 1];
-    if (a.startsWith('--') && !a.includes('=') && flags[a.slice(2)]?.type === 'string' && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+    const optional = a.startsWith('--') && !a.includes('=') ? flags[a.slice(2)]?.optionalValue : undefined;
+    if (optional !== undefined) args.push(`${a}=${optional}`);
+    else if (a.startsWith('--') && !a.includes('=') && flags[a.slice(2)]?.type === 'string' && next !== undefined && NEGATIVE_NUMBER.test(next)) {
       args.push(`${a}=${next}`);
       i++;
     } else args.push(a);
@@ -176,7 +183,8 @@ function usageLine(name: string, spec: CommandSpec): string {
 }
 
 function flagLabel(flag: string, f: FlagSpec): string {
-  return `${f.short === undefined ? '' : `-${f.short}, `}--${flag}${f.type === 'string' ? ` ${f.value ?? 'VALUE'}` : ''}`;
+  const value = f.type !== 'string' ? '' : f.optionalValue !== undefined ? `[=${f.value ?? 'VALUE'}]` : ` ${f.value ?? 'VALUE'}`;
+  return `${f.short === undefined ? '' : `-${f.short}, `}--${flag}${value}`;
 }
 
 /** `tokenrig NAME --help`: usage, what it does, every flag explained, exit statuses, examples. */

@@ -232,9 +232,9 @@ export class KeyboardCodeReader {
   }
 }
 
-/** Open the driver for a device spec: serial:/tcp: use the line protocol, udp:/hid:/usb: the vendor HID interface. */
+/** Open the driver for a device spec: serial:/tcp: use the line protocol, udp:/hid:/usb:/usbip: the vendor HID interface. */
 export async function openOtpTokenDriver(spec: string, options: DriverOptions = {}): Promise<OtpTokenDriver> {
   const parsed = parseDeviceSpec(spec);
-  if (isHidSpec(parsed)) return new HidOtpTokenDriver(await openHidTransport(parsed), options);
+  if (isHidSpec(parsed)) return new HidOtpTokenDriver(await openHidTransport(parsed, { role: 'otp-vendor' }), options);
   return new SerialOtpTokenDriver(await openSerialTransport(parsed), options);
 }

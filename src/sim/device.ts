@@ -183,6 +183,8 @@ export async function startDevice<C extends Clock>(
     usb: profile?.usb ?? (({ vendorId, productId, manufacturer, product }) => ({ vendorId, productId, manufacturer, product }))(authenticator!.profile),
     hid,
     serial: token !== undefined && interfaces.some((i) => i.kind === 'serial') ? new OtpSerialInterface(token) : undefined,
+    ...(token === undefined ? {} : { serialNumber: token.serial }),
+    firmwareVersion: profile?.firmwareVersion ?? authenticator!.profile.firmwareVersion,
     emit: (e) => options.onEvent?.(e),
   };
   const opened = await openEndpoints(parts, options, options);

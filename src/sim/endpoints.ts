@@ -19,9 +19,14 @@ import type { UsbIdentity } from '../../devices/index.js';
 import { PtyEndpoint } from '../../firmware-sim/endpoints/pty-endpoint.js';
 import { TcpSerialEndpoint } from '../../firmware-sim/endpoints/tcp-serial-endpoint.js';
 import { UdpEndpoint } from '../../firmware-sim/endpoints/udp-endpoint.js';
+import { openUhidDevices } from '../../firmware-sim/endpoints/uhid-devices.js';
+import { UsbIpServer } from '../../firmware-sim/endpoints/usbip-server.js';
+import { type UsbDeviceIdentity, type UsbHidPart, bcdFromVersion, hidSpecOfPart, usbDeviceFromParts } from '../../firmware-sim/usb/index.js';
+import { USBIP_PORT } from '../protocol/usbip/messages.js';
 import type { SimulatedHidInterface, SimulatedSerialInterface } from '../../firmware-sim/hid-interface.js';
 import { ErrorCode, TokenrigError, badInput } from '../errors.js';
 import { type SimEvent, eventLogger, simEvent } from './events.js';
+import { type SimUsbIpServer, exportOn, isUsbIpServer } from './usbip-server.js';
 
 /** The HID interfaces a device can have (devices/ profile kinds, `otp-vendor` named `otp`). */
 export type HidInterfaceKind = 'fido' | 'otp' | 'keyboard';
@@ -37,6 +42,10 @@ export interface DeviceInterfaces {
   readonly hid: readonly { readonly kind: HidInterfaceKind; readonly name: string; readonly iface: SimulatedHidInterface }[];
   /** The CDC serial interface, when the profile has one. */
   readonly serial: SimulatedSerialInterface | undefined;
+  /** iSerialNumber of a USB device (the token's serial); none when absent. */
+  readonly serialNumber?: string;
+  /** The firmware version, for bcdDevice (`5.4.3` is 0x0543). */
+  readonly firmwareVersion?: string | readonly number[];
   /** Report an endpoint event (the SoloKeys magic reboot). */
   emit(e: SimEvent): void;
 }
@@ -54,6 +63,19 @@ export interface EndpointOptions {
    * from PORT up (the first interface on PORT, the next on PORT + 1), `'udp:0'` on free ports.
    */
   hid?: 'udp' | `udp:${number}`;
+  /**
+   * The whole device over USB/IP: every HID interface and the CDC-ACM serial port, as one USB
+   * device that Linux `usbip attach` (vhci-hcd) or usbip-win2 imports, or a `usbip:` device
+   * spec reaches. A TCP port (3240 is the USB/IP port; 0: any free one) starts a server of its
+   * own with the device as bus id 1-1; a server from `startUsbIpServer` exports it beside the
+   * others there, under the next free bus id, while the device runs.
+   */
+  usbip?: number | SimUsbIpServer;
+  /**
+   * Each HID interface a local hidraw device through Linux /dev/uhid (HID only, no serial
+   * port); its spec is `hid:/dev/hidrawN`, under the interface's name as with `hid`.
+   */
+  uhid?: boolean;
 }
 
 /** Settings every endpoint shares. */
@@ -110,6 +132,34 @@ function portOf(value: string, prefix: 'tcp' | 'udp', what: string, portRequired
   return port;
 }
 
+/** The USB identity of a device's interfaces. */
+function usbIdentity(device: DeviceInterfaces): UsbDeviceIdentity {
+  return {
+    vendorId: device.usb.vendorId,
+    productId: device.usb.productId,
+    bcdDevice: bcdFromVersion(device.firmwareVersion ?? '1.0.0'),
+    manufacturer: device.usb.manufacturer,
+    product: device.usb.product,
+    ...(device.serialNumber === undefined ? {} : { serial: device.serialNumber }),
+  };
+}
+
+function usbHidParts(device: DeviceInterfaces): (UsbHidPart & { name: string })[] {
+  return device.hid.map((h) => ({ spec: hidSpecOfPart({ kind: h.kind === 'otp' ? 'otp-vendor' : h.kind, iface: h.iface }), iface: h.iface, name: h.name }));
+}
+
+/**
+ * The hidraw node of each uhid device. The kernel makes it while it probes the device, just
+ * after UHID_CREATE2, so wait for it (bounded: a kernel without hidraw never makes one).
+ */
+async function hidrawNodes(devices: readonly { readonly hidraw: string | undefined }[], timeoutMs = 5000): Promise<string[]> {
+  for (const start = Date.now(); ; await new Promise((r) => setTimeout(r, 20))) {
+    const nodes = devices.map((d) => d.hidraw);
+    if (nodes.every((n) => n !== undefined)) return nodes as string[];
+    if (Date.now() - start > timeoutMs) throw new TokenrigError(ErrorCode.NOT_FOUND, `the uhid device has no hidraw node after ${timeoutMs} ms: is the hidraw driver loaded (CONFIG_HIDRAW)?`);
+  }
+}
+
 /** Every kind of endpoint, in the order they open. */
 export const ENDPOINT_KINDS: { readonly [K in keyof EndpointOptions]-?: EndpointKind<NonNullable<EndpointOptions[K]>> } = {
   serialPort: {
@@ -160,10 +210,60 @@ export const ENDPOINT_KINDS: { readonly [K in keyof EndpointOptions]-?: Endpoint
       };
     },
   },
+  usbip: {
+    check(value) {
+      if (isUsbIpServer(value)) return;
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65535) {
+        throw badInput(`usbip takes a TCP port 0..65535 (${USBIP_PORT} is the USB/IP port) or a server from startUsbIpServer, got ${JSON.stringify(value)}`);
+      }
+    },
+    async open(device, value, settings) {
+      const usb = usbDeviceFromParts(usbIdentity(device), usbHidParts(device), device.serial);
+      if (isUsbIpServer(value)) {
+        const exported = exportOn(value, usb);
+        return { specs: { usbip: exported.spec }, close: async () => exported.unplug() };
+      }
+      const port = value;
+      const server = await UsbIpServer.listen([usb], {
+        host: settings.host,
+        port,
+        onEvent: ({ event, ...fields }) => device.emit(simEvent(event, fields)),
+      }).catch((e: unknown) => {
+        throw endpointError(`USB/IP on ${hostPortSpec('tcp', settings.host, port).slice(4)}`, e);
+      });
+      return { specs: { usbip: server.specs[0]! }, close: () => server.close() };
+    },
+  },
+  uhid: {
+    check(value) {
+      if (typeof value !== 'boolean') throw badInput('uhid is true or false');
+    },
+    async open(device, value) {
+      if (!value) return { specs: {}, close: async () => {} };
+      const parts = usbHidParts(device);
+      const opened = await openUhidDevices(
+        usbIdentity(device),
+        parts.map((p) => ({ spec: p.spec, device: p.iface })),
+        { onEvent: ({ event, ...fields }) => device.emit(simEvent(event, fields)) },
+      );
+      const nodes = await hidrawNodes(opened).catch(async (e: unknown) => {
+        await Promise.all(opened.map((u) => u.close()));
+        throw e;
+      });
+      return {
+        specs: Object.fromEntries(nodes.map((node, i) => [parts[i]!.name, `hid:${node}`])),
+        close: async () => void (await Promise.all(opened.map((u) => u.close()))),
+      };
+    },
+  },
 };
 
 /** Check every endpoint option given, before anything is started. */
 export function checkEndpointOptions(options: EndpointOptions): void {
+  // An interface's firmware has one host at a time, as a plugged-in device has.
+  const hidCarriers = (['hid', 'usbip', 'uhid'] as const).filter((k) => options[k] !== undefined && options[k] !== false);
+  if (hidCarriers.length > 1) throw badInput(`give one of hid, usbip, uhid: a device's HID interfaces are plugged into one host at a time (got ${hidCarriers.join(' and ')})`);
+  if (options.serialPort !== undefined && options.usbip !== undefined) throw badInput('give the serial port or usbip, not both: the USB/IP device carries the serial port (CDC-ACM) itself');
   for (const [name, kind] of Object.entries(ENDPOINT_KINDS) as [keyof EndpointOptions, EndpointKind<unknown>][]) {
     const value = options[name];
     if (value !== undefined) kind.check(value);

@@ -22,6 +22,7 @@ export { startSecurityKey, type SecurityKey } from './security-key.js';
 export type { DeviceStartOptions, OtpStartOptions, FidoStartOptions, TouchMode, UvMode } from './device.js';
 export { DEFAULT_UDP_PORTS, type EndpointOptions, type EndpointSettings, type HidInterfaceKind, type SimEndpoints } from './endpoints.js';
 export type { SimEvent } from './events.js';
+export { startUsbIpServer, type SimUsbIpServer, type UsbIpServerStartOptions } from './usbip-server.js';
 export {
   DEVICE_PROFILES,
   AWS_TOTP_PROFILE,

@@ -9,6 +9,8 @@
  * | `hid:/dev/hidraw3`       | a HID device by path, through node-hid    |
  * | `hid:1050:0407`          | the first HID device with VID:PID         |
  * | `usb:1050:0407`          | raw USB interrupt transfers (`usb`)       |
+ * | `usbip:10.0.0.5:3240/1-1`| a device a USB/IP server exports, reached |
+ * |                          | in user space (port 3240 if left out)     |
  *
  * @example
  * ```ts
@@ -17,6 +19,7 @@
  * ```
  */
 import { badInput } from '../errors.js';
+import type { HidOpenOptions } from './hid-role.js';
 import type { HidTransport } from './hid-transport.js';
 import type { SerialTransport } from './serial-transport.js';
 
@@ -26,9 +29,10 @@ export type DeviceSpec =
   | { kind: 'udp'; host: string; port: number }
   | { kind: 'hid'; path: string }
   | { kind: 'hid'; vendorId: number; productId: number }
-  | { kind: 'usb'; vendorId: number; productId: number };
+  | { kind: 'usb'; vendorId: number; productId: number }
+  | { kind: 'usbip'; host: string; port: number; busid: string };
 
-const EXAMPLES = 'serial:/dev/ttyACM0, tcp:127.0.0.1:4000, udp:127.0.0.1:8111, hid:/dev/hidraw3, hid:1050:0407, usb:1050:0407';
+const EXAMPLES = 'serial:/dev/ttyACM0, tcp:127.0.0.1:4000, udp:127.0.0.1:8111, hid:/dev/hidraw3, hid:1050:0407, usb:1050:0407, usbip:127.0.0.1:3240/1-1';
 
 function port(text: string, spec: string): number {
   if (!/^\d{1,5}$/.test(text)) throw badInput(`device spec ${JSON.stringify(spec)}: port must be a number, got ${JSON.stringify(text)}`);
@@ -44,6 +48,24 @@ function hostPort(rest: string, spec: string): { host: string; port: number } {
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   if (host === '' || /[\s/]/.test(host)) throw badInput(`device spec ${JSON.stringify(spec)}: bad host ${JSON.stringify(host)}`);
   return { host, port: port(rest.slice(i + 1), spec) };
+}
+
+/** `HOST[:PORT]/BUSID` of a usbip: spec (port 3240 when left out; IPv6 in brackets). */
+function usbipTarget(rest: string, spec: string): { host: string; port: number; busid: string } {
+  const slash = rest.lastIndexOf('/');
+  const busid = slash < 0 ? '' : rest.slice(slash + 1);
+  // Linux bus ids: bus-port[.port...], e.g. 1-1 or 3-2.4.
+  if (!/^\d{1,3}-\d{1,3}(\.\d{1,3}){0,6}$/.test(busid)) throw badInput(`device spec ${JSON.stringify(spec)}: usbip: takes HOST[:PORT]/BUSID, e.g. usbip:127.0.0.1:3240/1-1`);
+  const address = rest.slice(0, slash);
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(address);
+  if (bracketed !== null) return { host: bracketed[1]!, port: bracketed[2] === undefined ? 3240 : port(bracketed[2], spec), busid };
+  const colons = address.split(':').length - 1;
+  if (colons === 0) {
+    if (address === '' || /[\s/]/.test(address)) throw badInput(`device spec ${JSON.stringify(spec)}: bad host ${JSON.stringify(address)}`);
+    return { host: address, port: 3240, busid };
+  }
+  if (colons > 1) throw badInput(`device spec ${JSON.stringify(spec)}: write an IPv6 address in brackets, e.g. usbip:[::1]:3240/1-1`);
+  return { ...hostPort(address, spec), busid };
 }
 
 function vidPid(rest: string): { vendorId: number; productId: number } | undefined {
@@ -79,18 +101,23 @@ export function parseDeviceSpec(spec: string): DeviceSpec {
       if (ids === undefined) throw badInput(`device spec ${JSON.stringify(spec)}: usb: takes VID:PID in hex, e.g. usb:1050:0407`);
       return { kind: 'usb', ...ids };
     }
+    case 'usbip':
+      return { kind: 'usbip', ...usbipTarget(rest, spec) };
     default:
       throw badInput(`device spec ${JSON.stringify(spec)}: unknown kind ${JSON.stringify(kind)}: use one of ${EXAMPLES}`);
   }
 }
 
-/** True when the spec names a HID device (udp, hid, usb) rather than a serial one. */
+/** True when the spec names a HID device (udp, hid, usb, usbip) rather than a serial one. */
 export function isHidSpec(spec: DeviceSpec): boolean {
-  return spec.kind === 'udp' || spec.kind === 'hid' || spec.kind === 'usb';
+  return spec.kind === 'udp' || spec.kind === 'hid' || spec.kind === 'usb' || spec.kind === 'usbip';
 }
 
-/** Open a HID transport for `spec` (udp:, hid:, usb:). Loads only the package it needs. */
-export async function openHidTransport(spec: string | DeviceSpec): Promise<HidTransport> {
+/**
+ * Open a HID transport for `spec` (udp:, hid:, usb:, usbip:). Loads only the package it needs.
+ * `options.role` picks the interface of a composite device (FIDO, the OTP vendor interface).
+ */
+export async function openHidTransport(spec: string | DeviceSpec, options: HidOpenOptions = {}): Promise<HidTransport> {
   const s = typeof spec === 'string' ? parseDeviceSpec(spec) : spec;
   switch (s.kind) {
     case 'udp': {
@@ -99,11 +126,15 @@ export async function openHidTransport(spec: string | DeviceSpec): Promise<HidTr
     }
     case 'hid': {
       const { NodeHidTransport } = await import('./node-hid-transport.js');
-      return NodeHidTransport.open('path' in s ? { path: s.path } : { vendorId: s.vendorId, productId: s.productId });
+      return NodeHidTransport.open('path' in s ? { path: s.path } : { vendorId: s.vendorId, productId: s.productId, ...options });
     }
     case 'usb': {
       const { UsbTransport } = await import('./usb-transport.js');
-      return UsbTransport.open(s.vendorId, s.productId);
+      return UsbTransport.open(s.vendorId, s.productId, undefined, options);
+    }
+    case 'usbip': {
+      const { UsbIpHidTransport } = await import('./usbip-hid-transport.js');
+      return UsbIpHidTransport.open(s, options);
     }
     default:
       throw badInput(`${s.kind}: is a serial device spec, not a HID one`);

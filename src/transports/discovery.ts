@@ -8,11 +8,13 @@
  * const { devices, notes } = await discoverDevices();
  * ```
  */
+import { USBIP_PORT } from '../protocol/usbip/messages.js';
+import { type HidRole, hidRoleOf } from './hid-role.js';
 import { hex4 } from './node-hid-transport.js';
 
 export interface DiscoveredDevice {
   spec: string;
-  kind: 'hid' | 'serial';
+  kind: 'hid' | 'serial' | 'usbip';
   vendorId?: number;
   productId?: number;
   manufacturer?: string;
@@ -22,20 +24,15 @@ export interface DiscoveredDevice {
   usagePage?: number;
   usage?: number;
   /** What the usage says this interface is. */
-  role?: 'fido' | 'otp-vendor' | 'keyboard' | 'other';
+  role?: HidRole;
+  /** A USB/IP export's interfaces, by class: `HID`, `HID boot keyboard`, `CDC-ACM`, `CDC data`. */
+  interfaces?: string[];
 }
 
 export interface Discovery {
   devices: DiscoveredDevice[];
   /** Why a source gave nothing (e.g. "serial ports: udevadm not found"). */
   notes: string[];
-}
-
-function role(usagePage: number | undefined, usage: number | undefined): DiscoveredDevice['role'] {
-  if (usagePage === 0xf1d0) return 'fido';
-  if (usagePage !== undefined && usagePage >= 0xff00) return 'otp-vendor';
-  if (usagePage === 0x01 && usage === 0x06) return 'keyboard';
-  return 'other';
 }
 
 function defined<T extends object>(o: T): T {
@@ -59,7 +56,7 @@ export async function discoverDevices(): Promise<Discovery> {
           serialNumber: d.serialNumber,
           usagePage: d.usagePage,
           usage: d.usage,
-          role: role(d.usagePage, d.usage),
+          role: hidRoleOf(d.usagePage, d.usage),
         }),
       );
     }
@@ -86,4 +83,36 @@ export async function discoverDevices(): Promise<Discovery> {
     notes.push(`serial ports: ${message}${/udevadm/.test(message) ? ' (serialport lists ports through udevadm; install udev, or name the port: serial:/dev/ttyACM0)' : ''}`);
   }
   return { devices, notes };
+}
+
+/** The name of a USB interface class triple, as `tokenrig devices --usbip` shows it. */
+function interfaceName(i: { bInterfaceClass: number; bInterfaceSubClass: number; bInterfaceProtocol: number }): string {
+  switch (i.bInterfaceClass) {
+    case 0x03:
+      return i.bInterfaceSubClass === 1 ? (i.bInterfaceProtocol === 1 ? 'HID boot keyboard' : i.bInterfaceProtocol === 2 ? 'HID boot mouse' : 'HID boot') : 'HID';
+    case 0x02:
+      return i.bInterfaceSubClass === 2 ? 'CDC-ACM' : 'CDC';
+    case 0x0a:
+      return 'CDC data';
+    case 0x0b:
+      return 'smart card';
+    default:
+      return `class ${i.bInterfaceClass.toString(16).padStart(2, '0')}/${i.bInterfaceSubClass.toString(16).padStart(2, '0')}/${i.bInterfaceProtocol.toString(16).padStart(2, '0')}`;
+  }
+}
+
+/**
+ * The devices a USB/IP server exports (OP_REQ_DEVLIST), as `usbip:` specs. Rejects with
+ * NOT_FOUND or TIMEOUT when the server cannot be reached: the caller named it, so that is an error.
+ */
+export async function discoverUsbIpDevices(host: string, port: number = USBIP_PORT, timeoutMs?: number): Promise<DiscoveredDevice[]> {
+  const { UsbIpClient } = await import('./usbip-client.js');
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return (await UsbIpClient.list(host, port, timeoutMs)).map(({ device: d, interfaces }) => ({
+    spec: `usbip:${shownHost}:${port}/${d.busid}`,
+    kind: 'usbip' as const,
+    vendorId: d.idVendor,
+    productId: d.idProduct,
+    interfaces: interfaces.map(interfaceName),
+  }));
 }

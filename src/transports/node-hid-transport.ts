@@ -11,6 +11,7 @@
  * ```
  */
 import { ErrorCode, TokenrigError } from '../errors.js';
+import { type HidOpenOptions, hidRoleOf } from './hid-role.js';
 import { type HidTransport, HID_REPORT_SIZE } from './hid-transport.js';
 import { ReportQueue, closedError, refuseWrite } from './report-queue.js';
 import { OrderedWriter } from './ordered-writer.js';
@@ -51,13 +52,23 @@ export class NodeHidTransport implements HidTransport {
     this.#queue = new ReportQueue(`HID transport ${spec}`);
   }
 
-  /** Open by hidraw path, or by VID:PID (the first match). Rejects with NOT_FOUND. */
-  static async open(target: { path: string } | { vendorId: number; productId: number }): Promise<NodeHidTransport> {
+  /**
+   * Open by hidraw path, or by VID:PID: the interface of `role` when given (a composite key
+   * has several HID interfaces under one VID:PID), else the first match. Rejects with NOT_FOUND.
+   */
+  static async open(target: { path: string } | ({ vendorId: number; productId: number } & HidOpenOptions)): Promise<NodeHidTransport> {
     const hid = await import('node-hid');
     const spec = 'path' in target ? `hid:${target.path}` : `hid:${hex4(target.vendorId)}:${hex4(target.productId)}`;
     let device: HidAsyncLike;
     try {
-      device = ('path' in target ? await hid.HIDAsync.open(target.path) : await hid.HIDAsync.open(target.vendorId, target.productId)) as unknown as HidAsyncLike;
+      let path = 'path' in target ? target.path : undefined;
+      if (!('path' in target) && target.role !== undefined) {
+        const role = target.role;
+        const match = (await hid.devicesAsync(target.vendorId, target.productId)).find((d) => d.path !== undefined && hidRoleOf(d.usagePage, d.usage) === role);
+        if (match === undefined) throw new Error(`no ${role} interface`);
+        path = match.path;
+      }
+      device = (path !== undefined ? await hid.HIDAsync.open(path) : await hid.HIDAsync.open((target as { vendorId: number }).vendorId, (target as { productId: number }).productId)) as unknown as HidAsyncLike;
     } catch (e) {
       throw new TokenrigError(ErrorCode.NOT_FOUND, `cannot open ${spec}: ${(e as Error).message} (is the device plugged in, and may this user open it? see udev rules)`, { cause: e });
     }

@@ -9,7 +9,11 @@
  * const t = await UsbTransport.open(0x1050, 0x0407);
  * ```
  */
+import type { usb } from 'usb';
 import { ErrorCode, TokenrigError } from '../errors.js';
+import { USB_DIR_IN, USB_DT, USB_RECIP, USB_REQ } from '../protocol/usb/ch9.js';
+import { reportDescriptorUsage } from '../protocol/usb/hid.js';
+import { type HidOpenOptions, type HidRole, hidRoleOf } from './hid-role.js';
 import { type HidTransport, HID_REPORT_SIZE } from './hid-transport.js';
 import { hex4 } from './node-hid-transport.js';
 import { ReportQueue, closedError, refuseWrite } from './report-queue.js';
@@ -27,6 +31,18 @@ interface OutEp {
   direction: 'out';
   transferType: number;
   transfer(data: Buffer, cb: (e?: Error) => void): void;
+}
+
+type UsbDevice = usb.Device;
+
+/** What an interface's report descriptor (GET_DESCRIPTOR(REPORT) to the interface, HID 1.11 §7.1.1) says it is. */
+function interfaceRole(device: UsbDevice, interfaceNumber: number): Promise<HidRole | undefined> {
+  return new Promise((resolve) => {
+    device.controlTransfer(USB_DIR_IN | USB_RECIP.INTERFACE, USB_REQ.GET_DESCRIPTOR, USB_DT.REPORT << 8, interfaceNumber, 1024, (e, data) => {
+      const usage = e === undefined && data instanceof Uint8Array ? reportDescriptorUsage(data) : undefined;
+      resolve(usage === undefined ? undefined : hidRoleOf(usage.usagePage, usage.usage));
+    });
+  });
 }
 
 /** libusb's LIBUSB_TRANSFER_TYPE_INTERRUPT. */
@@ -51,15 +67,29 @@ export class UsbTransport implements HidTransport {
     this.#queue = new ReportQueue(`USB transport ${spec}`);
   }
 
-  /** Open the first device with `vendorId:productId` and claim its first HID interface with interrupt IN and OUT endpoints (or `interfaceNumber`). */
-  static async open(vendorId: number, productId: number, interfaceNumber?: number): Promise<UsbTransport> {
+  /**
+   * Open a device with `vendorId:productId` and claim its first HID interface with interrupt
+   * IN and OUT endpoints (or `interfaceNumber`); with `options.role`, the first whose report
+   * descriptor says that role (a composite key has several HID interfaces; of several devices
+   * with the same ids, the first that has one).
+   */
+  static async open(vendorId: number, productId: number, interfaceNumber?: number, options: HidOpenOptions = {}): Promise<UsbTransport> {
     const spec = `usb:${hex4(vendorId)}:${hex4(productId)}`;
-    const { findByIds } = await import('usb');
-    const device = findByIds(vendorId, productId);
-    if (device === undefined) throw new TokenrigError(ErrorCode.NOT_FOUND, `no USB device ${hex4(vendorId)}:${hex4(productId)}`);
+    const { getDeviceList } = await import('usb');
+    const devices = getDeviceList().filter((d) => d.deviceDescriptor.idVendor === vendorId && d.deviceDescriptor.idProduct === productId);
+    if (devices.length === 0) throw new TokenrigError(ErrorCode.NOT_FOUND, `no USB device ${hex4(vendorId)}:${hex4(productId)}`);
+    for (const device of devices) {
+      const t = await UsbTransport.#claim(device, spec, interfaceNumber, options.role, devices.length > 1);
+      if (t !== undefined) return t;
+    }
+    throw new TokenrigError(ErrorCode.NOT_FOUND, `${spec} has no ${options.role ?? 'HID'} interface with interrupt IN and OUT endpoints`);
+  }
+
+  static async #claim(device: UsbDevice, spec: string, interfaceNumber: number | undefined, role: HidOpenOptions['role'], more: boolean): Promise<UsbTransport | undefined> {
     try {
       device.open();
     } catch (e) {
+      if (more) return undefined;
       throw new TokenrigError(ErrorCode.NOT_FOUND, `cannot open ${spec}: ${(e as Error).message} (permissions? see udev rules)`, { cause: e });
     }
     const candidates = (device.interfaces ?? []).filter((i) => (interfaceNumber === undefined ? i.descriptor.bInterfaceClass === CLASS_HID : i.interfaceNumber === interfaceNumber));
@@ -85,6 +115,16 @@ export class UsbTransport implements HidTransport {
         }
         device.close();
         throw new TokenrigError(ErrorCode.NOT_FOUND, `cannot claim interface ${iface.interfaceNumber} of ${spec}: ${(e as Error).message}`, { cause: e });
+      }
+      // Linux's usbfs lets a request to an interface through only once it is claimed.
+      if (role !== undefined && (await interfaceRole(device, iface.interfaceNumber)) !== role) {
+        await new Promise<void>((resolve) => iface.release(true, () => resolve()));
+        try {
+          if (detached) iface.attachKernelDriver();
+        } catch {
+          // The kernel driver comes back on the next enumeration at worst.
+        }
+        continue;
       }
       const releaseInterface = (): Promise<void> =>
         new Promise<void>((resolve) => {
@@ -113,7 +153,7 @@ export class UsbTransport implements HidTransport {
       return t;
     }
     device.close();
-    throw new TokenrigError(ErrorCode.NOT_FOUND, `${spec} has no HID interface with interrupt IN and OUT endpoints`);
+    return undefined;
   }
 
   write(report: Uint8Array): Promise<void> {

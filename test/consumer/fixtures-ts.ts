@@ -11,7 +11,7 @@ export const USE_TS = `import {
   openOtpTokenDriver, CtapHidDevice, WebAuthnClient, openHidTransport, parseDeviceSpec,
   type PublicKeyCredentialCreationOptionsJSON, type RegistrationResponseJSON, type VerifierState,
 } from 'tokenrig';
-import { startOtpToken, startFidoKey, startSecurityKey, DEVICE_PROFILES, type OtpToken, type FidoKey, type SimEvent, type SimEndpoints } from 'tokenrig/sim';
+import { startOtpToken, startFidoKey, startSecurityKey, startUsbIpServer, DEVICE_PROFILES, type OtpToken, type FidoKey, type SimEvent, type SimEndpoints, type SimUsbIpServer } from 'tokenrig/sim';
 import { loadSeedFile, parsePskc, formatPskc, generateSeeds, builtinSeedProfile, seedToUri, type TokenSeed } from 'tokenrig/seeds';
 
 export async function enroll(): Promise<VerifierState> {
@@ -50,6 +50,13 @@ export async function composite(): Promise<string> {
   await using key = await startSecurityKey({ hid: 'udp:0' });
   key.touch();
   return key.press() + String(key.credentials().length) + Object.keys(DEVICE_PROFILES).join();
+}
+
+export async function usbRig(): Promise<readonly string[]> {
+  await using server: SimUsbIpServer = await startUsbIpServer({ port: 0 });
+  await using key = await startSecurityKey({ usbip: server });
+  await using token = await startOtpToken({ usbip: server, profile: 'aws-totp' });
+  return [key.endpoints.usbip ?? '', token.endpoints.usbip ?? '', ...server.specs];
 }
 
 export async function seeds(path: string): Promise<string[]> {

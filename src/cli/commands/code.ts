@@ -34,7 +34,7 @@ export const commands: CommandTable = {
   '': {
     summary: "press a token's button and print the code it shows (first line: the code alone)",
     flags: {
-      device: { type: 'string', value: 'SPEC', help: 'the token: serial:/dev/ttyACM0 or serial:/dev/pts/N, tcp:HOST:PORT (serial protocol);\nudp:HOST:PORT, hid:/dev/hidrawN, hid:VID:PID, usb:VID:PID (vendor HID interface);\nany spec a `tokenrig sim` ready line names' },
+      device: { type: 'string', value: 'SPEC', help: 'the token: serial:/dev/ttyACM0 or serial:/dev/pts/N, tcp:HOST:PORT (serial protocol);\nudp:HOST:PORT, hid:/dev/hidrawN, hid:VID:PID, usb:VID:PID, usbip:HOST:PORT/BUSID (vendor HID interface);\nany spec a `tokenrig sim` ready line names' },
       timeout: { type: 'string', value: 'MS', help: 'how long to wait for each answer (default 2000)' },
     },
     examples: ['tokenrig code --device serial:/dev/pts/7', 'tokenrig code --device udp:127.0.0.1:8112 --json'],

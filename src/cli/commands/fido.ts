@@ -34,7 +34,7 @@ const NEW_PIN = secretInput('new-pin', { value: 'PIN', env: 'TOKENRIG_FIDO_NEW_P
 
 /** The flags every fido command takes: which key, which protocol, how long to wait. */
 const DEVICE_FLAGS: FlagTable = {
-  device: { type: 'string', value: 'SPEC', help: 'the key: udp:127.0.0.1:8111 (a simulator), hid:/dev/hidrawN, hid:VID:PID, usb:VID:PID,\nany spec a `tokenrig sim` ready line names; default: the one FIDO key plugged in' },
+  device: { type: 'string', value: 'SPEC', help: 'the key: udp:127.0.0.1:8111 (a simulator), hid:/dev/hidrawN, hid:VID:PID, usb:VID:PID,\nusbip:HOST:PORT/BUSID, any spec a `tokenrig sim` ready line names; default: the one FIDO key plugged in' },
   protocol: { type: 'string', value: 'P', help: 'auto (default: CTAP2 when the key has it), ctap2 or u2f' },
   timeout: { type: 'string', value: 'MS', help: 'how long to wait for the key, touches included (default 35000)' },
 };
@@ -147,7 +147,7 @@ export async function withKey(args: ParsedArgs, io: CliIo, command: string, body
   const spec = await pickDevice(stringOpt(args, 'device'));
   let device: CtapHidDevice;
   try {
-    device = await CtapHidDevice.open(await openHidTransport(spec), { timeoutMs });
+    device = await CtapHidDevice.open(await openHidTransport(spec, { role: 'fido' }), { timeoutMs });
   } catch (e) {
     if (e instanceof TokenrigError && e.code === ErrorCode.TIMEOUT) throw new TokenrigError(ErrorCode.TIMEOUT, `${spec}: no FIDO key answered within ${timeoutMs} ms (is it plugged in, or the simulator running?)`, { cause: e });
     throw e;

@@ -1,7 +1,8 @@
 /**
- * `tokenrig sim fido`: run a simulated FIDO2/U2F authenticator reachable over UDP HID.
+ * `tokenrig sim fido`: run a simulated FIDO2/U2F authenticator reachable over UDP HID, USB/IP
+ * or Linux uhid.
  *
- *   tokenrig sim fido [--hid udp[:PORT]] [--profile NAME] [--touch auto|manual|deny] [--uv auto|manual|deny] [--state DIR] [--json]
+ *   tokenrig sim fido [--hid udp[:PORT] | --usbip[=PORT] | --uhid] [--profile NAME] [--touch auto|manual|deny] [--uv auto|manual|deny] [--state DIR] [--json]
  *
  * `--hid udp` alone is the SoloKeys simulation contract (device on 127.0.0.1:8111), so
  * python-fido2, Solo's test suite or `tokenrig fido` can drive it. With `--json` the first
@@ -18,7 +19,7 @@ import { type ParsedArgs, choiceOpt, flag, stringOpt } from '../args.js';
 import type { CliIo } from '../cli-io.js';
 import type { CommandSpec, FlagTable } from '../command.js';
 import { EventStream, serveUntilStopped } from '../sim-session.js';
-import { TOKEN_FLAGS, endpointOptions, stateOption } from './sim-otp.js';
+import { TOKEN_FLAGS, USB_FLAGS, endpointOptions, listenOption, stateOption } from './sim-otp.js';
 import { UV_MODES, answerFinger, fingerPrompt } from './sim-fido-uv.js';
 
 /** Names of the built-in device profiles that have a FIDO interface. */
@@ -43,7 +44,7 @@ export function fidoAnnouncement(key: FidoKey, profileName: string | undefined, 
       residentCredentials: key.credentials().length,
     },
     lines: [
-      `FIDO2/U2F simulator listening on ${key.endpoints.hid ?? '(no endpoint)'} (${profileName === undefined ? '' : `profile: ${profileName}, `}touch: ${key.touchMode}, ${uv === undefined ? '' : `uv: ${uv}, `}state: ${stateDir ?? 'in memory'})`,
+      `FIDO2/U2F simulator listening on ${key.endpoints.hid ?? key.endpoints.usbip ?? '(no endpoint)'} (${profileName === undefined ? '' : `profile: ${profileName}, `}touch: ${key.touchMode}, ${uv === undefined ? '' : `uv: ${uv}, `}state: ${stateDir ?? 'in memory'})`,
       key.touchMode === 'manual' ? 'press Enter to touch the key when asked; Ctrl-C stops' : uv === 'manual' ? 'answer on stdin when a finger is asked for; Ctrl-C stops' : 'Ctrl-C stops',
     ],
   };
@@ -94,7 +95,8 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   // The prompts name the fingers the key waits for: describe reads them from the key once it runs.
   const running: { key?: FidoKey } = {};
   const events = new EventStream(io, json, { describe: (e) => describe(e, touch, running.key), show: fidoEventFilter(flag(args, 'quiet'), touch, uv) });
-  const key = (running.key = await startFidoKey({ hid: 'udp', ...endpointOptions(args, undefined), touch, uv, ...stateOption(args), ...(profile === undefined ? {} : { profile }), onEvent: events.push }));
+  const endpoints = endpointOptions(args, { hid: 'udp' });
+  const key = (running.key = await startFidoKey({ ...endpoints, ...listenOption(args, endpoints), touch, uv, ...stateOption(args), ...(profile === undefined ? {} : { profile }), onEvent: events.push }));
   const { ready, lines } = fidoAnnouncement(key, profile, stringOpt(args, 'state'));
   const touching = touch === 'manual' || uv === 'manual' ? touchOnEnter(io, key, events) : undefined;
   try {
@@ -106,9 +108,10 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
 
 /** `tokenrig sim fido`. */
 export const command: CommandSpec = {
-  summary: 'run a simulated FIDO2/U2F key on UDP HID (the SoloKeys contract, 127.0.0.1:8111) until Ctrl-C',
+  summary: 'run a simulated FIDO2/U2F key on UDP HID (the SoloKeys contract, 127.0.0.1:8111), USB/IP or uhid until Ctrl-C',
   flags: {
     hid: { type: 'string', value: 'udp[:PORT]', help: 'the UDP HID endpoint on 127.0.0.1: default port 8111 (python-fido2, Solo and OpenSK\ntest suites expect it); udp:0 any free port' },
+    ...USB_FLAGS,
     profile: {
       type: 'string',
       value: 'NAME',
@@ -122,8 +125,10 @@ export const command: CommandSpec = {
     state: TOKEN_FLAGS.state!,
     ...FIDO_FLAGS,
   },
-  notes: ['With --json the first line is the "ready" event naming the endpoint as a device spec, then one JSON line\nper device event (touch requests, credentials made, assertions, PIN changes), then "stopped". See\ndocs/fido-simulator.md; talk to it with tokenrig fido --device udp:127.0.0.1:8111 or python-fido2.'],
-  examples: ['tokenrig sim fido --json', 'tokenrig sim fido --hid udp:0 --touch manual --state ./key', 'tokenrig sim fido --profile composite-key --quiet --json', 'tokenrig sim fido --profile yubikey-bio --uv manual'],
+  notes: [
+    'With none of --hid, --usbip, --uhid, the key is on UDP port 8111. With --json the first line is the "ready"\nevent naming the endpoint as a device spec, then one JSON line per device event (touch requests,\ncredentials made, assertions, PIN changes), then "stopped". See docs/fido-simulator.md; talk to it with\ntokenrig fido --device udp:127.0.0.1:8111 or python-fido2. Over --usbip or --uhid it is a USB or HID device\nof the kernel that browsers, libfido2 and ykman use (docs/usb.md).',
+  ],
+  examples: ['tokenrig sim fido --json', 'tokenrig sim fido --hid udp:0 --touch manual --state ./key', 'tokenrig sim fido --profile composite-key --quiet --json', 'tokenrig sim fido --profile yubikey-bio --uv manual', 'sudo tokenrig sim fido --uhid --json'],
   exits: { BAD_INPUT: ['--uv', 'sometimes'], BAD_FILE: ['--state', '{bad-state}'], BUSY: ['--hid', 'udp:{busy-udp}'] },
   run,
 };

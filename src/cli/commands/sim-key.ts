@@ -14,15 +14,15 @@ import { EventStream, serveUntilStopped } from '../sim-session.js';
 import { SECRET } from './otp.js';
 import { FIDO_FLAGS, fidoAnnouncement, fidoEventFilter, touchOnEnter, touchOption } from './sim-fido.js';
 import { startLiveView } from '../live-view.js';
-import { TOKEN_EXITS, TOKEN_FLAGS, describeTokenEvent, endpointOptions, tokenAnnouncement, tokenStartOptions } from './sim-otp.js';
+import { TOKEN_EXITS, TOKEN_FLAGS, describeTokenEvent, endpointOptions, listenOption, tokenAnnouncement, tokenStartOptions } from './sim-otp.js';
 
 async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const json = flag(args, 'json');
   const touch = touchOption(args);
   const options = await tokenStartOptions(args, 'composite-key', io);
-  const endpoints = endpointOptions(args, undefined);
+  const endpoints = endpointOptions(args, { hid: 'udp' });
   const events = new EventStream(io, json, { describe: describeTokenEvent, show: fidoEventFilter(flag(args, 'quiet'), touch) });
-  const key = await startSecurityKey({ ...options, ...(Object.keys(endpoints).length === 0 ? { hid: 'udp' } : endpoints), touch, onEvent: events.push });
+  const key = await startSecurityKey({ ...options, ...endpoints, ...listenOption(args, endpoints), touch, onEvent: events.push });
   const token = tokenAnnouncement(key, flag(args, 'reveal'));
   const fido = fidoAnnouncement(key, key.profile.name, options.stateDir);
   const live = !json && io.isTTY;
@@ -50,9 +50,9 @@ export const command: CommandSpec = {
   flags: { ...TOKEN_FLAGS, ...FIDO_FLAGS },
   secrets: [SECRET, ...SEED_FILE_SECRETS],
   notes: [
-    'The device of a profile with FIDO and OTP interfaces (default composite-key, a YubiKey-like key):\nits ready line names each interface as a device spec: hid (FIDO), otp (the vendor interface), keyboard\n(types the code on a press) and serial. With neither --hid nor --serial-port the HID interfaces are\nserved on their default ports. Its one button answers a waiting FIDO touch request (with --touch manual),\nelse shows and types a code.',
+    'The device of a profile with FIDO and OTP interfaces (default composite-key, a YubiKey-like key):\nits ready line names each interface as a device spec: hid (FIDO), otp (the vendor interface), keyboard\n(types the code on a press) and serial. With none of --hid, --serial-port, --usbip, --uhid the HID\ninterfaces are served on their default UDP ports; --usbip exports the whole key as one USB device.\nIts one button answers a waiting FIDO touch request (with --touch manual), else shows and types a code.',
   ],
-  examples: ['tokenrig sim key --json', 'tokenrig sim key --hid udp:0 --serial-port pty --touch manual'],
+  examples: ['tokenrig sim key --json', 'tokenrig sim key --hid udp:0 --serial-port pty --touch manual', 'tokenrig sim key --usbip=0 --json'],
   exits: { BAD_INPUT: ['--profile', 'aws-totp'], ...TOKEN_EXITS, BAD_FILE: ['--state', '{bad-state}'] },
   run,
 };

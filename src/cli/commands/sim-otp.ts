@@ -17,6 +17,7 @@ import { readTextInput } from '../input-file.js';
 import { SEED_FILE_FLAGS, SEED_FILE_SECRETS, seedFromOptions } from '../seed-options.js';
 import { startLiveView } from '../live-view.js';
 import { EventStream, serveUntilStopped } from '../sim-session.js';
+import { USBIP_PORT } from '../../protocol/usbip/messages.js';
 import { SECRET } from './otp.js';
 
 /** A device profile from a JSON file, validated (the error names the field). */
@@ -56,6 +57,18 @@ export function tokenAnnouncement(token: OtpToken, reveal: boolean): { ready: Re
   return { ready, lines };
 }
 
+/** The flags of the endpoints that make a device a USB or HID device of a kernel (docs/usb.md). */
+export const USB_FLAGS: FlagTable = {
+  usbip: {
+    type: 'string',
+    value: 'PORT',
+    optionalValue: String(USBIP_PORT),
+    help: `the whole device over USB/IP on TCP PORT (default ${USBIP_PORT}; 0: any free port) as bus id 1-1;\nthen on Linux: modprobe vhci-hcd; usbip attach -r HOST -b 1-1 (docs/usb.md),\nor without a kernel: --device usbip:HOST:PORT/1-1`,
+  },
+  listen: { type: 'string', value: 'ADDR', help: 'the address the network endpoints (--usbip, --hid, --serial-port tcp:) bind; default\n127.0.0.1, loopback only; 0.0.0.0 shares the device with other machines' },
+  uhid: { type: 'boolean', help: 'each HID interface a local hidraw device through Linux /dev/uhid (HID only, no\nserial port; needs write access to /dev/uhid)' },
+};
+
 /** The flags `sim otp` and `sim key` share: the token, its profile, its state and its endpoints. */
 export const TOKEN_FLAGS: FlagTable = {
   profile: { type: 'string', value: 'NAME', help: `a built-in device profile: ${Object.keys(DEVICE_PROFILES).join(', ')}` },
@@ -64,6 +77,7 @@ export const TOKEN_FLAGS: FlagTable = {
   serial: { type: 'string', value: 'SN', help: 'the serial number of a new token (default: random in the profile\'s format),\nor the one to take from a --seed-file that holds many' },
   'serial-port': { type: 'string', value: 'pty|tcp:PORT', help: 'the serial port: pty, a real /dev/pts/N (via socat) that serialport, pyserial or\nscreen open; or tcp:PORT, a serial session over TCP on 127.0.0.1 (0: any free port)' },
   hid: { type: 'string', value: 'udp[:PORT]', help: 'the HID interfaces over UDP on 127.0.0.1, one 64-byte report per datagram\n(default ports: OTP 8112, FIDO 8111, keyboard 8113; udp:PORT counts up from PORT; 0: any)' },
+  ...USB_FLAGS,
   state: { type: 'string', value: 'DIR', help: 'keep the device (seed, serial, counters) in DIR, files mode 0600; default in memory' },
   offset: { type: 'string', value: 'SECONDS', help: "the token's clock runs this far ahead (negative: behind), e.g. --offset -600" },
   drift: { type: 'string', value: 'PPM', help: "the token's crystal gains this many parts per million (negative: loses)" },
@@ -105,7 +119,8 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const json = flag(args, 'json');
   const options = await tokenStartOptions(args, 'aws-totp', io);
   const events = new EventStream(io, json, { describe: describeTokenEvent });
-  const token = await startOtpToken({ ...options, ...endpointOptions(args, 'pty'), onEvent: events.push });
+  const endpoints = endpointOptions(args, { serialPort: 'pty' });
+  const token = await startOtpToken({ ...options, ...endpoints, ...listenOption(args, endpoints), onEvent: events.push });
   const { ready, lines } = tokenAnnouncement(token, flag(args, 'reveal'));
   if (!json && !io.isTTY) token.onPress((code) => printLine(io, `press: ${code}`));
   return serveUntilStopped(io, token, events, {
@@ -118,26 +133,48 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
 
 /** `tokenrig sim otp`. */
 export const command: CommandSpec = {
-  summary: 'run a simulated hardware OTP token on a pty, TCP serial and/or UDP HID until Ctrl-C',
+  summary: 'run a simulated hardware OTP token on a pty, TCP serial, UDP HID, USB/IP or uhid until Ctrl-C',
   flags: TOKEN_FLAGS,
   secrets: [SECRET, ...SEED_FILE_SECRETS],
   notes: [
-    'With neither --serial-port nor --hid, a pty is opened. With --json the first line is the "ready" event\nnaming every endpoint as a device spec (serial:/dev/pts/N, tcp:..., udp:...) that --device takes, then\none JSON line per event, then "stopped" with its reason. On a terminal without --json, a live view:\nSpace or Enter presses the button, q quits. Protocols: docs/serial-protocol.md, docs/hid-otp-protocol.md.',
+    'With none of --serial-port, --hid, --usbip, --uhid, a pty is opened. With --json the first line is the\n"ready" event naming every endpoint as a device spec (serial:/dev/pts/N, tcp:..., udp:..., usbip:...,\nhid:/dev/hidrawN) that --device takes, then one JSON line per event, then "stopped" with its reason. On a\nterminal without --json, a live view: Space or Enter presses the button, q quits. Protocols:\ndocs/serial-protocol.md, docs/hid-otp-protocol.md; USB/IP and uhid: docs/usb.md.',
   ],
-  examples: ['tokenrig sim otp --serial-port pty --hid udp:0 --json', 'tokenrig sim otp --profile hotp --serial-port tcp:4000 --state ./token', 'tokenrig sim otp --seed-file batch.pskc --password-file pw.txt --serial GAKT12345678'],
+  examples: ['tokenrig sim otp --serial-port pty --hid udp:0 --json', 'tokenrig sim otp --profile hotp --serial-port tcp:4000 --state ./token', 'tokenrig sim otp --seed-file batch.pskc --password-file pw.txt --serial GAKT12345678', 'tokenrig sim otp --profile composite-key --usbip --json'],
   exits: { BAD_INPUT: ['--profile', 'nope'], ...TOKEN_EXITS },
   run,
 };
 
-/** --serial-port and --hid as the API's endpoint options; with neither, `whenNone` for the serial port. */
-export function endpointOptions(args: ParsedArgs, whenNone: 'pty' | undefined): EndpointOptions {
+/**
+ * --serial-port, --hid, --usbip and --uhid as the API's endpoint options; with none of them,
+ * `whenNone` (a pty for a token, UDP HID for a key).
+ */
+export function endpointOptions(args: ParsedArgs, whenNone: EndpointOptions): EndpointOptions {
   const serialPort = stringOpt(args, 'serial-port');
   const hid = stringOpt(args, 'hid');
+  const usbip = stringOpt(args, 'usbip');
   const out: EndpointOptions = {};
   if (serialPort !== undefined) out.serialPort = serialPort as EndpointOptions['serialPort'];
-  else if (hid === undefined && whenNone !== undefined) out.serialPort = whenNone;
   if (hid !== undefined) out.hid = hid as EndpointOptions['hid'];
-  return out;
+  if (usbip !== undefined) {
+    if (!/^\d{1,5}$/.test(usbip) || Number(usbip) > 65535) throw badInput(`--usbip takes a TCP port 0..65535 (--usbip=${USBIP_PORT}), got ${JSON.stringify(usbip)}`);
+    out.usbip = Number(usbip);
+  }
+  if (flag(args, 'uhid')) out.uhid = true;
+  // A device's HID interfaces are plugged into one host at a time, as hardware is.
+  const carriers = (['hid', 'usbip', 'uhid'] as const).filter((k) => out[k] !== undefined);
+  if (carriers.length > 1) throw badInput(`give one of --hid, --usbip, --uhid: a device is plugged into one host at a time (got ${carriers.map((k) => `--${k}`).join(' and ')})`);
+  if (out.serialPort !== undefined && out.usbip !== undefined) throw badInput('give --serial-port or --usbip, not both: the USB/IP device carries the serial port (CDC-ACM) itself');
+  return Object.keys(out).length === 0 ? { ...whenNone } : out;
+}
+
+/** --listen as the API's setting; BAD_INPUT when no network endpoint would use it. */
+export function listenOption(args: ParsedArgs, endpoints: EndpointOptions): { host?: string } {
+  const listen = stringOpt(args, 'listen');
+  if (listen === undefined) return {};
+  if (!/^[0-9A-Za-z.:-]{1,253}$/.test(listen)) throw badInput(`--listen must be an address or host name, got ${JSON.stringify(listen)}`);
+  const network = endpoints.usbip !== undefined || endpoints.hid !== undefined || endpoints.serialPort?.startsWith('tcp:') === true;
+  if (!network) throw badInput('--listen sets the address of --usbip, --hid or --serial-port tcp:PORT: give one of them too');
+  return { host: listen };
 }
 
 /** --state DIR as the API's option. */

@@ -1,0 +1,137 @@
+/**
+ * Runs inside the VM (test/vm/uhid.vm.test.ts starts it): the simulators run here in the guest
+ * with `--uhid` (uhid devices are local), and the guest checks the clear error before the uhid
+ * module is loaded, then the FIDO checks over the uhid hidraw node, the OTP token's vendor
+ * interface and keyboard over uhid, and that the devices go away when the simulator stops.
+ *
+ *   node uhid-guest.mjs RESULTS.json CLI.mjs SECRET_BASE32 SERIAL
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createReadStream, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fidoChecks } from './fido-checks.js';
+import { Checks, expectThat, fidoHidraw, hidrawNodes, log, must, sh, waitFor } from './harness.js';
+
+const [resultsFile, cli, secret, serial] = process.argv.slice(2) as [string, string, string, string];
+const checks = new Checks(resultsFile);
+const VID = 0x1050;
+const PID = 0x0407;
+
+async function startSim(args: string[]): Promise<{ child: ChildProcess; ready: Record<string, unknown> }> {
+  const child = spawn(process.execPath, [cli, 'sim', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    lines.once('line', (l) => resolve(JSON.parse(l) as Record<string, unknown>));
+    child.once('exit', (code) => reject(new Error(`sim ${args.join(' ')} exited ${code}`)));
+  });
+  lines.on('line', () => {});
+  return { child, ready };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function keyboardEventNode(): string | undefined {
+  for (const name of existsSync('/sys/class/input') ? readdirSync('/sys/class/input') : []) {
+    if (!/^event\d+$/.test(name)) continue;
+    try {
+      if (parseInt(readFileSync(`/sys/class/input/${name}/device/id/vendor`, 'utf8'), 16) === VID && existsSync(`/dev/input/${name}`)) return `/dev/input/${name}`;
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return undefined;
+}
+
+async function main(): Promise<void> {
+  await must('modprobe', ['evdev']);
+
+  await must('modprobe', ['uhid']);
+  await checks.run('a user who may not write /dev/uhid gets one clear line saying how to enable it, exit 7', async () => {
+    // The guest runs as root; nobody (65534) stands for a user without the udev rule.
+    const r = await sh('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'sim', 'fido', '--uhid']);
+    expectThat(r.status === 7 && r.stderr.trim().split('\n').length === 1 && /is not writable by this user: run as root, or give a group access with a udev rule/.test(r.stderr), `exit ${r.status}: ${r.stderr}`);
+    return r.stderr.trim();
+  });
+
+  let fido: ChildProcess | undefined;
+  let hidraw: string | undefined;
+  await checks.run('sim fido --uhid: a FIDO hidraw node with the profile’s identity', async () => {
+    const t = Date.now();
+    const sim = await startSim(['fido', '--uhid', '--profile', 'composite-key', '--json']);
+    fido = sim.child;
+    // Each HID interface of the composite key is a uhid device; the ready line names each node.
+    const nodes = Object.values(sim.ready.endpoints as Record<string, string>).map((spec) => spec.replace(/^hid:/, ''));
+    hidraw = await waitFor('FIDO hidraw', () => fidoHidraw(VID, PID));
+    expectThat(nodes.includes(hidraw), `ready names ${nodes.join(', ')}, sysfs ${hidraw}`);
+    const uevent = readFileSync(`/sys/class/hidraw/${hidraw.slice(5)}/device/uevent`, 'utf8');
+    expectThat(uevent.includes('HID_NAME=Tokenrig Simulated Key 5 OTP+FIDO'), uevent);
+    return { detail: `${hidraw}, ${uevent.split('\n').filter((l) => /HID_(ID|NAME)/.test(l)).join(', ')}`, data: { startToHidrawMs: Date.now() - t } };
+  });
+  if (hidraw !== undefined) await fidoChecks(checks, { via: 'uhid', hidraw, cli, yubico: true });
+  await checks.run('stopping the simulator destroys the uhid device', async () => {
+    if (fido !== undefined) await stop(fido);
+    await waitFor('hidraw node gone', () => (fidoHidraw(VID, PID) === undefined ? true : undefined), 10_000);
+    return 'the hidraw node is gone';
+  });
+
+  await checks.run('sim otp --uhid: the vendor interface reads a code and the keyboard types it (key events)', async () => {
+    const sim = await startSim(['otp', '--uhid', '--profile', 'composite-key', '--json', '--secret', secret, '--serial', serial]);
+    try {
+      // The composite key's three HID interfaces (FIDO, OTP vendor, keyboard), one uhid device each.
+      const nodes = await waitFor('three hidraw nodes', () => (hidrawNodes(VID, PID).length === 3 ? hidrawNodes(VID, PID) : undefined));
+      const event = await waitFor('keyboard event node', keyboardEventNode, 10_000);
+      const typed: number[] = [];
+      const stream = createReadStream(event, { highWaterMark: 24 * 16 });
+      const enter = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no Enter within 60 s (typed ${typed.join(',')})`)), 60_000);
+        let rest = Buffer.alloc(0);
+        stream.on('data', (chunk: Buffer | string) => {
+          rest = Buffer.concat([rest, Buffer.from(chunk)]);
+          while (rest.length >= 24) {
+            const [type, code, value] = [rest.readUInt16LE(16), rest.readUInt16LE(18), rest.readInt32LE(20)];
+            rest = rest.subarray(24);
+            if (type !== 1 || value !== 1) continue;
+            if (code === 28) {
+              clearTimeout(timer);
+              resolve();
+            } else typed.push(code);
+          }
+        });
+        stream.on('error', reject);
+      });
+      // Failing later (a press that never came) must not crash the script meanwhile.
+      enter.catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 300));
+      const r = JSON.parse(await must(process.execPath, [cli, 'code', '--device', 'hid:1050:0407', '--json'])) as { code: string; serial: string };
+      await enter;
+      stream.destroy();
+      const text = typed.map((c) => (c === 11 ? '0' : String(c - 1))).join('');
+      const oath = (await must('oathtool', ['--totp', '-b', secret, '-w', '1', '-N', `@${Math.floor(Date.now() / 1000) - 30}`])).trim().split('\n');
+      expectThat(r.serial === serial && text === r.code && oath.includes(r.code), `read ${r.code} (serial ${r.serial}), typed ${text}, oathtool ${oath.join(',')}`);
+      return `${nodes.map((n) => n.node).join(', ')}: code ${r.code} (oathtool agrees), typed ${text} + Enter on ${event}`;
+    } finally {
+      await stop(sim.child);
+    }
+  });
+
+  await checks.run('dmesg: no kernel complaint about the uhid devices', async () => {
+    const lines = (await must('dmesg', [])).split('\n').filter((l) => /hid|uhid|input/i.test(l));
+    const complaints = lines.filter((l) => /error|fail|invalid|bogus|unable|can't|cannot|malformed|warn/i.test(l));
+    expectThat(complaints.length === 0, complaints.join('\n'));
+    return `${lines.length} lines about HID, none a complaint`;
+  });
+  log('done');
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    log(`guest script failed: ${(e as Error).stack}`);
+    process.exit(1);
+  },
+);
