@@ -49,12 +49,14 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bio-'));
   const sim: ChildProcess = spawn(process.execPath, [cli, 'sim', 'fido', '--uhid', '--profile', 'yubikey-bio', '--uv', 'auto', '--json', '--quiet'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: sim.stdout! });
-  await new Promise<void>((resolve, reject) => {
-    lines.once('line', () => resolve());
+  // The first line is the ready event (or, should the start fail, the error as JSON).
+  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    lines.once('line', (l) => resolve(JSON.parse(l) as Record<string, unknown>));
     sim.once('exit', (code) => reject(new Error(`sim fido exited ${code}`)));
   });
   lines.on('line', () => {});
-  const hidraw = await waitFor('FIDO hidraw of the yubikey-bio personality', () => fidoHidraw(VID, PID));
+  expectThat(ready.event === 'ready', `sim fido did not start: ${JSON.stringify(ready)}`);
+  const hidraw = await waitFor('FIDO hidraw of the yubikey-bio personality', () => fidoHidraw(VID, PID), 60_000);
   const device = `hid:${hidraw}`;
   log(`yubikey-bio on ${hidraw}`);
   await must(process.execPath, [cli, 'fido', 'pin', 'set', '--pin', PIN, '--device', device]);
