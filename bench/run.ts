@@ -5,7 +5,7 @@
  *
  * Suites are loaded lazily, and only when their file exists (other work may not have
  * landed yet): 'otp' → bench/otp.ts, 'fleet' → bench/fleet.ts, 'fido' → bench/fido.ts,
- * 'iam' → bench/iam.ts, 'usb' → bench/usb.ts (it boots a VM for its kernel rows).
+ * 'iam' → bench/iam.ts, 'usb' → bench/usb.ts (it boots a VM for its kernel rows), 'rig' → bench/rig.ts.
  */
 import { existsSync } from 'node:fs';
 import { type BenchRow, type SuiteOptions, formatTable } from './harness.js';
@@ -30,6 +30,7 @@ const SUITES: readonly { name: string; file: string; load: () => Promise<SuiteMo
   { name: 'fido', file: 'fido.ts', load: () => import('./fido.js' as string) as Promise<SuiteModule> },
   { name: 'iam', file: 'iam.ts', load: () => import('./iam.js') },
   { name: 'usb', file: 'usb.ts', load: () => import('./usb.js') },
+  { name: 'rig', file: 'rig.ts', load: () => import('./rig.js') },
 ];
 
 function parseArgs(argv: string[]): { json: boolean; timeMs: number; names: string[] } {

@@ -25,6 +25,8 @@ import { YUBIKEY_BIO_PROFILE } from './personalities/yubikey-bio.js';
 export const FIDO_QUIRKS = {
   pinRetriesWithoutPin:
     'getPINRetries on a key without a PIN answers pinRetries (8) as Solo 1 firmware does, where the strict default answers CTAP2_ERR_PIN_NOT_SET as YubiKeys do',
+  anyChannelWhenIdle:
+    'a message on a channel ID the key never allocated is served (the channel is adopted) while no other transaction is under way, as solo1 firmware and its PC simulation do (fido2/ctaphid.c: add_cid when the buffer is empty); strict answers CTAPHID ERR_INVALID_CHANNEL (CTAP 2.1 §11.2.4)',
 } as const;
 export type FidoQuirk = keyof typeof FIDO_QUIRKS;
 
@@ -73,8 +75,22 @@ export interface FingerprintSensorProfile {
   maxUvAttemptsForInternalRetries: number;
 }
 
+/** getInfo members a key leaves out although it has what they describe (keys older than CTAP 2.1 predate them). */
+export const OMITTABLE_INFO = ['algorithms', 'firmwareVersion'] as const;
+export type OmittableInfo = (typeof OMITTABLE_INFO)[number];
+
+/** Enterprise attestation (CTAP 2.1 §7.1) as the key offers it once enableEnterpriseAttestation turned it on. */
+export interface EnterpriseAttestationProfile {
+  /** Vendor-facilitated (enterpriseAttestation 1): the RP IDs pre-configured for an enterprise attestation. */
+  rpIds: readonly string[];
+  /** Platform-managed (enterpriseAttestation 2): any RP the platform vouches for gets one. */
+  platformManaged: boolean;
+}
+
 /** A FIDO authenticator's identity and personality. */
 export interface FidoProfile {
+  /** One line for `sim fido --help` and the docs. */
+  description?: string;
   /** 16-byte AAGUID as 32 hex digits. */
   aaguid: string;
   vendorId: number;
@@ -83,7 +99,7 @@ export interface FidoProfile {
   product: string;
   /** 'batch': a per-device batch certificate (x5c); 'self': sign with the credential key. */
   attestation: 'batch' | 'self';
-  /** Firmware version reported by CTAPHID INIT and getInfo (0x0E: a byte each, 0x050506 for 5.5.6, as YubiKeys report it). */
+  /** Firmware version reported by CTAPHID INIT and getInfo (0x0E, as major << 16 | minor << 8 | patch: 0x050506 for 5.5.6, as YubiKeys report it). */
   firmwareVersion: readonly [number, number, number];
   /** 0x01: the protocol versions; without a FIDO_2_x version the key speaks U2F only. */
   versions: readonly CtapVersion[];
@@ -104,16 +120,24 @@ export interface FidoProfile {
   certifications?: Readonly<Record<string, number>>;
   /** The fingerprint sensor, on keys with built-in user verification (options uv and bioEnroll); absent: none. */
   fingerprintSensor?: Readonly<FingerprintSensorProfile>;
+  /** Enterprise attestation when the key is capable of it (the `ep` option present); absent: not capable. */
+  enterpriseAttestation?: Readonly<EnterpriseAttestationProfile>;
+  /** RP IDs pre-configured to receive the minPinLength extension's output (CTAP 2.1 §12.4), beside those setMinPINLength adds. */
+  minPinLengthRPIDs?: readonly string[];
+  /** getInfo members this key does not report (see OMITTABLE_INFO). */
+  omittedInfo?: readonly OmittableInfo[];
   /** Named departures from the strict behaviour (see FIDO_QUIRKS); empty is strict. */
   quirks: readonly FidoQuirk[];
 }
 
 /**
- * The tokenrig simulator's own personality: a CTAP 2.1 key with a PIN and everything this
- * simulator implements — every algorithm (ES256 preferred), the extensions, large blobs —
+ * The tokenrig simulator's own personality: a strict CTAP 2.1 key with everything this
+ * simulator implements — PIN, credential management, authenticatorConfig, enterprise
+ * attestation once enabled, every algorithm (ES256 preferred), the extensions, large blobs —
  * so a QA rig can exercise any of it without choosing a personality first.
  */
 export const DEFAULT_FIDO_PROFILE: Readonly<FidoProfile> = Object.freeze({
+  description: 'the tokenrig simulator: strict CTAP 2.1 with every feature the simulator has',
   aaguid: '746f6b656e7269672d73696d2d666964', // "tokenrig-sim-fid"
   vendorId: 0x1209, // pid.codes open-source vendor id
   productId: 0x7172,
@@ -122,9 +146,21 @@ export const DEFAULT_FIDO_PROFILE: Readonly<FidoProfile> = Object.freeze({
   attestation: 'batch',
   firmwareVersion: [1, 0, 0] as const,
   versions: ['U2F_V2', 'FIDO_2_0', 'FIDO_2_1'] as const,
-  extensions: ['credBlob', 'hmac-secret', 'hmac-secret-mc', 'largeBlobKey', 'thirdPartyPayment'],
+  extensions: ['credBlob', 'credProtect', 'hmac-secret', 'hmac-secret-mc', 'largeBlobKey', 'minPinLength', 'thirdPartyPayment'],
   algorithms: [-7, -8, -35, -36, -37, -257, -47], // ES256, EdDSA, ES384, ES512, PS256, RS256, ES256K
-  options: { rk: true, up: true, plat: false, clientPin: false, pinUvAuthToken: true, largeBlobs: true },
+  options: {
+    rk: true,
+    up: true,
+    plat: false,
+    clientPin: false,
+    pinUvAuthToken: true,
+    credMgmt: true,
+    authnrCfg: true,
+    alwaysUv: false,
+    setMinPINLength: true,
+    largeBlobs: true,
+    ep: false,
+  },
   pinUvAuthProtocols: [2, 1] as const,
   limits: {
     maxMsgSize: 7609,
@@ -132,16 +168,175 @@ export const DEFAULT_FIDO_PROFILE: Readonly<FidoProfile> = Object.freeze({
     // The longest credential ID it makes: ES512 with a 32-byte credBlob and every flag (test/fido-device/credential-id.test.ts).
     maxCredentialIdLength: 256,
     maxDiscoverableCredentials: 256,
+    reportsRemainingDiscoverableCredentials: true,
     maxSerializedLargeBlobArray: 4096,
     maxCredBlobLength: 32,
+    maxRPIDsForSetMinPINLength: 4,
   },
+  enterpriseAttestation: { rpIds: ['enterprise.example'], platformManaged: true },
   quirks: [],
+} satisfies FidoProfile);
+
+/**
+ * A YubiKey 5 Series with NFC, firmware 5.7: CTAP 2.1 with credential management,
+ * authenticatorConfig, large blobs, five extensions and three algorithms. What it reports is
+ * taken from a YubiKey 5.7's getInfo as powershellYK's Get-YubikeyFIDO2 prints it
+ * (github.com/virot/powershellYK, Docs/Commands/Get-YubikeyFIDO2.md: versions U2F_V2, FIDO_2_0,
+ * FIDO_2_1_PRE, FIDO_2_1; extensions credProtect, hmac-secret, largeBlobKey, credBlob, …;
+ * options rk, up, plat=false, alwaysUv=false, …; maxMsgSize 1280; PIN/UV protocols 2, 1;
+ * maxCredentialCountInList 8; maxCredentialIdLength 128 (176 here, see limits); transports nfc, usb; algorithms ES256,
+ * EdDSA, ES384; maxSerializedLargeBlobArray 4096; minPINLength 4; firmwareVersion 329473 =
+ * 0x050701; maxCredBlobLength 32; maxRPIDsForSetMinPINLength 1; 100 discoverable credentials
+ * remaining), the options a 5.x key reports in libfido2's `fido2-token -I` (Yubico/libfido2
+ * issue #686: credentialMgmtPreview beside the 2.1 options) and `ykman fido info` on a 5.7 key
+ * ("Enterprise Attestation: Disabled", so the ep option is present and false). The fifth
+ * extension is minPinLength (the 5.7 firmware notes list the minimum PIN length extension).
+ * AAGUID a25342c0-3cdc-4414-8e46-f4807fca511c is Yubico's for this model; its attestation
+ * chains to the simulator's own batch certificate, so a relying party that checks the FIDO
+ * Metadata Service rejects it, as it should.
+ *
+ * Algorithms and extensions another part of the firmware provides (EdDSA, ES384, hmac-secret,
+ * largeBlobKey, credBlob, the largeBlobs command) are listed here and reported only once their
+ * modules are registered (`fidoPersonality` in firmware-sim/fido/profile.ts), so getInfo never
+ * claims what the simulator cannot do.
+ */
+export const YUBIKEY_5_PROFILE: Readonly<FidoProfile> = Object.freeze({
+  description: 'YubiKey 5 NFC, firmware 5.7: CTAP 2.1, credential management, config',
+  aaguid: 'a25342c03cdc44148e46f4807fca511c',
+  vendorId: 0x1050, // Yubico
+  productId: 0x0407, // YubiKey 5 OTP+FIDO+CCID
+  manufacturer: 'Yubico',
+  product: 'YubiKey OTP+FIDO+CCID (simulated)',
+  attestation: 'batch',
+  firmwareVersion: [5, 7, 1] as const,
+  versions: ['U2F_V2', 'FIDO_2_0', 'FIDO_2_1_PRE', 'FIDO_2_1'] as const,
+  extensions: ['credProtect', 'hmac-secret', 'largeBlobKey', 'credBlob', 'minPinLength'],
+  algorithms: [-7, -8, -35], // ES256, EdDSA, ES384
+  options: {
+    rk: true,
+    up: true,
+    plat: false,
+    alwaysUv: false,
+    credMgmt: true,
+    authnrCfg: true,
+    clientPin: false,
+    largeBlobs: true,
+    pinUvAuthToken: true,
+    setMinPINLength: true,
+    makeCredUvNotRqd: true,
+    credentialMgmtPreview: true,
+    ep: false,
+  },
+  pinUvAuthProtocols: [2, 1] as const,
+  transports: ['nfc', 'usb'],
+  limits: {
+    maxMsgSize: 1280,
+    maxCredentialCountInList: 8,
+    // A real 5.7 reports 128: its IDs are fixed-size handles. The simulator's seal the key and
+    // extension state (up to 171 bytes: ES384 with a 32-byte credBlob, credProtect, hmac-secret,
+    // largeBlobKey, discoverable), and platforms drop longer IDs from an allowList (python-fido2
+    // and libfido2 do), so this personality reports what it makes (test/fido-device/extensions.test.ts).
+    maxCredentialIdLength: 176,
+    maxDiscoverableCredentials: 100,
+    reportsRemainingDiscoverableCredentials: true,
+    maxSerializedLargeBlobArray: 4096,
+    minPINLength: 4,
+    maxCredBlobLength: 32,
+    maxRPIDsForSetMinPINLength: 1,
+  },
+  // Vendor-facilitated only: the RP IDs Yubico configures for an enterprise (none here).
+  enterpriseAttestation: { rpIds: [], platformManaged: false },
+  quirks: [],
+} satisfies FidoProfile);
+
+/**
+ * A CTAP 2.0 key like an early YubiKey 5 (firmware 5.1) or Solo 1 before 2.1-PRE: FIDO_2_0 and
+ * U2F only, PIN/UV auth protocol 1, no permissions (a PIN token is good for everything until
+ * the next power cycle), none of the CTAP 2.1 commands (selection, credential management,
+ * config answer CTAP1_ERR_INVALID_COMMAND) and none of the 2.1 getInfo members. The reported
+ * members are those of a YubiKey 5.1 (AAGUID cb69481e-8ff7-4039-93ec-0a2729a154a8, Yubico's
+ * "YubiKey 5 Series, firmware 5.1"; maxMsgSize 1200).
+ */
+export const CTAP20_PROFILE: Readonly<FidoProfile> = Object.freeze({
+  description: 'a CTAP 2.0 key (early YubiKey 5, firmware 5.1): PIN protocol 1, no permissions',
+  aaguid: 'cb69481e8ff7403993ec0a2729a154a8',
+  vendorId: 0x1050,
+  productId: 0x0407,
+  manufacturer: 'Yubico',
+  product: 'YubiKey FIDO 5.1 (simulated)',
+  attestation: 'batch',
+  firmwareVersion: [5, 1, 2] as const,
+  versions: ['U2F_V2', 'FIDO_2_0'] as const,
+  extensions: ['hmac-secret'],
+  algorithms: [-7, -8], // ES256, EdDSA
+  options: { rk: true, up: true, plat: false, clientPin: false },
+  pinUvAuthProtocols: [1] as const,
+  limits: { maxMsgSize: 1200, maxDiscoverableCredentials: 25 },
+  omittedInfo: ['algorithms', 'firmwareVersion'],
+  quirks: [],
+} satisfies FidoProfile);
+
+/**
+ * A U2F-only security key (FIDO U2F Security Key class, Yubico 1050:0120): U2F_V2 over
+ * CTAPHID_MSG, no CTAP2 at all (INIT reports no CBOR capability, so platforms take the U2F path).
+ */
+export const U2F_ONLY_PROFILE: Readonly<FidoProfile> = Object.freeze({
+  description: 'a U2F-only security key: U2F_V2 over CTAPHID_MSG, no CTAP2',
+  aaguid: '00000000000000000000000000000000',
+  vendorId: 0x1050,
+  productId: 0x0120,
+  manufacturer: 'Yubico',
+  product: 'Security Key by Yubico (simulated U2F)',
+  attestation: 'batch',
+  firmwareVersion: [4, 3, 7] as const,
+  versions: ['U2F_V2'] as const,
+  extensions: [],
+  algorithms: [],
+  options: {},
+  pinUvAuthProtocols: [],
+  limits: { maxMsgSize: 1200, maxDiscoverableCredentials: 0 },
+  quirks: [],
+} satisfies FidoProfile);
+
+/**
+ * SoloKeys Solo 1 (solo1 firmware 4.x, github.com/solokeys/solo1): its getInfo exactly as
+ * fido2/ctap.c `ctap_get_info` builds it — versions U2F_V2, FIDO_2_0, FIDO_2_1_PRE;
+ * extensions credProtect, hmac-secret; the AAGUID of fido2/device.c `device_read_aaguid`
+ * (8876631b-d4a0-427f-5773-0ec71c9e0279); options rk, up, plat=false, credMgmt, clientPin;
+ * maxMsgSize 1200 (CTAP_MAX_MESSAGE_SIZE); PIN protocol 1 only; maxCredentialCountInList 20
+ * (ALLOW_LIST_MAX_SIZE); maxCredentialIdLength 128; no algorithms, no firmwareVersion. Its PC
+ * simulation stores 50 resident keys (pc/device.c RK_NUM) and answers credential management
+ * on 0x0A and 0x41. Quirks: getPINRetries answers without a PIN, and a message on a channel
+ * it never allocated is served while it is idle (fido2/ctaphid.c), so test suites written
+ * against that simulation run unchanged. USB identity: SoloKeys' 0483:a2ca.
+ */
+export const SOLO1_PROFILE: Readonly<FidoProfile> = Object.freeze({
+  description: 'SoloKeys Solo 1 (solo1 4.x and its PC simulation): FIDO_2_1_PRE, its quirks',
+  aaguid: '8876631bd4a0427f57730ec71c9e0279',
+  vendorId: 0x0483,
+  productId: 0xa2ca,
+  manufacturer: 'SoloKeys',
+  product: 'Solo 4.1.5 (simulated)',
+  attestation: 'batch',
+  firmwareVersion: [4, 1, 5] as const,
+  versions: ['U2F_V2', 'FIDO_2_0', 'FIDO_2_1_PRE'] as const,
+  extensions: ['credProtect', 'hmac-secret'],
+  algorithms: [-7, -8], // ES256, EdDSA (fido2/ctap.c read_cose_alg_from_masked_credential)
+  options: { rk: true, up: true, plat: false, credMgmt: true, clientPin: false },
+  pinUvAuthProtocols: [1] as const,
+  limits: { maxMsgSize: 1200, maxCredentialCountInList: 20, maxCredentialIdLength: 128, maxDiscoverableCredentials: 50 },
+  omittedInfo: ['algorithms', 'firmwareVersion'],
+  quirks: ['pinRetriesWithoutPin', 'anyChannelWhenIdle'],
 } satisfies FidoProfile);
 
 /** The built-in FIDO personalities by name (`sim fido --profile NAME` chooses among them). */
 export const FIDO_PROFILES: Readonly<Record<string, Readonly<FidoProfile>>> = {
   tokenrig: DEFAULT_FIDO_PROFILE,
+  'yubikey-5': YUBIKEY_5_PROFILE,
   'yubikey-bio': YUBIKEY_BIO_PROFILE,
+  ctap20: CTAP20_PROFILE,
+  'u2f-only': U2F_ONLY_PROFILE,
+  solo1: SOLO1_PROFILE,
 };
 
 type Obj = Record<string, unknown>;
@@ -288,6 +483,15 @@ export function validateFidoProfile(value: unknown): FidoProfile {
       if (profile.options[id] !== undefined) fail(RangeError, `options.${id}`, 'absent without a fingerprintSensor (the only built-in user verification this firmware has)');
     }
   }
+  if (o.description !== undefined) profile.description = text(o.description, 'description', 160);
+  if (o.enterpriseAttestation !== undefined) {
+    const ea = obj(o.enterpriseAttestation, 'enterpriseAttestation');
+    if (typeof ea.platformManaged !== 'boolean') fail(TypeError, 'enterpriseAttestation.platformManaged', 'a boolean');
+    profile.enterpriseAttestation = { rpIds: list(ea.rpIds, 'enterpriseAttestation.rpIds', (x, f) => text(x, f, 253)), platformManaged: ea.platformManaged };
+  }
+  if (o.minPinLengthRPIDs !== undefined) profile.minPinLengthRPIDs = list(o.minPinLengthRPIDs, 'minPinLengthRPIDs', (x, f) => text(x, f, 253));
+  if (o.omittedInfo !== undefined) profile.omittedInfo = list(o.omittedInfo, 'omittedInfo', oneOf(OMITTABLE_INFO));
+  if (profile.options.ep !== undefined && profile.enterpriseAttestation === undefined) fail(RangeError, 'enterpriseAttestation', 'present when options.ep is (how the key offers enterprise attestation)');
   const hasCtap2 = profile.versions.some((v) => v.startsWith('FIDO_2'));
   if (hasCtap2 && profile.algorithms.length === 0) fail(RangeError, 'algorithms', 'non-empty for a CTAP2 key');
   return profile;

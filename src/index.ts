@@ -36,4 +36,6 @@ export { type AuthenticatorData, type AttestedCredentialData, AUTH_DATA_FLAG, pa
 export { COSE_ALG, COSE_CRV, COSE_KTY, type CosePublicKey, decodeCoseKey, encodeCoseKey } from './protocol/cose.js';
 export { coseKeyToSpki } from './protocol/spki.js';
 export type { ConfigRequest } from './ctap/authenticator-config.js';
+export { CredentialManager, type CredentialManagerOptions, type ManagedCredential } from './ctap/credential-manager.js';
+export { ConfigManager, type ConfigManagerOptions } from './ctap/config-manager.js';
 export * from './webauthn/index.js';

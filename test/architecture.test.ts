@@ -3,8 +3,9 @@
  * - the shared core (src/protocol, src/otp, src/clock, src/errors.ts) imports only itself;
  * - firmware-sim/ imports the shared core and devices/, never the host side;
  * - host modules under src/ never import firmware-sim/; only the composition roots hold both
- *   sides, each in a folder of its own: the CLI and demo (src/cli/) and the in-process simulator
- *   API `tokenrig/sim` (src/sim/);
+ *   sides, each in a folder of its own: the CLI and demo (src/cli/), the in-process simulator
+ *   API `tokenrig/sim` (src/sim/), the rig with its control API and dashboard server
+ *   (src/rig/) and the Playwright helper `tokenrig/playwright` (src/playwright/);
  * - nothing but a composition root imports one (the library never pulls in the simulators);
  * - devices/ imports nothing of the project but itself and the shared core's types;
  * - services that play the relying party (src/iam/, the IAM/STS endpoint) import the shared
@@ -45,7 +46,7 @@ const isShared = (p: string): boolean => /^src\/(protocol|otp|clock)(\/|$)/.test
 const isFirmware = (p: string): boolean => p.startsWith('firmware-sim/');
 const isDevices = (p: string): boolean => p.startsWith('devices/');
 /** The composition roots under src/: the only places that may hold both sides. */
-const COMPOSITION_ROOTS = ['src/cli/', 'src/sim/'];
+const COMPOSITION_ROOTS = ['src/cli/', 'src/sim/', 'src/rig/', 'src/playwright/'];
 const isCompositionRoot = (p: string): boolean => COMPOSITION_ROOTS.some((root) => p.startsWith(root));
 const isHost = (p: string): boolean => p.startsWith('src/') && !isShared(p);
 const isRelyingParty = (p: string): boolean => p.startsWith('src/iam/');
@@ -56,7 +57,7 @@ export function violation(from: string, to: string): string | undefined {
   if (isShared(from) && !isShared(to)) return 'the shared core imports only the shared core';
   if (isFirmware(from) && isHost(to)) return 'firmware-sim never imports the host side';
   if (isDevices(from) && !isDevices(to) && !isShared(to)) return 'devices/ is data: it imports only itself and the shared core';
-  if (isHost(from) && !isCompositionRoot(from) && isFirmware(to)) return 'host modules never import firmware-sim (only the composition roots src/cli and src/sim hold both sides)';
+  if (isHost(from) && !isCompositionRoot(from) && isFirmware(to)) return 'host modules never import firmware-sim (only the composition roots src/cli, src/sim, src/rig and src/playwright hold both sides)';
   if (isCompositionRoot(to) && !isCompositionRoot(from)) return 'only a composition root imports a composition root';
   if (isRelyingParty(from) && !isRelyingParty(to) && !isShared(to) && !isSeeds(to)) return 'a relying-party service imports only the shared core, the seed loaders and itself';
   return undefined;
@@ -71,6 +72,9 @@ describe('import rules of DESIGN.md', () => {
     expect(violation('src/cli/commands/sim.ts', 'firmware-sim/otp/token.ts')).toBeUndefined();
     expect(violation('src/sim/device.ts', 'firmware-sim/fido/authenticator.ts')).toBeUndefined();
     expect(violation('src/cli/commands/sim-otp.ts', 'src/sim/otp-token.ts')).toBeUndefined();
+    expect(violation('src/rig/rig.ts', 'firmware-sim/fido/index.ts')).toBeUndefined();
+    expect(violation('src/playwright/bridge.ts', 'src/rig/index.ts')).toBeUndefined();
+    expect(violation('src/webauthn/client.ts', 'src/rig/rig.ts')).toBeDefined();
     expect(violation('src/index.ts', 'src/sim/index.ts')).toBeDefined();
     expect(violation('firmware-sim/otp/token.ts', 'src/sim/device.ts')).toBeDefined();
     expect(violation('firmware-sim/otp/token.ts', 'src/otp/totp.ts')).toBeUndefined();

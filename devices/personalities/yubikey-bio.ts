@@ -15,14 +15,14 @@
  * matches (the Bio's PIV metadata reports 0..3 retries), hence maxTemplates 5 and maxUvRetries 3.
  *
  * This profile states what this firmware implements of that; the test that compares its getInfo
- * with the captured one names every member still missing (credential management, config,
- * credProtect and minPinLength come with their own modules; credBlob is left out, see below). The sensor's enrollment numbers
+ * with the captured one names every member that differs (credBlob is left out, see below). The sensor's enrollment numbers
  * (samples per enrollment, friendly-name length, internal retries) are not published: they are
  * this simulator's choice.
  */
 import type { FidoProfile } from '../fido-profile.js';
 
 export const YUBIKEY_BIO_PROFILE: Readonly<FidoProfile> = Object.freeze({
+  description: 'YubiKey Bio (FIDO Edition), firmware 5.5: CTAP 2.1 with a fingerprint sensor (--uv)',
   aaguid: 'd8522d9f575b486688a9ba99fa02f35b',
   // A FIDO-only YubiKey's USB identity.
   vendorId: 0x1050,
@@ -32,25 +32,31 @@ export const YUBIKEY_BIO_PROFILE: Readonly<FidoProfile> = Object.freeze({
   attestation: 'batch',
   firmwareVersion: [5, 5, 6] as const,
   versions: ['U2F_V2', 'FIDO_2_0', 'FIDO_2_1_PRE', 'FIDO_2_1'] as const,
-  // The real key also lists credProtect and minPinLength (credProtect first, minPinLength last),
-  // and credBlob with maxCredBlobLength 32: this firmware seals a credBlob in the credential ID,
-  // and 32 bytes of it would make IDs longer than the 128 bytes the real key reports
-  // (maxCredentialIdLength, which platforms size allowLists by), so this personality leaves it out.
-  extensions: ['hmac-secret', 'largeBlobKey'],
+  // The real key also lists credBlob (before minPinLength) with maxCredBlobLength 32: this
+  // firmware seals a credBlob in the credential ID, and 32 bytes of it would make IDs longer than
+  // the 128 bytes the real key reports (maxCredentialIdLength, which platforms size allowLists
+  // by), so this personality leaves it out.
+  extensions: ['credProtect', 'hmac-secret', 'largeBlobKey', 'minPinLength'],
   algorithms: [-7, -8], // ES256, EdDSA
-  // Factory state: no finger enrolled (uv, bioEnroll false), no PIN (clientPin false).
+  // Factory state: no finger enrolled (uv, bioEnroll false), no PIN (clientPin false), alwaysUv
+  // off (the captured key had turned it on with authenticatorConfig: the test does the same).
   options: {
     rk: true,
     up: true,
     uv: false,
     plat: false,
     uvToken: true,
+    alwaysUv: false,
+    credMgmt: true,
+    authnrCfg: true,
     bioEnroll: false,
     clientPin: false,
-    pinUvAuthToken: true,
-    makeCredUvNotRqd: false,
-    userVerificationMgmtPreview: false,
     largeBlobs: true,
+    pinUvAuthToken: true,
+    setMinPINLength: true,
+    makeCredUvNotRqd: false,
+    credentialMgmtPreview: true,
+    userVerificationMgmtPreview: false,
   },
   pinUvAuthProtocols: [2, 1] as const,
   transports: ['usb'],
@@ -63,6 +69,7 @@ export const YUBIKEY_BIO_PROFILE: Readonly<FidoProfile> = Object.freeze({
     minPINLength: 4,
     preferredPlatformUvAttempts: 3,
     maxSerializedLargeBlobArray: 1024,
+    maxRPIDsForSetMinPINLength: 1,
   },
   uvModality: 2,
   fingerprintSensor: {

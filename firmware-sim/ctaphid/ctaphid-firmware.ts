@@ -82,6 +82,12 @@ export interface CtapHidFirmwareOptions {
   reportDescriptor?: Uint8Array;
   /** At most this many channels are remembered; the least recently used idle one is forgotten first. Default 256. */
   maxChannels?: number;
+  /**
+   * Serve a message on a channel the device never allocated (adopting it) while no other
+   * transaction is under way, and resynchronize an INIT on one, as solo1 firmware does. The
+   * strict default answers ERR_INVALID_CHANNEL (CTAP 2.1 §11.2.4).
+   */
+  adoptUnknownChannels?: boolean;
 }
 
 /** FIDO usage page 0xF1D0, usage 0x01, 64-byte input and output reports (CTAP 2.1 §11.2.8.1). */
@@ -110,6 +116,7 @@ export class CtapHidFirmware implements SimulatedHidInterface {
   readonly #handlers: CtapHidHandlers;
   readonly #version: readonly [number, number, number];
   readonly #maxChannels: number;
+  readonly #adoptUnknownChannels: boolean;
   readonly #assembler = new CtapHidAssembler();
   /** Allocated channels, least recently used first (a Map keeps insertion order). */
   readonly #channels = new Map<number, Channel>();
@@ -128,6 +135,7 @@ export class CtapHidFirmware implements SimulatedHidInterface {
     this.#version = options.version ?? [1, 0, 0];
     this.reportDescriptor = options.reportDescriptor ?? FIDO_REPORT_DESCRIPTOR;
     this.#maxChannels = options.maxChannels ?? 256;
+    this.#adoptUnknownChannels = options.adoptUnknownChannels ?? false;
   }
 
   /** CAPABILITIES byte of the INIT response. */
@@ -195,7 +203,8 @@ export class CtapHidFirmware implements SimulatedHidInterface {
    * Whether a report may reach the assembler. Refused before anything is buffered: an
    * initialization packet on channel 0, on a channel never allocated, or on the broadcast
    * channel for anything but INIT (INVALID_CHANNEL, §11.2.9.1.6); any report on a channel
-   * another host allocated (dropped: that host must not hear of it).
+   * another host allocated (dropped: that host must not hear of it). The adoptUnknownChannels
+   * quirk takes an unknown channel instead while the device is idle.
    */
   #admit(report: Uint8Array): boolean {
     const cid = packetCid(report);
@@ -207,6 +216,7 @@ export class CtapHidFirmware implements SimulatedHidInterface {
     }
     if (!isInitPacket(report)) return true; // a stray continuation: the assembler ignores it
     if (cid === BROADCAST_CID && (report[4]! & 0x7f) === CTAPHID.INIT) return true;
+    if (this.#adoptWhenIdle(cid)) return true;
     this.#sendError(cid, CTAPHID_ERR.ERR_INVALID_CHANNEL);
     return false;
   }
@@ -297,6 +307,19 @@ export class CtapHidFirmware implements SimulatedHidInterface {
     reply[15] = this.#version[2] & 0xff;
     reply[16] = this.capabilities;
     this.#sendMessage(cid, CTAPHID.INIT, reply);
+  }
+
+  /**
+   * The adoptUnknownChannels quirk: the first packet of a message on a channel nobody allocated
+   * makes it this host's channel, while no transaction is under way (being assembled or served)
+   * and a channel can be freed. An INIT on it then resynchronizes it like any allocated channel.
+   */
+  #adoptWhenIdle(cid: number): boolean {
+    if (!this.#adoptUnknownChannels || cid === RESERVED_CID || cid === BROADCAST_CID) return false;
+    if (this.#pending !== undefined || this.#assembler.busyCid !== undefined) return false;
+    if (this.#channels.size >= this.#maxChannels && !this.#evictIdleChannel()) return false;
+    this.#channels.set(cid, { peer: this.#from });
+    return true;
   }
 
   /** A new channel for the host of the current report; undefined when every channel is mid-transaction. */

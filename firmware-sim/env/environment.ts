@@ -53,11 +53,12 @@ export function createTestEnvironment(
 
 /** The real environment: system clock, CSPRNG, a state directory (or memory), real timers. */
 export function createNodeEnvironment(
-  options: { stateDir?: string; presence?: UserPresence; fingerprint?: FingerprintSensor; clock?: Clock; log?: DeviceLogger } = {},
+  options: { stateDir?: string; presence?: UserPresence; fingerprint?: FingerprintSensor; clock?: Clock; log?: DeviceLogger; random?: RandomSource } = {},
 ): DeviceEnvironment {
   return {
     clock: options.clock ?? systemClock,
-    random: new CryptoRandom(),
+    // Many devices in one process (a rig) share one source rather than a 4 KiB block each.
+    random: options.random ?? new CryptoRandom(),
     storage: options.stateDir === undefined ? new MemoryStorage() : new FileStorage(options.stateDir),
     presence: options.presence ?? new AutoPresence(),
     ...(options.fingerprint === undefined ? {} : { fingerprint: options.fingerprint }),

@@ -77,7 +77,7 @@ export class FidoAuthenticator {
         wink: () => device.emit({ event: 'wink' }),
         powerCycle: () => device.powerUp(),
       },
-      { version: device.profile.firmwareVersion },
+      { version: device.profile.firmwareVersion, adoptUnknownChannels: device.hasQuirk('anyChannelWhenIdle') },
     );
   }
 

@@ -7,9 +7,12 @@
  * - version 0x01 ‖ nonce (12) ‖ AES-GCM(ES256 private scalar (32)) ‖ tag (16) = 61 bytes: an
  *   ES256 credential without extension data (and every U2F key handle);
  * - version 0x02 ‖ nonce (12) ‖ AES-GCM(CBOR record) ‖ tag (16): any other credential. The
- *   record is `{1: alg, 2: private key, 3: {extension id: what it stored}}` (3 only when an
- *   extension stored something), so the algorithm and extension state (credProtect level,
- *   credBlob, ...) travel with resident and non-resident credentials alike.
+ *   record is `{1: alg, 2: private key, 3: {extension id: what it stored}, 4: true}` (3 only
+ *   when an extension stored something, 4 only for a discoverable credential), so the
+ *   algorithm and extension state (credProtect level, credBlob, ...) travel with resident and
+ *   non-resident credentials alike, and a discoverable credential's ID is honoured only while
+ *   the key still stores it (credentialManagement deleteCredential, or a replacement by the
+ *   same account, ends it for good).
  *
  * AES-GCM runs on node:crypto (OpenSSL, AES-NI): about 4x faster than a pure-JS GCM, and
  * every getAssertion opens one ID. The nonce still comes from the injected random source,
@@ -24,7 +27,7 @@ const V1 = 0x01;
 const V2 = 0x02;
 const NONCE_LENGTH = 12;
 const TAG_LENGTH = 16;
-const RECORD = { alg: 1, privateKey: 2, extensions: 3 } as const;
+const RECORD = { alg: 1, privateKey: 2, extensions: 3, discoverable: 4 } as const;
 
 /** What a credential ID seals. */
 export interface CredentialRecord {
@@ -34,6 +37,8 @@ export interface CredentialRecord {
   privateKey: Uint8Array;
   /** What extensions stored with the credential, by extension id. */
   extensions: ReadonlyMap<string, CborValue>;
+  /** A discoverable (resident) credential: valid only while the key stores it. */
+  discoverable?: boolean;
 }
 
 const NO_EXTENSIONS: ReadonlyMap<string, CborValue> = new Map();
@@ -83,7 +88,7 @@ export function unwrapCredential(masterKey: Uint8Array, rpIdHash: Uint8Array, id
 
 /** The credential ID sealing `record`: the 61-byte layout when it is plain ES256. */
 export function sealCredential(masterKey: Uint8Array, rpIdHash: Uint8Array, record: CredentialRecord, nonce: Uint8Array): Uint8Array {
-  if (record.alg === COSE_ALG.ES256 && record.extensions.size === 0 && record.privateKey.length === 32) {
+  if (record.alg === COSE_ALG.ES256 && record.extensions.size === 0 && record.discoverable !== true && record.privateKey.length === 32) {
     return wrapCredential(masterKey, rpIdHash, record.privateKey, nonce);
   }
   const m = new Map<number, unknown>([
@@ -91,6 +96,7 @@ export function sealCredential(masterKey: Uint8Array, rpIdHash: Uint8Array, reco
     [RECORD.privateKey, record.privateKey],
   ]);
   if (record.extensions.size > 0) m.set(RECORD.extensions, record.extensions);
+  if (record.discoverable === true) m.set(RECORD.discoverable, true);
   return seal(V2, masterKey, rpIdHash, encodeCbor(m), nonce);
 }
 
@@ -109,7 +115,9 @@ export function openCredential(masterKey: Uint8Array, rpIdHash: Uint8Array, id: 
   const privateKey = m.get(RECORD.privateKey);
   const extensions = m.get(RECORD.extensions) ?? NO_EXTENSIONS;
   if (typeof alg !== 'number' || !(privateKey instanceof Uint8Array) || !(extensions instanceof Map)) throw new Error('credential record is malformed');
-  return { alg, privateKey, extensions: extensions as ReadonlyMap<string, CborValue> };
+  const record: CredentialRecord = { alg, privateKey, extensions: extensions as ReadonlyMap<string, CborValue> };
+  if (m.get(RECORD.discoverable) === true) record.discoverable = true;
+  return record;
 }
 
 /**

@@ -23,7 +23,7 @@ import type { DeviceEnvironment } from '../env/index.js';
 import type { CredentialAlgorithm, CredentialKey } from './algorithms/index.js';
 import type { Es256Key } from './algorithms/es256.js';
 import type { Ctap2Command } from './commands/command.js';
-import type { CredentialRecord } from './credential-id.js';
+import { type CredentialRecord, openCredential } from './credential-id.js';
 import { S, fail } from './errors.js';
 import type { Extension } from './extensions/index.js';
 import type { FidoProfile } from './profile.js';
@@ -179,9 +179,9 @@ export class FidoDevice {
     return this.pinIsSet || this.userVerifier?.configured() === true;
   }
 
-  /** The minimum PIN length in code points (CTAP 2.1 §6.5.1: 4 unless the profile says more). */
+  /** The minimum PIN length in code points (CTAP 2.1 §6.5.1: 4 unless the profile or setMinPINLength says more). */
   get minPinLength(): number {
-    return this.profile.limits.minPINLength ?? 4;
+    return this.store.readSettings().minPINLength ?? this.profile.limits.minPINLength ?? 4;
   }
 
   /** The PIN/UV auth protocol with this number when the profile has it. */
@@ -193,6 +193,18 @@ export class FidoDevice {
   algorithm(alg: number): CredentialAlgorithm | undefined {
     for (const a of this.algorithms) if (a.alg === alg) return a;
     return undefined;
+  }
+
+  /**
+   * What credential `id` seals for the RP with this hash, when this key can use it now: one of
+   * its own, of an algorithm the profile has, and — for a discoverable credential — still
+   * stored (deleted or replaced ones are gone for good). Undefined otherwise.
+   */
+  usableCredential(rpIdHash: Uint8Array, id: Uint8Array): CredentialRecord | undefined {
+    const record = openCredential(this.masterKey, rpIdHash, id);
+    if (record === undefined || this.algorithm(record.alg) === undefined) return undefined;
+    if (record.discoverable === true && this.store.findResident(id) === undefined) return undefined;
+    return record;
   }
 
   /** The signing key of a credential, from a small cache of recently used ones. */

@@ -16,6 +16,7 @@ import { PERMISSION, type OptionId } from '../../src/protocol/ctap2-parameters.j
 import type { PinUvAuthProtocol } from '../../src/protocol/pin-uv-auth-protocol.js';
 import type { CtapHidContext } from '../ctaphid/index.js';
 import type { RandomSource } from '../env/index.js';
+import { speaksCtap21 } from './commands/command.js';
 import { type FidoDevice, volatileSlot } from './device.js';
 import { S, fail } from './errors.js';
 
@@ -24,7 +25,12 @@ export { PERMISSION };
 /** CTAP 2.1 §6.5.2.1: a token is usable for at most 10 minutes after it was issued. */
 export const PIN_UV_AUTH_TOKEN_LIFETIME_MS = 10 * 60_000;
 
-/** The pinUvAuthToken state (§6.5.2.1). */
+/**
+ * The pinUvAuthToken state (§6.5.2.1). A key older than CTAP 2.1 (FIDO_2_0, FIDO_2_1_PRE) has
+ * the CTAP 2.0 pinToken instead (CTAP 2.0 §5.5.4): made at power-up, the same bytes for every
+ * getPinToken, good for every command that takes a pinAuth until the next power cycle or PIN
+ * change; it has no permissions, no RP binding, no lifetime and is never spent.
+ */
 export class PinUvAuthToken {
   #token: Uint8Array;
   #permissions = 0;
@@ -32,9 +38,13 @@ export class PinUvAuthToken {
   #expiresMs = 0;
   /** The userPresent flag: the token was issued with a touch (built-in UV), so the next operation needs none. */
   #userPresent = false;
+  /** A CTAP 2.0 pinToken rather than a CTAP 2.1 pinUvAuthToken. */
+  readonly #pinToken: boolean;
+  #issued = false;
 
-  constructor(random: RandomSource) {
+  constructor(random: RandomSource, ctap20PinToken = false) {
     this.#token = random.bytes(32);
+    this.#pinToken = ctap20PinToken;
   }
 
   /** The permissions RP ID, when bound. */
@@ -55,6 +65,10 @@ export class PinUvAuthToken {
    * bytes, so every token issued before is invalid; returns the bytes to encrypt for the platform.
    */
   issue(random: RandomSource, nowMs: number, permissions: number, rpId: string | undefined, userIsPresent = false): Uint8Array {
+    if (this.#pinToken) {
+      this.#issued = true;
+      return this.#token;
+    }
     this.#token = random.bytes(32);
     this.#permissions = permissions;
     this.#rpId = rpId;
@@ -65,6 +79,7 @@ export class PinUvAuthToken {
 
   /** resetPinUvAuthToken (§6.5.5.6 step 19 and power-up): a new, unusable token. */
   reset(random: RandomSource): void {
+    this.#issued = false;
     this.#token = random.bytes(32);
     this.#permissions = 0;
     this.#rpId = undefined;
@@ -78,15 +93,18 @@ export class PinUvAuthToken {
   }
 
   has(permission: number): boolean {
+    if (this.#pinToken) return this.#issued;
     return (this.#permissions & permission) !== 0;
   }
 
   expired(nowMs: number): boolean {
+    if (this.#pinToken) return !this.#issued;
     return nowMs > this.#expiresMs;
   }
 
   /** Associate the request's RP ID when the token has none yet (§6.1.2 step 11.1.7, §6.2.2 step 6.1.6). */
   bind(rpId: string): void {
+    if (this.#pinToken) return;
     this.#rpId ??= rpId;
   }
 
@@ -96,13 +114,14 @@ export class PinUvAuthToken {
    * spent for everything but large-blob writes.
    */
   spend(): void {
+    if (this.#pinToken) return;
     this.#userPresent = false;
     this.#permissions &= PERMISSION.lbw;
   }
 }
 
 /** The device's one pinUvAuthToken; power-up makes a new one. */
-export const PIN_UV_AUTH_TOKEN = volatileSlot('pinUvAuthToken', (device) => new PinUvAuthToken(device.env.random));
+export const PIN_UV_AUTH_TOKEN = volatileSlot('pinUvAuthToken', (device) => new PinUvAuthToken(device.env.random, !speaksCtap21(device.profile)));
 
 /**
  * Which getInfo option must be true for a permission to be granted (§6.5.5.7.2 step 4, for
@@ -129,8 +148,12 @@ export function unauthorizedPermission(options: Readonly<Partial<Record<OptionId
     if ((permissions & Number(bit)) === 0) continue;
     const id = via === 'uv' && option === 'bioEnroll' ? 'uvBioEnroll' : via === 'uv' && option === 'authnrCfg' ? 'uvAcfg' : option;
     // bioEnroll is "supported" when present at all (false = no finger enrolled yet), as is its
-    // 2.1-PRE name userVerificationMgmtPreview.
-    const granted = id === 'bioEnroll' ? options.bioEnroll !== undefined || options.userVerificationMgmtPreview !== undefined : options[id] === true;
+    // CTAP 2.1-PRE name userVerificationMgmtPreview; cm comes with credential management under
+    // its 2.1-PRE name too.
+    const granted =
+      id === 'bioEnroll'
+        ? options.bioEnroll !== undefined || options.userVerificationMgmtPreview !== undefined
+        : options[id] === true || (id === 'credMgmt' && options.credentialMgmtPreview === true);
     if (!granted) return true;
   }
   // pcmr may only be asked for alone (CTAP 2.2 §6.5.5.7.2 step 4).

@@ -4,7 +4,15 @@
  *
  * Keys:
  * - `fido.identity`  master key (wraps credential private keys), attestation key and certificate
- * - `fido.pin`       PIN hash (LEFT(SHA-256(pin), 16)) and the retries counter
+ * - `fido.pin`       PIN hash (LEFT(SHA-256(pin), 16)), the retries counter and the PIN's
+ *                    length in code points (setMinPINLength compares it with the new minimum)
+ * - `fido.config`    what authenticatorConfig set (alwaysUv, enterprise attestation enabled,
+ *                    the minimum PIN length and its RP IDs) and forcePINChange; authenticatorReset
+ *                    removes it (factory settings)
+ * - `fido.enterprise` the enterprise attestation key and its certificate (made on first use;
+ *                    it names this one device, so it outlives authenticatorReset like the identity)
+ * - `fido.ppuat`     the CTAP 2.2 persistentPinUvAuthToken (pcmr), made on first issue; a PIN
+ *                    change or authenticatorReset removes it
  * - `fido.resident.<h>`  one resident credential (metadata only; the private key is in the id)
  * - `fido.counter.<h>`   the signature counter of one credential
  * - `fido.bio`       the enrolled fingerprint templates (id, the simulated finger, friendly name)
@@ -63,6 +71,28 @@ interface StoredResident {
 export interface PinState {
   hash: Uint8Array | undefined;
   retries: number;
+  /** The PIN's length in code points (absent in state written before it was kept). */
+  codePoints?: number;
+}
+
+/** What authenticatorConfig (CTAP 2.1 §6.11) and setMinPINLength changed from the factory settings. */
+export interface AuthenticatorSettings {
+  /** toggleAlwaysUv (§6.11.2). */
+  alwaysUv?: boolean;
+  /** enableEnterpriseAttestation (§6.11.1). */
+  ep?: boolean;
+  /** setMinPINLength newMinPINLength (§6.11.4). */
+  minPINLength?: number;
+  /** setMinPINLength minPinLengthRPIDs: RP IDs that may read the minimum PIN length. */
+  minPinLengthRPIDs?: string[];
+  /** The PIN must be changed before it is used again (§6.11.4 forceChangePin, §6.5.5.6). */
+  forcePINChange?: boolean;
+}
+
+/** The enterprise attestation key (an ES256 private scalar) and its DER certificate. */
+export interface EnterpriseAttestationIdentity {
+  key: Uint8Array;
+  cert: Uint8Array;
 }
 
 export const MAX_PIN_RETRIES = 8;
@@ -121,6 +151,9 @@ function checkFields(v: unknown, fields: Record<string, (x: unknown) => boolean>
   return undefined;
 }
 
+/** A PIN length in code points: CTAP 2.1 §6.5.1 allows 4..63 bytes of UTF-8. */
+const isPinLength = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= 63;
+
 const isCounter = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= MAX_COUNTER;
 
 const RESIDENT_FIELDS = {
@@ -155,8 +188,29 @@ export const FIDO_STATE_SCHEMA: readonly { key: string; prefix?: true; check: Ch
   },
   {
     key: 'fido.pin',
-    check: (v) => checkFields(v, { hash: (x) => x === null || base64Field(x, 16), retries: (x) => Number.isSafeInteger(x) && (x as number) >= 0 && (x as number) <= MAX_PIN_RETRIES }),
+    check: (v) =>
+      checkFields(
+        v,
+        { hash: (x) => x === null || base64Field(x, 16), retries: (x) => Number.isSafeInteger(x) && (x as number) >= 0 && (x as number) <= MAX_PIN_RETRIES, codePoints: (x) => isPinLength(x) },
+        ['codePoints'],
+      ),
   },
+  {
+    key: 'fido.config',
+    check: (v) =>
+      checkFields(
+        v,
+        {
+          alwaysUv: (x) => typeof x === 'boolean',
+          ep: (x) => typeof x === 'boolean',
+          minPINLength: (x) => isPinLength(x),
+          minPinLengthRPIDs: (x) => Array.isArray(x) && x.every((id) => typeof id === 'string' && id !== ''),
+          forcePINChange: (x) => typeof x === 'boolean',
+        },
+        ['alwaysUv', 'ep', 'minPINLength', 'minPinLengthRPIDs', 'forcePINChange'],
+      ),
+  },
+  { key: 'fido.enterprise', check: (v) => checkFields(v, { key: (x) => base64Field(x, 32), cert: (x) => base64Field(x, 'nonempty') }) },
   { key: RESIDENT_PREFIX, prefix: true, check: checkResident },
   { key: COUNTER_PREFIX, prefix: true, check: (v) => (isCounter(v) ? undefined : `a counter must be a whole number from 0 to ${MAX_COUNTER}`) },
   {
@@ -196,6 +250,7 @@ export class FidoStateStore {
   readonly #counters = new Map<string, number>();
   #legacyCounters: Record<string, number> | undefined;
   #rk: Map<string, ResidentCredential> | undefined;
+  #settings: AuthenticatorSettings | undefined;
   /** Storage key of the resident credential of each account (RP ID and user handle). */
   readonly #byAccount = new Map<string, string>();
   #templates: readonly BioTemplate[] | undefined;
@@ -216,12 +271,51 @@ export class FidoStateStore {
   }
 
   readPin(): PinState {
-    const j = readJson<{ hash: string | null; retries: number }>(this.#storage, 'fido.pin');
-    return j === undefined ? { hash: undefined, retries: MAX_PIN_RETRIES } : { hash: j.hash === null ? undefined : unb64(j.hash), retries: j.retries };
+    const j = readJson<{ hash: string | null; retries: number; codePoints?: number }>(this.#storage, 'fido.pin');
+    if (j === undefined) return { hash: undefined, retries: MAX_PIN_RETRIES };
+    const pin: PinState = { hash: j.hash === null ? undefined : unb64(j.hash), retries: j.retries };
+    if (j.codePoints !== undefined) pin.codePoints = j.codePoints;
+    return pin;
   }
 
   writePin(pin: PinState): void {
-    writeJson(this.#storage, 'fido.pin', { hash: pin.hash === undefined ? null : b64(pin.hash), retries: pin.retries });
+    writeJson(this.#storage, 'fido.pin', { hash: pin.hash === undefined ? null : b64(pin.hash), retries: pin.retries, ...(pin.codePoints === undefined ? {} : { codePoints: pin.codePoints }) });
+  }
+
+  /** The settings authenticatorConfig changed (empty: factory settings), read once. */
+  readSettings(): Readonly<AuthenticatorSettings> {
+    this.#settings ??= readJson<AuthenticatorSettings>(this.#storage, 'fido.config') ?? {};
+    return this.#settings;
+  }
+
+  /** Change some settings (written before they take effect). */
+  updateSettings(change: Partial<AuthenticatorSettings>): void {
+    const next = { ...this.readSettings(), ...change };
+    writeJson(this.#storage, 'fido.config', next);
+    this.#settings = next;
+  }
+
+  /** The persistent token; a damaged one (not 32 bytes) counts as none, so the next issue replaces it. */
+  readPersistentToken(): Uint8Array | undefined {
+    const token = this.#storage.read('fido.ppuat');
+    return token?.length === 32 ? token : undefined;
+  }
+
+  writePersistentToken(token: Uint8Array): void {
+    this.#storage.write('fido.ppuat', token);
+  }
+
+  removePersistentToken(): void {
+    this.#storage.remove('fido.ppuat');
+  }
+
+  readEnterpriseAttestation(): EnterpriseAttestationIdentity | undefined {
+    const j = readJson<{ key: string; cert: string }>(this.#storage, 'fido.enterprise');
+    return j === undefined ? undefined : { key: unb64(j.key), cert: unb64(j.cert) };
+  }
+
+  writeEnterpriseAttestation(ea: EnterpriseAttestationIdentity): void {
+    writeJson(this.#storage, 'fido.enterprise', { key: b64(ea.key), cert: b64(ea.cert) });
   }
 
   /** The enrolled fingerprints, in enrollment order (read once, then kept). */
@@ -296,7 +390,7 @@ export class FidoStateStore {
     if (replaced === undefined && rk.size >= maxCount) return false;
     const key = residentKey(cred.id);
     // The new one first: a crash in between leaves both, and loading keeps the newer.
-    writeJson(this.#storage, key, { ...cred, id: b64(cred.id), rpIdHash: b64(cred.rpIdHash), userId: b64(cred.userId) } satisfies StoredResident);
+    this.#writeResident(key, cred);
     if (replaced !== undefined) {
       this.#storage.remove(replaced);
       rk.delete(replaced);
@@ -304,6 +398,37 @@ export class FidoStateStore {
     rk.set(key, cred);
     this.#byAccount.set(accountOf(cred), key);
     return true;
+  }
+
+  /** Remove a resident credential (credentialManagement deleteCredential); false when it is not one. */
+  removeResident(credentialId: Uint8Array): boolean {
+    const rk = this.#loadResident();
+    const key = residentKey(credentialId);
+    const cred = rk.get(key);
+    if (cred === undefined) return false;
+    this.#storage.remove(key);
+    this.#storage.remove(credentialKey(COUNTER_PREFIX, credentialId));
+    rk.delete(key);
+    this.#byAccount.delete(accountOf(cred));
+    this.#counters.delete(credentialKey(COUNTER_PREFIX, credentialId));
+    return true;
+  }
+
+  /** Replace the user name and displayName of a resident credential (updateUserInformation); absent ones are removed. */
+  updateResidentUser(credentialId: Uint8Array, user: { name?: string; displayName?: string }): void {
+    const rk = this.#loadResident();
+    const key = residentKey(credentialId);
+    const cred = rk.get(key);
+    if (cred === undefined) throw new RangeError('not a resident credential');
+    const next: ResidentCredential = { id: cred.id, rpIdHash: cred.rpIdHash, rpId: cred.rpId, userId: cred.userId, createdMs: cred.createdMs };
+    if (user.name !== undefined) next.userName = user.name;
+    if (user.displayName !== undefined) next.displayName = user.displayName;
+    this.#writeResident(key, next);
+    rk.set(key, next);
+  }
+
+  #writeResident(key: string, cred: ResidentCredential): void {
+    writeJson(this.#storage, key, { ...cred, id: b64(cred.id), rpIdHash: b64(cred.rpIdHash), userId: b64(cred.userId) } satisfies StoredResident);
   }
 
   /** Increment and persist the counter of a credential; returns the new value. */
@@ -340,6 +465,9 @@ export class FidoStateStore {
     this.#storage.remove('fido.bio');
     this.#storage.remove('fido.uv');
     this.#templates = [];
+    this.#storage.remove('fido.config');
+    this.#storage.remove('fido.ppuat');
+    this.#settings = {};
     this.#storage.remove(LARGE_BLOBS);
     this.#rk = new Map();
     this.#byAccount.clear();

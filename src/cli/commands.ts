@@ -17,9 +17,10 @@ export const COMMANDS: Readonly<Record<string, CommandFamily>> = {
   otp: { summary: 'compute and verify HOTP/TOTP codes', load: () => import('./commands/otp.js') },
   code: { summary: 'press a token (serial, UDP, HID or USB) and print its code', load: () => import('./commands/code.js') },
   sim: { summary: 'run a simulated device: an OTP token, a FIDO key or a composite key', load: () => import('./commands/sim.js') },
-  fido: { summary: 'drive a FIDO key: info, WebAuthn register/authenticate, PIN, reset, wink, large blobs, fingerprints', load: () => import('./commands/fido.js') },
+  fido: { summary: 'drive a FIDO key: info, WebAuthn register/authenticate, PIN, credentials, config, fingerprints, large blobs, reset, wink', load: () => import('./commands/fido.js') },
   iam: { summary: 'a strict local IAM/STS endpoint that checks MFA codes; enroll a token into IAM', load: () => import('./commands/iam.js') },
   seed: { summary: 'generate, export and import seed files (PSKC, CSV, otpauth URIs, QR)', load: () => import('./commands/seed.js') },
+  rig: { summary: 'run many simulated devices from a rig file, with a control API and a live dashboard', load: () => import('./commands/rig.js') },
   devices: { summary: 'list HID devices and serial ports as device specs', load: () => import('./commands/devices.js') },
   demo: { summary: 'run the demo of the whole mission on embedded defaults', load: () => import('./commands/demo.js') },
 };

@@ -2,10 +2,11 @@
  * A strict local IAM/STS endpoint for MFA flows: the AWS Query protocol (IAM 2010-05-08, STS
  * 2011-06-15) with SigV4, real TOTP checks from seeds, and an embedded SQLite store. It plays
  * the relying party: it uses the OTP core and the seed loaders, never the device side.
+ * Users run it as `tokenrig iam serve`; it is not (yet) a package entry point of its own.
  *
  * @example
  * ```ts
- * import { IamStore, IamService, IamHttpEndpoint } from 'tokenrig/iam';
+ * import { IamStore, IamService, IamHttpEndpoint } from './src/iam/index.js';
  * const service = IamService.open({ store: IamStore.open('./iam-state') });
  * const endpoint = await IamHttpEndpoint.listen(service, { port: 0 });
  * console.log(endpoint.url, service.rootCredentials.accessKeyId);

@@ -14,11 +14,12 @@ import {
   type FingerprintSensor,
   ManualFingerprint,
   ManualPresence,
+  type RandomSource,
   type UserPresence,
   WrongFingerprint,
   createNodeEnvironment,
 } from '../../firmware-sim/env/index.js';
-import { FidoAuthenticator, type FidoProfile, fidoProfile, fidoProfileFromDevice } from '../../firmware-sim/fido/index.js';
+import { FidoAuthenticator, type FidoProfile, type UserVerifier, fidoProfile, fidoProfileFromDevice } from '../../firmware-sim/fido/index.js';
 import type { SimulatedHidInterface } from '../../firmware-sim/hid-interface.js';
 import { OtpKeyboardInterface, OtpSerialInterface, OtpTokenFirmware, createOtpVendorHid } from '../../firmware-sim/otp/index.js';
 import { type Clock, systemClock } from '../clock/index.js';
@@ -29,7 +30,10 @@ import { type SimEvent, eventLogger } from './events.js';
 
 /** What every start function takes: the device, its environment, and its endpoints. */
 export interface DeviceStartOptions<C extends Clock = Clock> extends EndpointOptions, EndpointSettings {
-  /** A built-in profile by name (`aws-totp`, `totp60`, `hotp`, `composite-key`) or one as data (validated). */
+  /**
+   * A built-in profile by name (`aws-totp`, `totp60`, `hotp`, `composite-key`; for a FIDO key
+   * also a key personality: `yubikey-5`, `ctap20`, `u2f-only`, `solo1`) or one as data (validated).
+   */
   profile?: string | DeviceProfile;
   /** The clock the device runs on (default: the system clock); a `ManualClock` makes time a test's to move. */
   clock?: C;
@@ -118,6 +122,19 @@ function fingerprintFor(uv: UvMode): FingerprintSensor {
   return uv === 'manual' ? new ManualFingerprint() : uv === 'deny' ? new WrongFingerprint() : new AutoFingerprint();
 }
 
+/** Parts a composition root supplies itself (the rig: a touch mode it switches, a fingerprint sensor it drives). */
+export interface DeviceParts {
+  /** User presence instead of the one `touch` names. */
+  presence?: UserPresence;
+  /**
+   * Built-in user verification for the FIDO authenticator instead of the fingerprint sensor
+   * `uv` drives (the rig's: approved or denied from its dashboard).
+   */
+  userVerifier?: UserVerifier;
+  /** The random source (default: one CSPRNG source of its own). */
+  random?: RandomSource;
+}
+
 /**
  * Start a device. `profile` undefined is the plain FIDO key (the tokenrig FIDO2 simulator
  * identity); `primary` is the interface the caller started it for, whose spec is `hid`.
@@ -126,6 +143,7 @@ export async function startDevice<C extends Clock>(
   primary: HidInterfaceKind,
   profile: DeviceProfile | undefined,
   options: DeviceStartOptions<C> & OtpStartOptions & FidoStartOptions,
+  supplied: DeviceParts = {},
 ): Promise<Device> {
   checkEndpointOptions(options);
   const touch = options.touch ?? 'auto';
@@ -135,7 +153,7 @@ export async function startDevice<C extends Clock>(
   const fingerprint = typeof uv === 'string' ? fingerprintFor(uv) : uv;
   const secret = typeof options.secret === 'string' ? parseBase32Secret(options.secret) : options.secret;
   const interfaces = profile?.interfaces ?? [{ kind: 'fido' as const, usagePage: 0xf1d0 as const, usage: 0x01 as const }];
-  const presence = presenceFor(touch);
+  const presence = supplied.presence ?? presenceFor(touch);
   let env: DeviceEnvironment;
   try {
     env = createNodeEnvironment({
@@ -143,6 +161,7 @@ export async function startDevice<C extends Clock>(
       fingerprint,
       clock: options.clock ?? systemClock,
       log: eventLogger(options.onEvent),
+      ...(supplied.random === undefined ? {} : { random: supplied.random }),
       ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
     });
   } catch (e) {
@@ -164,7 +183,7 @@ export async function startDevice<C extends Clock>(
   if (profile === undefined || hasFido(profile)) {
     const identity = profile === undefined ? fidoProfile(options.fido) : fidoProfileFromDevice(profile, options.fido);
     try {
-      authenticator = await FidoAuthenticator.create(env, identity);
+      authenticator = await FidoAuthenticator.create(env, identity, supplied.userVerifier === undefined ? {} : { userVerifier: supplied.userVerifier });
     } catch (e) {
       // A damaged state file already says which file, and how to recover.
       if (e instanceof TokenrigError) throw e;

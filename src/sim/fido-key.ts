@@ -2,9 +2,11 @@
  * `startFidoKey`: a simulated FIDO2/U2F security key in this process, reachable over UDP HID
  * (the SoloKeys contract python-fido2, libfido2's test tools and `tokenrig fido` speak).
  */
-import { FIDO_PROFILES, type FidoProfile } from '../../firmware-sim/fido/index.js';
+import { DEVICE_PROFILES } from '../../devices/index.js';
+import { FIDO_PROFILES, type FidoProfile, fidoPersonality } from '../../firmware-sim/fido/index.js';
 import { type CaptureRequest, ManualFingerprint, ManualPresence } from '../../firmware-sim/env/index.js';
 import type { Clock } from '../clock/index.js';
+import { badInput } from '../errors.js';
 import { toBase64Url } from '../webauthn/base64url.js';
 import { type Device, type DeviceStartOptions, type FidoStartOptions, type TouchMode, type UvMode, hasFido, resolveProfile, startDevice, wrongProfile } from './device.js';
 import { type SimulatedDevice, deviceControls } from './otp-token.js';
@@ -93,10 +95,11 @@ export function fidoDeviceControls(device: Device): SimulatedDevice {
 
 /**
  * Start a simulated FIDO2/U2F key in this process: CTAP 2.1 and U2F, resident keys, PIN
- * protocols 1 and 2, packed attestation. `profile` is a key personality (`yubikey-bio`: a key
- * with a fingerprint sensor, whose finger `uv` answers) or a device profile; with a composite
- * one (`composite-key`) the same device also serves its OTP interfaces (see `startSecurityKey`
- * to drive both).
+ * protocols 1 and 2, packed attestation, credential management, authenticatorConfig. `profile`
+ * names a key personality (`yubikey-5`, `yubikey-bio` — a key with a fingerprint sensor, whose
+ * finger `uv` answers —, `ctap20`, `u2f-only`, `solo1`; docs/fido-simulator.md) or a device
+ * profile with a FIDO interface; with a composite one (`composite-key`) the same device also
+ * serves its OTP interfaces (see `startSecurityKey` to drive both).
  *
  * @example
  * ```ts
@@ -111,11 +114,16 @@ export function fidoDeviceControls(device: Device): SimulatedDevice {
  * ```
  */
 export async function startFidoKey<C extends Clock = Clock>(options: DeviceStartOptions<C> & FidoStartOptions = {}): Promise<FidoKey> {
-  const personality = typeof options.profile === 'string' && Object.hasOwn(FIDO_PROFILES, options.profile) ? FIDO_PROFILES[options.profile] : undefined;
+  // A key personality (FIDO_PROFILES: yubikey-5, ctap20, u2f-only, solo1, ...) by name: the
+  // authenticator is that key, with its own USB identity; `fido` may still amend it.
+  const personality = typeof options.profile === 'string' ? fidoPersonality(options.profile) : undefined;
   if (personality !== undefined) {
-    // A key personality is the authenticator's whole identity; its USB identity comes with it.
     const device = await startDevice('fido', undefined, { ...options, fido: { ...personality, ...options.fido } });
     return { ...fidoDeviceControls(device), ...fidoControls(device) };
+  }
+  if (typeof options.profile === 'string' && !Object.hasOwn(DEVICE_PROFILES, options.profile)) {
+    const fits = Object.values(DEVICE_PROFILES).filter(hasFido).map((p) => p.name);
+    throw badInput(`unknown FIDO profile ${JSON.stringify(options.profile)}: use a key personality (${Object.keys(FIDO_PROFILES).join(', ')}) or a device with a FIDO interface (${fits.join(', ')})`);
   }
   const profile = resolveProfile(options.profile);
   if (profile !== undefined && !hasFido(profile)) throw wrongProfile(profile, 'FIDO interface', hasFido);

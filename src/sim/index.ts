@@ -37,6 +37,6 @@ export {
   type UsbIdentity,
 } from '../../devices/index.js';
 export { TOKEN_FAULTS, type TokenFault } from '../../firmware-sim/otp/otp-token-firmware.js';
-export { DEFAULT_FIDO_PROFILE, FIDO_PROFILES, type FidoProfile } from '../../firmware-sim/fido/profile.js';
+export { DEFAULT_FIDO_PROFILE, FIDO_PROFILES, FIDO_QUIRKS, type FidoProfile, fidoPersonality } from '../../firmware-sim/fido/profile.js';
 export { ScriptedFingerprint, type CaptureRequest, type FingerprintSample, type FingerprintSensor } from '../../firmware-sim/env/fingerprint.js';
 export { ManualClock, DriftingClock, systemClock, type Clock } from '../clock/index.js';

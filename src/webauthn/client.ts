@@ -22,7 +22,7 @@ import { Ctap2, type Ctap2Info, type CredentialDescriptor } from '../ctap/ctap2.
 import { ClientPin, PERMISSION } from '../ctap/client-pin.js';
 import type { CallOptions, CtapHidDevice } from '../drivers/ctaphid-device.js';
 import { fromBase64Url, toBase64Url } from './base64url.js';
-import { type ClientExtensionContext, type PreparedExtensions, prepareExtensions } from './extensions/index.js';
+import { type ClientExtensionContext, type PreparedExtensions, prepareExtensions, u2fCreationResults } from './extensions/index.js';
 import { checkRpId, parseOrigin } from './origin.js';
 import { type PinUvToken, type UvAuth, withUserVerification } from './user-verification.js';
 import type {
@@ -37,6 +37,12 @@ export interface WebAuthnClientOptions {
   /** 'auto' (default): CTAP2 when INIT reports CBOR, else U2F. */
   protocol?: 'auto' | 'ctap2' | 'u2f';
   randomBytes?: (n: number) => Uint8Array;
+  /**
+   * RP IDs this platform's enterprise policy vouches for: attestation 'enterprise' asks them
+   * for a platform-managed enterprise attestation (2), any other RP for a vendor-facilitated
+   * one (1) (WebAuthn §5.4.7, CTAP 2.1 §7.1).
+   */
+  enterpriseRpIds?: readonly string[];
 }
 
 export interface CeremonyOptions {
@@ -82,6 +88,14 @@ function attestedCredential(authData: Uint8Array): { id: Uint8Array; publicKey: 
   return { id: parsed.attested.credentialId, publicKey: parsed.attested.publicKey, extensions: parsed.extensions };
 }
 
+/**
+ * Whether a kept getInfo may be out of date for user verification: the key had no PIN set,
+ * or its sensor no finger enrolled, when it was asked (either may have been set up since).
+ */
+function uvSetupMayHaveChanged(info: Ctap2Info): boolean {
+  return info.options.clientPin !== true || info.options.uv === false;
+}
+
 /** makeCredential's options with what user verification added (`uv: true` for built-in UV without tokens). */
 function uvOptions(auth: UvAuth, options: { rk?: boolean }): { options?: { rk?: boolean; uv?: boolean } } {
   const merged = 'uv' in auth ? { ...options, uv: true } : options;
@@ -97,12 +111,14 @@ export class WebAuthnClient {
   readonly device: CtapHidDevice;
   readonly #protocol: 'auto' | 'ctap2' | 'u2f';
   readonly #random: (n: number) => Uint8Array;
+  readonly #enterpriseRpIds: readonly string[];
   #info: Ctap2Info | undefined;
 
   constructor(device: CtapHidDevice, options: WebAuthnClientOptions = {}) {
     this.device = device;
     this.#protocol = options.protocol ?? 'auto';
     this.#random = options.randomBytes ?? ((n) => globalThis.crypto.getRandomValues(new Uint8Array(n)));
+    this.#enterpriseRpIds = options.enterpriseRpIds ?? [];
   }
 
   #useCtap2(): boolean {
@@ -117,15 +133,24 @@ export class WebAuthnClient {
    */
   async #verified<T>(
     ctap2: Ctap2,
+    info: Ctap2Info,
     op: { rpId: string; permission: number; uv: string | undefined; discoverable?: boolean; extra: number },
     ceremony: CeremonyOptions,
     cdh: Uint8Array,
     call: CallOptions,
     run: (auth: UvAuth, token: PinUvToken | undefined) => Promise<T>,
   ): Promise<T> {
-    const info = (this.#info ??= await ctap2.getInfo());
     const needs = { permission: op.permission, extraPermissions: op.extra, rpId: op.rpId, clientDataHash: cdh, userVerification: op.uv, discoverable: op.discoverable === true, pin: ceremony.pin, randomBytes: this.#random, call };
     return withUserVerification(ctap2, info, needs, run);
+  }
+
+  /**
+   * getInfo, kept between ceremonies and asked again when `stale` says the kept answer may
+   * have changed since (a PIN set, enterprise attestation enabled).
+   */
+  async #infoFor(ctap2: Ctap2, stale: (info: Ctap2Info) => boolean): Promise<Ctap2Info> {
+    if (this.#info === undefined || stale(this.#info)) this.#info = await ctap2.getInfo();
+    return this.#info;
   }
 
   /** What the extension modules see of this ceremony. */
@@ -166,12 +191,15 @@ export class WebAuthnClient {
     let cred: ReturnType<typeof attestedCredential>;
     if (this.#useCtap2()) {
       const ctap2 = new Ctap2(this.device);
-      const info = (this.#info ??= await ctap2.getInfo());
+      // Whether enterprise attestation is enabled, or a PIN set, now: ask the key again.
+      const info = await this.#infoFor(ctap2, (i) => options.attestation === 'enterprise' || ((ceremony.pin !== undefined || sel.userVerification === 'required') && uvSetupMayHaveChanged(i)));
       const rk = sel.residentKey === 'required' || sel.requireResidentKey === true || (sel.residentKey === 'preferred' && info.options.rk === true);
+      // WebAuthn §5.4.7 "enterprise": only from a key that has enterprise attestation enabled.
+      const ep = options.attestation === 'enterprise' && info.options.ep === true ? (this.#enterpriseRpIds.includes(rpId) ? 2 : 1) : undefined;
       const extensions = await prepareExtensions(options.extensions, () => this.#extensionContext('create', ctap2, info, rpId, rk, [], ceremony.pin));
       try {
         const op = { rpId, permission: PERMISSION.mc, uv: sel.userVerification, discoverable: rk, extra: extensions.permissions };
-        ({ fmt, authData, attStmt, cred, clientExtensionResults } = await this.#verified(ctap2, op, ceremony, cdh, call, async (auth, token) => {
+        ({ fmt, authData, attStmt, cred, clientExtensionResults } = await this.#verified(ctap2, info, op, ceremony, cdh, call, async (auth, token) => {
           const made = await ctap2.makeCredential(
             {
               clientDataHash: cdh,
@@ -181,6 +209,7 @@ export class WebAuthnClient {
               excludeList: exclude,
               ...(extensions.inputs.size > 0 ? { extensions: extensions.inputs } : {}),
               ...uvOptions(auth, rk ? { rk: true } : {}),
+              ...(ep === undefined ? {} : { enterpriseAttestation: ep }),
               ...pinUvAuth(auth),
             },
             call,
@@ -203,6 +232,7 @@ export class WebAuthnClient {
         extensions.dispose();
       }
     } else {
+      clientExtensionResults = u2fCreationResults(options.extensions);
       if (sel.userVerification === 'required') throw new TokenrigError(ErrorCode.UNSUPPORTED, 'user verification is required but the key speaks only U2F');
       if (sel.residentKey === 'required' || sel.requireResidentKey === true) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'a resident key is required but the key speaks only U2F');
       if (!params.some((p) => p.alg === COSE_ALG.ES256)) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'U2F keys only do ES256 (-7), which pubKeyCredParams does not allow');
@@ -271,13 +301,14 @@ export class WebAuthnClient {
     let clientExtensionResults: Record<string, unknown> = {};
     if (this.#useCtap2()) {
       const ctap2 = new Ctap2(this.device);
-      const info = (this.#info ??= await ctap2.getInfo());
+      // Whether a PIN has been set since the kept getInfo: ask the key again.
+      const info = await this.#infoFor(ctap2, (i) => (ceremony.pin !== undefined || options.userVerification === 'required') && uvSetupMayHaveChanged(i));
       let extensions: PreparedExtensions | undefined;
       try {
         const prepared = (extensions = await prepareExtensions(options.extensions, () => this.#extensionContext('get', ctap2, info, rpId, false, allow, ceremony.pin)));
         const allowList = prepared.allowCredentials ?? allow;
         const op = { rpId, permission: PERMISSION.ga, uv: options.userVerification, extra: prepared.permissions };
-        ({ authData, signature, credentialId, userHandle, clientExtensionResults } = await this.#verified(ctap2, op, ceremony, cdh, call, async (auth, token) => {
+        ({ authData, signature, credentialId, userHandle, clientExtensionResults } = await this.#verified(ctap2, info, op, ceremony, cdh, call, async (auth, token) => {
           const got = await ctap2.getAssertion(
             { rpId, clientDataHash: cdh, allowList, ...(prepared.inputs.size > 0 ? { extensions: prepared.inputs } : {}), ...uvOptions(auth, {}), ...pinUvAuth(auth) },
             call,

@@ -3,4 +3,4 @@ export { WebAuthnClient, type CeremonyOptions, type WebAuthnClientOptions } from
 export { checkRpId, parseOrigin } from './origin.js';
 export { fromBase64Url, toBase64Url } from './base64url.js';
 export type * from './types.js';
-export { CLIENT_EXTENSIONS, type ClientExtension, prfSalt } from './extensions/index.js';
+export { CLIENT_EXTENSIONS, CREDENTIAL_PROTECTION_POLICY, type ClientExtension, type CredentialProtectionPolicy, prfSalt } from './extensions/index.js';

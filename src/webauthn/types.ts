@@ -24,6 +24,10 @@ export interface PublicKeyCredentialCreationOptionsJSON {
     userVerification?: 'discouraged' | 'preferred' | 'required';
   };
   attestation?: 'none' | 'indirect' | 'direct' | 'enterprise';
+  /**
+   * Extension inputs (WebAuthn §9): this client maps credentialProtectionPolicy /
+   * enforceCredentialProtectionPolicy, credProps and minPinLength; unknown ones are ignored.
+   */
   extensions?: Record<string, unknown>;
 }
 

@@ -69,9 +69,9 @@ describe('getPinUvAuthTokenUsingUvWithPermissions (CTAP 2.1 §6.5.5.7.3)', () =>
     expect(await req([[3, pin.hostCose], [9, 1]])).toBe(S.CTAP2_ERR_MISSING_PARAMETER); // pinUvAuthProtocol
     expect(await req([[1, 3], [3, pin.hostCose], [9, 1]])).toBe(S.CTAP1_ERR_INVALID_PARAMETER);
     expect(await req([[1, 2], [3, pin.hostCose], [9, 0]])).toBe(S.CTAP1_ERR_INVALID_PARAMETER);
-    // be needs uvBioEnroll, cm needs credMgmt: neither here.
+    // From the finger, be needs uvBioEnroll and acfg needs uvAcfg: neither here (the YubiKey Bio has neither).
     expect((await pin.uvToken(0x08)).status).toBe(S.CTAP2_ERR_UNAUTHORIZED_PERMISSION);
-    expect((await pin.uvToken(0x04)).status).toBe(S.CTAP2_ERR_UNAUTHORIZED_PERMISSION);
+    expect((await pin.uvToken(0x20)).status).toBe(S.CTAP2_ERR_UNAUTHORIZED_PERMISSION);
     expect((await pin.uvToken(0x01)).status).toBe(S.CTAP2_ERR_NOT_ALLOWED); // step 5: no finger enrolled
     await login();
     await enroll();
@@ -190,5 +190,51 @@ describe('uv=true in makeCredential and getAssertion (CTAP 2.1 §6.1.2 step 11.2
     await key.login();
     await key.enroll();
     expect((await key.pin.uvToken(0x01)).status).toBe(S.CTAP2_ERR_UV_INVALID);
+  });
+});
+
+describe('alwaysUv with built-in UV (CTAP 2.1 §6.1.2 step 6, §6.2.2 step 5, §6.11.2)', () => {
+  /** toggleAlwaysUv through authenticatorConfig, with a token that has acfg. */
+  async function toggleAlwaysUv(key: Awaited<ReturnType<typeof enrolledKey>>): Promise<void> {
+    const acfg = (await key.pin.token('1234', 0x20)).token!;
+    const message = Uint8Array.from([...new Uint8Array(32).fill(0xff), 0x0d, 0x02]);
+    expect(await key.sim.status(0x0d, new Map<number, unknown>([[1, 0x02], [3, key.pin.protocol.version], [4, key.pin.protocol.authenticate(acfg, message)]]))).toBe(0);
+    expect(((await key.sim.cbor(0x04)).body!.get(4) as M).get('alwaysUv')).toBe(true);
+  }
+
+  it('a request with neither uv nor a pinUvAuthParam is served with the finger: UP and UV set, no touch', async () => {
+    const key = await enrolledKey(['finger-1', 'finger-1']);
+    await toggleAlwaysUv(key);
+    const made = await key.sim.cbor(0x01, mcParams([], true)); // presence is denied: the finger is the touch
+    expect(made.status).toBe(0);
+    expect(parseAuthData(made.body!.get(2) as Uint8Array).flags & 0x05).toBe(0x05);
+    const got = await key.sim.cbor(0x02, gaParams());
+    expect(got.status).toBe(0);
+    expect(parseAuthData(got.body!.get(2) as Uint8Array).flags & 0x05).toBe(0x05);
+    expect(key.sensor.requests.map((r) => r.purpose)).toEqual(['verify', 'verify']);
+    // A silent check (up: false) is spared (step 5 applies to requests with a touch).
+    const silent = await key.sim.cbor(0x02, gaParams([[5, new Map([['up', false]])]]));
+    expect(silent.status).toBe(0);
+    expect(key.sensor.requests).toHaveLength(2);
+  });
+
+  it('a finger that does not match falls back to the PIN (PUAT_REQUIRED) and spends uvRetries', async () => {
+    const key = await enrolledKey(['finger-9', 'finger-9', 'finger-9']);
+    await toggleAlwaysUv(key);
+    expect(await key.sim.status(0x01, mcParams())).toBe(S.CTAP2_ERR_PUAT_REQUIRED);
+    expect(await uvRetries(key.sim)).toBe(0);
+    // The PIN's token still works, and a correct PIN restored uvRetries.
+    const t = (await key.pin.token('1234', 0x01)).token!;
+    expect(await uvRetries(key.sim)).toBe(3);
+    expect(await key.sim.status(0x01, mcParams([[8, key.pin.protocol.authenticate(t, cdh)], [9, key.pin.protocol.version]]))).toBe(S.CTAP2_ERR_OPERATION_DENIED); // presence denied: a PIN token needs a touch
+  });
+
+  it('without a finger enrolled, alwaysUv asks for the PIN (PUAT_REQUIRED)', async () => {
+    const sensor = new ScriptedFingerprint([]);
+    const key = { ...(await bioKey({ fingerprint: sensor })), sensor };
+    await key.login(0x08);
+    await toggleAlwaysUv(key);
+    expect(await key.sim.status(0x01, mcParams())).toBe(S.CTAP2_ERR_PUAT_REQUIRED);
+    expect(sensor.requests).toHaveLength(0);
   });
 });

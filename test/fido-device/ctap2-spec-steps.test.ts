@@ -438,15 +438,17 @@ describe('authenticatorClientPIN (CTAP 2.1 §6.5.5)', () => {
   });
 
   it('§6.5.5.7.2 getPinUvAuthTokenUsingPinWithPermissions: missing permissions, zero permissions, unauthorized ones; rpId optional; undefined bits ignored', async () => {
-    const sim = await simulatedAuthenticator({ profile: { options: { rk: true, up: true, clientPin: false, pinUvAuthToken: true } } });
+    const sim = await simulatedAuthenticator({ profile: { options: { rk: true, up: true, clientPin: false, pinUvAuthToken: true, credMgmt: true, authnrCfg: true } } });
     const pin = pinClient(sim);
     await pin.setPin();
     const k = await pin.shared();
     const noPermissions = new Map<number, unknown>([[1, 2], [2, 9], [3, pin.hostCose], [6, pin.enc(k, pin.pinHash('1234'))]]);
     expect(await sim.status(PIN, noPermissions)).toBe(S.CTAP2_ERR_MISSING_PARAMETER); // step 1
     expect((await pin.token('1234', 0)).status).toBe(S.CTAP1_ERR_INVALID_PARAMETER); // step 3
-    // Step 4: cm, be, lbw, acfg and pcmr need credMgmt, bioEnroll, largeBlobs, authnrCfg, perCredMgmtRO.
-    for (const p of [0x04, 0x08, 0x10, 0x20, 0x40, 0x01 | 0x04]) expect((await pin.token('1234', p)).status).toBe(S.CTAP2_ERR_UNAUTHORIZED_PERMISSION);
+    // Step 4: be, lbw and pcmr need bioEnroll, largeBlobs, perCredMgmtRO, which this profile lacks;
+    // cm and acfg come with its credMgmt and authnrCfg.
+    for (const p of [0x08, 0x10, 0x40, 0x01 | 0x08]) expect((await pin.token('1234', p)).status).toBe(S.CTAP2_ERR_UNAUTHORIZED_PERMISSION);
+    for (const p of [0x04, 0x20, 0x01 | 0x04]) expect((await pin.token('1234', p)).status).toBe(0);
     const mc = await pin.token('1234', 0x01 | 0x80); // 0x80 is undefined: ignored
     expect(mc.status).toBe(0);
     expect(await sim.status(MC, mcParams([[8, pin.protocol.authenticate(mc.token!, cdh)], [9, 2]]))).toBe(0);
@@ -491,7 +493,7 @@ describe('getInfo (§6.4), reset (§6.6), selection (§6.9) and the dispatch tab
     const sim = await simulatedAuthenticator({
       profile: {
         versions: ['FIDO_2_0', 'FIDO_2_1'],
-        extensions: [],
+        extensions: ['credProtect', 'minPinLength'],
         algorithms: [-7],
         transports: ['usb', 'nfc'],
         firmwareVersion: [5, 4, 3],
@@ -503,14 +505,14 @@ describe('getInfo (§6.4), reset (§6.6), selection (§6.9) and the dispatch tab
     await sim.status(MC, mcParams([], true));
     const info = (await sim.cbor(INFO)).body!;
     expect(info.get(1)).toEqual(['FIDO_2_0', 'FIDO_2_1']);
-    expect(info.has(2)).toBe(false);
+    expect(info.get(2)).toEqual(['credProtect', 'minPinLength']);
     expect(info.get(5)).toBe(1200);
     expect(info.get(7)).toBe(8);
     expect(info.get(8)).toBe(128);
     expect(info.get(9)).toEqual(['usb', 'nfc']);
     expect(info.get(10)).toEqual([new Map<string, unknown>([['alg', -7], ['type', 'public-key']])]);
     expect(info.get(13)).toBe(4);
-    expect(info.get(14)).toBe(0x050403);
+    expect(info.get(14)).toBe(0x050403); // a byte each, as YubiKeys report it
     expect(info.get(18)).toBe(2);
     expect(info.get(19)).toEqual(new Map([['FIDO', 2]]));
     expect(info.get(20)).toBe(24);

@@ -76,10 +76,15 @@ describe('extensions and largeBlobs fuzz', () => {
     // The key still serves: a fresh hmac-secret assertion and a large-blob write and read.
     sim.fido.powerCycle();
     sim.reconnect();
+    // A mutated resident makeCredential for the same account replaces the first credential (its
+    // ID is then honoured no more, §6.1.2 step 17), so the check uses a credential made now.
+    const made2 = await sim.cbor(0x01, mcParams([[6, new Map<string, unknown>([['hmac-secret', true]])]]));
+    expect(made2.status).toBe(0);
+    const id2 = parseAuthData(made2.body!.get(2) as Uint8Array).credId!;
     const pin = pinClient(sim, PIN_PROTOCOL_TWO);
     const k = await pin.shared();
     const saltEnc = pin.enc(k, new Uint8Array(32).fill(7));
-    const got = await sim.cbor(0x02, gaParams([[3, [descriptor(id)]], [4, new Map([['hmac-secret', new Map<number, unknown>([[1, pin.hostCose], [2, saltEnc], [3, PIN_PROTOCOL_TWO.authenticate(k, saltEnc)], [4, 2]])]])]]));
+    const got = await sim.cbor(0x02, gaParams([[3, [descriptor(id2)]], [4, new Map([['hmac-secret', new Map<number, unknown>([[1, pin.hostCose], [2, saltEnc], [3, PIN_PROTOCOL_TWO.authenticate(k, saltEnc)], [4, 2]])]])]]));
     expect(got.status).toBe(0);
     expect(PIN_PROTOCOL_TWO.decrypt(k, parseAuthData(got.body!.get(2) as Uint8Array).extensions!.get('hmac-secret') as Uint8Array)!.length).toBe(32);
     const fresh = serializeLargeBlobArray(encodeCbor([]));

@@ -50,10 +50,10 @@ async function assertHmac(sim: Sim, id: Uint8Array, protocol: PinUvAuthProtocol,
 }
 
 describe('getInfo lists every extension the personality has', () => {
-  it('the default: credBlob, hmac-secret, hmac-secret-mc, largeBlobKey, thirdPartyPayment; maxCredBlobLength; largeBlobs', async () => {
+  it('the default: credBlob, credProtect, hmac-secret, hmac-secret-mc, largeBlobKey, minPinLength, thirdPartyPayment; maxCredBlobLength; largeBlobs', async () => {
     const sim = await simulatedAuthenticator();
     const info = (await sim.cbor(INFO)).body!;
-    expect(info.get(2)).toEqual(['credBlob', 'hmac-secret', 'hmac-secret-mc', 'largeBlobKey', 'thirdPartyPayment']);
+    expect(info.get(2)).toEqual(['credBlob', 'credProtect', 'hmac-secret', 'hmac-secret-mc', 'largeBlobKey', 'minPinLength', 'thirdPartyPayment']);
     expect(info.get(0x0f)).toBe(32);
     expect(info.get(0x0b)).toBe(4096);
     expect((info.get(4) as M).get('largeBlobs')).toBe(true);
@@ -266,7 +266,8 @@ describe('credential IDs fit the maxCredentialIdLength each personality reports'
     if (!profile.versions.some((v) => v.startsWith('FIDO_2'))) continue;
     it(`${name}: every algorithm with every extension input at its largest`, async () => {
       const sim = await simulatedAuthenticator({ profile });
-      const { input } = await hmacInput(sim, PIN_PROTOCOL_TWO, new Uint8Array(64));
+      // A key of PIN/UV auth protocol 1 only (ctap20, solo1) takes the salts under protocol 1.
+      const { input } = await hmacInput(sim, profile.pinUvAuthProtocols.includes(2) ? PIN_PROTOCOL_TWO : PIN_PROTOCOL_ONE, new Uint8Array(64));
       const maxBlob = profile.limits.maxCredBlobLength ?? 32;
       const inputs: [string, unknown][] = [
         ['credBlob', new Uint8Array(maxBlob).fill(0xee)],
@@ -292,7 +293,8 @@ describe('credential IDs fit the maxCredentialIdLength each personality reports'
   it('the default reports a limit close to its longest ID, not a loose bound', async () => {
     const sim = await simulatedAuthenticator();
     const made = await sim.cbor(MC, mcParams([[4, [new Map<string, unknown>([['alg', -36], ['type', 'public-key']])]], ext([['credBlob', new Uint8Array(32)], ['hmac-secret', true], ['largeBlobKey', true], ['thirdPartyPayment', true]])], true));
-    // ES512's 66-byte scalar, a 32-byte credBlob and the flags: 193 bytes; 256 leaves room for credProtect's level.
-    expect(parseAuthData(made.body!.get(2) as Uint8Array).credId!.length).toBe(193);
+    // ES512's 66-byte scalar, a 32-byte credBlob, the flags and the discoverable mark: 195 bytes;
+    // credProtect's level adds 13 more (the loop above); 256 leaves room for both.
+    expect(parseAuthData(made.body!.get(2) as Uint8Array).credId!.length).toBe(195);
   });
 });

@@ -186,8 +186,10 @@ describe('getInfo (CTAP 2.1 §6.4, CTAP 2.2)', () => {
     const fido = await FidoAuthenticator.create(env, { transports: ['usb'], firmwareVersion: [5, 7, 1], algorithms: [-8, -7], limits: { minPINLength: 6 } });
     const info = await new Ctap2(await Device.open(MemoryHidTransport.connect(fido.hid))).getInfo();
     expect(info).toMatchObject({ algorithms: [{ alg: -8, type: 'public-key' }, { alg: -7, type: 'public-key' }], firmwareVersion: 0x050701, maxCredentialIdLength: 256, maxCredentialCountInList: 16, transports: ['usb'], minPINLength: 6 });
-    expect(info).toMatchObject({ extensions: ['credBlob', 'hmac-secret', 'hmac-secret-mc', 'largeBlobKey', 'thirdPartyPayment'], maxCredBlobLength: 32, maxSerializedLargeBlobArray: 4096, options: { largeBlobs: true } });
-    expect(info.remainingDiscoverableCredentials).toBeUndefined();
+    expect(info).toMatchObject({ extensions: ['credBlob', 'credProtect', 'hmac-secret', 'hmac-secret-mc', 'largeBlobKey', 'minPinLength', 'thirdPartyPayment'], maxCredBlobLength: 32, maxSerializedLargeBlobArray: 4096, maxRPIDsForSetMinPINLength: 4, options: { largeBlobs: true, credMgmt: true, authnrCfg: true } });
+    expect(info.remainingDiscoverableCredentials).toBe(256);
+    const bare = await FidoAuthenticator.create(createTestEnvironment().env, { limits: { reportsRemainingDiscoverableCredentials: false } });
+    expect((await new Ctap2(await Device.open(MemoryHidTransport.connect(bare.hid))).getInfo()).remainingDiscoverableCredentials).toBeUndefined();
   });
 });
 
@@ -219,7 +221,8 @@ describe('responses and permissions', () => {
 
   it('against a key without them: UNAUTHORIZED_PERMISSION for cm, INVALID_SUBCOMMAND for UV tokens, INVALID_COMMAND for 2.1 commands', async () => {
     const { env } = createTestEnvironment({ startMs: Date.UTC(2026, 0, 1), seed: 'host-21' });
-    const fido = await FidoAuthenticator.create(env, { options: { rk: true, up: true, clientPin: false, pinUvAuthToken: true } });
+    // A CTAP 2.1 key with a PIN and nothing else of 2.1.
+    const fido = await FidoAuthenticator.create(env, { options: { rk: true, up: true, plat: false, clientPin: false, pinUvAuthToken: true }, extensions: [] });
     const ctap2 = new Ctap2(await Device.open(MemoryHidTransport.connect(fido.hid), { randomBytes: (n) => new Uint8Array(n).fill(0x33) }));
     const pin = new ClientPin(ctap2, { protocol: 2 });
     await pin.setPin('1234');

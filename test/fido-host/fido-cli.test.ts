@@ -86,7 +86,7 @@ describe('tokenrig fido (child processes)', () => {
     const human = (await tokenrig(['fido', 'info', '--device', spec])).stdout;
     expect(human).toMatch(/^ {2}PIN: +set, 7 attempts remaining$/m);
     expect(human).toMatch(/^ {2}algorithms: +es256 \(-7\), eddsa \(-8\), es384 \(-35\), es512 \(-36\), ps256 \(-37\), rs256 \(-257\), es256k \(-47\)$/m);
-    expect(human).toMatch(/^ {2}options: +rk, up, noplat, clientPin, largeBlobs, pinUvAuthToken$/m);
+    expect(human).toMatch(/^ {2}options: +noep, rk, up, noplat, noalwaysUv, credMgmt, authnrCfg, clientPin, largeBlobs, pinUvAuthToken, setMinPINLength$/m);
   });
 
   it('gives one-line errors for a missing file, bad JSON, a bad origin and an unknown command', { timeout: 60_000 }, async () => {

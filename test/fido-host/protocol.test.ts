@@ -123,3 +123,36 @@ describe('APDU', () => {
     expect(() => parseCommandApdu(Uint8Array.of(0, 1, 2, 3, 5, 1))).toThrow(RangeError);
   });
 });
+
+describe('authenticator data (WebAuthn §6.1)', async () => {
+  const { AuthenticatorDataError, parseAuthenticatorData } = await import('../../src/protocol/authenticator-data.js');
+  const { encodeCbor: encode } = await import('../../src/protocol/cbor.js');
+  const head = (flags: number) => new Uint8Array([...new Uint8Array(32).fill(7), flags, 0, 0, 1, 2]);
+  // An Ed25519 COSE_Key: kty OKP (1), alg EdDSA (-8), crv Ed25519 (6), x.
+  const x = new Uint8Array(32).fill(5);
+  const cose = encode(new Map<number, unknown>([[1, 1], [3, -8], [-1, 6], [-2, x]]));
+  const attested = (id: number[]) => [...new Uint8Array(16).fill(9), 0, id.length, ...id, ...cose];
+
+  it('reads the header, the attested credential and the extensions', () => {
+    const ext = encode(new Map([['credProtect', 2]]));
+    const a = parseAuthenticatorData(new Uint8Array([...head(0xc5), ...attested([1, 2, 3]), ...ext]));
+    expect(a).toMatchObject({ flags: 0xc5, signCount: 258 });
+    expect(a.attested!.credentialId).toEqual(Uint8Array.of(1, 2, 3));
+    expect(a.attested!.publicKey).toEqual({ kty: 'OKP', alg: -8, crv: 6, x });
+    expect(a.attested!.publicKeyBytes).toEqual(cose);
+    expect(a.extensions).toEqual(new Map([['credProtect', 2]]));
+    expect(parseAuthenticatorData(new Uint8Array([...head(0x81), ...ext])).extensions).toEqual(new Map([['credProtect', 2]]));
+  });
+
+  it('refuses what is cut short, left over, or not canonical', () => {
+    expect(() => parseAuthenticatorData(new Uint8Array(36))).toThrow(AuthenticatorDataError);
+    expect(() => parseAuthenticatorData(new Uint8Array([...head(0x41), ...attested([1, 2, 3]).slice(0, 20)]))).toThrow(/cut short/);
+    expect(() => parseAuthenticatorData(new Uint8Array([...head(0x41), ...attested([1]), 0]))).toThrow(/1 bytes follow the credential public key/);
+    expect(() => parseAuthenticatorData(new Uint8Array([...head(0x81)]))).toThrow(/no extensions follow/);
+    // A COSE key whose map keys are out of canonical order ({3: -8, 1: 1, ...}).
+    const bad = [...new Uint8Array(16), 0, 1, 1, 0xa2, 0x03, 0x27, 0x01, 0x01];
+    expect(() => parseAuthenticatorData(new Uint8Array([...head(0x41), ...bad]))).toThrow(/canonical/);
+    // A non-minimal integer is refused by the decoder itself.
+    expect(() => parseAuthenticatorData(new Uint8Array([...head(0x41), ...new Uint8Array(16), 0, 1, 1, 0xa1, 0x18, 0x01, 0x02]))).toThrow(AuthenticatorDataError);
+  });
+});

@@ -4,7 +4,7 @@
  * every commit made before it began (group commit), and reads of a commit not yet on disk
  * wait too. Also: the schema version guard and file modes.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type * as NodeFs from 'node:fs';
 import { join } from 'node:path';
@@ -125,5 +125,17 @@ describe('the database file', () => {
     db.pragma('user_version = 99');
     db.close();
     expect(() => IamStore.open(state)).toThrow(/written by a newer tokenrig \(schema 99, this one knows 1\)/);
+  });
+
+  it('tightens an existing state directory open to others to 0700, and refuses a file as one', async () => {
+    const state = tempState();
+    mkdirSync(state, { recursive: true });
+    chmodSync(state, 0o755);
+    await IamStore.open(state).close();
+    expect(statSync(state).mode & 0o777).toBe(0o700);
+    const file = join(tempState(), 'not-a-dir');
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, 'x');
+    expect(() => IamStore.open(file)).toThrow(/not-a-dir: cannot use it as the state directory \(EEXIST\)/);
   });
 });

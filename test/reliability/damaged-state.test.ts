@@ -56,6 +56,12 @@ const DAMAGE: [string, (dir: string) => string, string][] = [
   ['a fingerprint template without its finger', () => 'fido.bio', '[{"id":"AAAA"}]'],
   ['a fingerprint template id not base64', () => 'fido.bio', '[{"id":"%%","finger":"finger-1"}]'],
   ['uvRetries above 25', () => 'fido.uv', '{"retries":26}'],
+  ['PIN length of 0 code points', () => 'fido.pin', '{"hash":null,"retries":8,"codePoints":0}'],
+  ['minimum PIN length as a string', () => 'fido.config', '{"minPINLength":"8"}'],
+  ['minimum PIN length above 63', () => 'fido.config', '{"minPINLength":64}'],
+  ['minPinLengthRPIDs not a list', () => 'fido.config', '{"minPinLengthRPIDs":"rp.example"}'],
+  ['alwaysUv not a boolean', () => 'fido.config', '{"alwaysUv":1}'],
+  ['enterprise attestation key of the wrong size', () => 'fido.enterprise', '{"key":"AAAA","cert":"MA=="}'],
 ];
 
 describe('FIDO state is checked when the simulator starts', () => {
@@ -73,6 +79,7 @@ describe('FIDO state is checked when the simulator starts', () => {
 
   it('a good state directory loads', async () => {
     const dir = await fidoStateDir();
+    writeFileSync(join(dir, 'fido.config'), JSON.stringify({ alwaysUv: false, ep: true, minPINLength: 8, minPinLengthRPIDs: ['rp.example'], forcePINChange: true }));
     expect((await FidoAuthenticator.create(createNodeEnvironment({ stateDir: dir }))).residentCount).toBe(1);
   });
 

@@ -32,6 +32,18 @@ export function pythonModuleWorks(module: string): boolean {
   return commandWorks(DEBIAN_PYTHON, ['-c', `import ${module}`]);
 }
 
+/** Run a python script with Debian's python, without blocking the event loop (the script may talk to a simulator in this process). */
+export function runPython(script: string, args: string[], timeoutMs = 90_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(DEBIAN_PYTHON, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /**
  * Debian's AWS CLI (package awscli, v2) when installed, else whichever `aws` is on PATH;
  * `$TOKENRIG_AWS_CLI` names another.
@@ -66,15 +78,3 @@ export const peers = {
   // The AWS CLI is a large Python program: on a busy machine its start alone can take seconds.
   awscli: peer('awscli', 'apt-get install awscli', () => commandWorks(AWS_CLI, ['--version'], 60_000)),
 };
-
-/** Run a script with Debian's python (60 s at most); its exit code and output. */
-export function runPython(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(DEBIAN_PYTHON, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}

@@ -136,7 +136,8 @@ async function startSim(args: string[]): Promise<Record<string, unknown>> {
   return JSON.parse(first.value) as Record<string, unknown>;
 }
 
-describe('the CLI over USB/IP (real processes)', () => {
+// Each test runs several child processes (a simulator, then the CLI several times): 60 s on a loaded machine.
+describe('the CLI over USB/IP (real processes)', { timeout: 60_000 }, () => {
   it('sim otp --usbip=0: devices --usbip lists it, code reads it over USB/IP, oathtool agrees', async (ctx) => {
     peers.oathtool.require(ctx);
     const ready = await startSim(['otp', '--usbip=0', '--json', '--secret', SECRET_B32, '--serial', 'GAKT00001234']);

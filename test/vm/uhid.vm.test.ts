@@ -39,6 +39,7 @@ const CHECKS = [
   'uhid: fido2-cred -M then -V, fido2-assert -G then -V (libfido2)',
   'uhid: ykman fido info (python3-ykman)',
   'uhid: ssh-keygen -t ecdsa-sk, -Y sign, -Y verify (OpenSSH)',
+  'uhid: ssh-keygen -t ed25519-sk, -Y sign, -Y verify (OpenSSH)',
   'uhid: headless Chromium: navigator.credentials.create() and get() through hidraw, verified by @simplewebauthn/server',
   'stopping the simulator destroys the uhid device',
   'sim otp --uhid: the vendor interface reads a code and the keyboard types it (key events)',

@@ -117,6 +117,7 @@ const CHECKS = [
   'usbip: fido2-cred -M then -V, fido2-assert -G then -V (libfido2)',
   'usbip: ykman fido info (python3-ykman)',
   'usbip: ssh-keygen -t ecdsa-sk, -Y sign, -Y verify (OpenSSH)',
+  'usbip: ssh-keygen -t ed25519-sk, -Y sign, -Y verify (OpenSSH)',
   'usbip: headless Chromium: navigator.credentials.create() and get() through hidraw, verified by @simplewebauthn/server',
   'dmesg after the FIDO checks: still no complaint',
 ];

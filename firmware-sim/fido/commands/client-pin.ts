@@ -18,8 +18,10 @@ import type { RandomSource } from '../../env/index.js';
 import { type CborParams, bytes, map, optional, text, uint } from '../cbor-params.js';
 import { type FidoDevice, volatileSlot } from '../device.js';
 import { S, fail } from '../errors.js';
+import { persistentPinUvAuthToken, resetPersistentPinUvAuthToken } from '../persistent-token.js';
 import { PIN_UV_AUTH_TOKEN, unauthorizedPermission } from '../pin-uv-auth-token.js';
-import { MAX_PIN_RETRIES } from '../state.js';
+import { forcePinChange } from '../settings.js';
+import { MAX_PIN_RETRIES, type PinState } from '../state.js';
 import { type Ctap2Response, defineCommand, speaksCtap2, speaksCtap21 } from './command.js';
 
 /** Three wrong PINs in a row block PIN auth until the next power cycle (CTAP 2.1 §6.5.2.2). */
@@ -143,7 +145,7 @@ function decryptNewPin(device: FidoDevice, protocol: PinUvAuthProtocol, shared: 
 function verifyPinHash(device: FidoDevice, protocol: PinUvAuthProtocol, shared: Uint8Array, pinHashEnc: Uint8Array): void {
   const state = device.store.readPin();
   const failures = device.volatile(PIN_FAILURES);
-  device.store.writePin({ hash: state.hash, retries: state.retries - 1 });
+  device.store.writePin({ ...state, retries: state.retries - 1 });
   const pinHash = decrypt(protocol, shared, pinHashEnc);
   if (pinHash === undefined || pinHash.length !== 16 || state.hash === undefined || !constantTimeEqual(pinHash, state.hash)) {
     device.volatile(KEY_AGREEMENT).regenerate(device.env.random);
@@ -154,7 +156,7 @@ function verifyPinHash(device: FidoDevice, protocol: PinUvAuthProtocol, shared: 
     throw fail(S.CTAP2_ERR_PIN_INVALID);
   }
   failures.count = 0;
-  device.store.writePin({ hash: state.hash, retries: MAX_PIN_RETRIES });
+  device.store.writePin({ ...state, retries: MAX_PIN_RETRIES });
   // §6.5.2.2: a correct PIN restores uvRetries too (the way back after built-in UV was blocked).
   device.userVerifier?.restore();
 }
@@ -194,7 +196,7 @@ const setPin: ClientPinSubcommand = (device, req) => {
   const shared = device.volatile(KEY_AGREEMENT).sharedSecret(protocol, keyAgreement); // step 4
   if (!protocol.verify(shared, newPinEnc, pinUvAuthParam)) throw fail(S.CTAP2_ERR_PIN_AUTH_INVALID); // step 5
   const pin = decryptNewPin(device, protocol, shared, newPinEnc); // steps 6–10
-  device.store.writePin({ hash: sha256(pin).slice(0, 16), retries: MAX_PIN_RETRIES }); // step 12
+  device.store.writePin(newPinState(pin)); // step 12
   device.emit({ event: 'pin_set' });
   return undefined;
 };
@@ -215,11 +217,21 @@ const changePin: ClientPinSubcommand = (device, req) => {
   if (!protocol.verify(shared, message, pinUvAuthParam)) throw fail(S.CTAP2_ERR_PIN_AUTH_INVALID); // step 5
   verifyPinHash(device, protocol, shared, pinHashEnc); // steps 6–8
   const pin = decryptNewPin(device, protocol, shared, newPinEnc); // steps 9–14
-  device.store.writePin({ hash: sha256(pin).slice(0, 16), retries: MAX_PIN_RETRIES }); // steps 17–18
+  const next = newPinState(pin);
+  // A forced change must choose a new PIN (what YubiKeys require; CTAP 2.1 leaves it to the key).
+  if (forcePinChange(device) && constantTimeEqual(next.hash!, device.store.readPin().hash!)) throw fail(S.CTAP2_ERR_PIN_POLICY_VIOLATION, 'the new PIN must differ');
+  device.store.writePin(next); // steps 17–18
+  if (forcePinChange(device)) device.store.updateSettings({ forcePINChange: false }); // §6.4 forcePINChange: cleared by changePIN
   device.volatile(PIN_UV_AUTH_TOKEN).reset(device.env.random); // step 19
+  resetPersistentPinUvAuthToken(device); // CTAP 2.2 §6.5.5.6: resetPersistentPinUvAuthToken
   device.emit({ event: 'pin_changed' });
   return undefined;
 };
+
+/** The stored state of a new PIN: its hash, full retries, and its length (setMinPINLength compares it). */
+function newPinState(pin: Uint8Array): PinState {
+  return { hash: sha256(pin).slice(0, 16), retries: MAX_PIN_RETRIES, codePoints: [...new TextDecoder().decode(pin)].length };
+}
 
 /** Issue a token (§6.5.5.7.1 steps 5–15, §6.5.5.7.2 steps 5–17) once the request is checked. */
 function issueToken(device: FidoDevice, req: ClientPinRequest, protocol: PinUvAuthProtocol, permissions: number, rpId: string | undefined): Ctap2Response {
@@ -228,13 +240,17 @@ function issueToken(device: FidoDevice, req: ClientPinRequest, protocol: PinUvAu
   checkPinUsable(device);
   const shared = device.volatile(KEY_AGREEMENT).sharedSecret(protocol, keyAgreement);
   verifyPinHash(device, protocol, shared, pinHashEnc);
+  // §6.5.5.7.1 step 11, §6.5.5.7.2 step 11: a PIN that must be changed authorizes nothing.
+  if (forcePinChange(device)) throw fail(S.CTAP2_ERR_PIN_POLICY_VIOLATION, 'forcePINChange');
   return sendToken(device, protocol, shared, { permissions, rpId, userPresent: false, via: 'pin' });
 }
 
 /**
  * resetPinUvAuthToken, beginUsingPinUvAuthToken(userIsPresent), the permissions and RP ID, and
  * the token encrypted for the platform (§6.5.5.7.2 steps 13–17, §6.5.5.7.3 steps 12–16). A
- * fresh token each time invalidates every earlier one.
+ * fresh token each time invalidates every earlier one — except pcmr asked for alone (CTAP 2.2),
+ * which is the persistent token and leaves the pinUvAuthToken as it is, whichever way the user
+ * was verified.
  */
 function sendToken(
   device: FidoDevice,
@@ -242,7 +258,10 @@ function sendToken(
   shared: Uint8Array,
   t: { permissions: number; rpId: string | undefined; userPresent: boolean; via: 'pin' | 'uv' },
 ): Ctap2Response {
-  const token = device.volatile(PIN_UV_AUTH_TOKEN).issue(device.env.random, device.env.clock.now(), t.permissions, t.rpId, t.userPresent);
+  const token =
+    t.permissions === PERMISSION.pcmr
+      ? persistentPinUvAuthToken(device)
+      : device.volatile(PIN_UV_AUTH_TOKEN).issue(device.env.random, device.env.clock.now(), t.permissions, t.rpId, t.userPresent);
   device.emit({ event: 'pin_token_issued', permissions: t.permissions, rpId: t.rpId, ...(t.via === 'uv' ? { via: 'uv' } : {}) });
   return new Map([[CLIENT_PIN_RESPONSE.pinUvAuthToken, protocol.encrypt(shared, token, device.env.random.bytes(16))]]);
 }

@@ -10,13 +10,14 @@ import { GET_ASSERTION as P, GET_ASSERTION_RESPONSE as R, PERMISSION } from '../
 import type { CtapHidContext } from '../../ctaphid/index.js';
 import { FLAG, authenticatorData, concat } from '../authenticator-data.js';
 import { type CborParams, type CredentialDescriptor, type PinUvAuthParams, bytes, descriptors, optional, options, pinUvAuthParams, text } from '../cbor-params.js';
-import { type CredentialRecord, credentialSecret, openCredential } from '../credential-id.js';
+import { type CredentialRecord, credentialSecret } from '../credential-id.js';
 import { type FidoDevice, volatileSlot } from '../device.js';
 import { S, fail } from '../errors.js';
 import type { ExtensionContext } from '../extensions/index.js';
 import { type ExtensionInputs, applicable, filtersCredentials, parseExtensionInputs, runExtensions } from '../extensions/process.js';
 import { PIN_UV_AUTH_TOKEN, authorize, pinUvAuthProtocolOf } from '../pin-uv-auth-token.js';
 import { verifyBuiltIn } from '../user-verification.js';
+import { alwaysUv, uvForAlwaysUv } from '../settings.js';
 import type { ResidentCredential } from '../state.js';
 import { type Ctap2Response, defineCommand, speaksCtap2 } from './command.js';
 
@@ -89,20 +90,19 @@ function context(a: Pick<Assertions, 'rpId' | 'rpIdHash' | 'clientDataHash' | 'f
   };
 }
 
-/** Step 7: the credentials eligible under the request, newest discoverable one first. */
-function locate(device: FidoDevice, rpIdHash: Uint8Array, allowList: CredentialDescriptor[] | undefined): Located[] {
-  const usable = (id: Uint8Array): CredentialRecord | undefined => {
-    const record = openCredential(device.masterKey, rpIdHash, id);
-    // A credential whose algorithm this profile lacks is not this key's to use.
-    return record !== undefined && device.algorithm(record.alg) !== undefined ? record : undefined;
-  };
+/**
+ * Step 7: the credentials eligible under the request, newest discoverable one first; `applies`
+ * is what the extensions say of a located credential (7.4–7.5: credProtect).
+ */
+function locate(device: FidoDevice, rpIdHash: Uint8Array, allowList: CredentialDescriptor[] | undefined, applies: (c: Located) => boolean): Located[] {
   if (allowList !== undefined) {
     for (const d of allowList) {
       if (d.type !== 'public-key') continue;
-      const record = usable(d.id);
+      const record = device.usableCredential(rpIdHash, d.id);
       if (record === undefined) continue;
+      const c: Located = { id: d.id, record, resident: device.store.findResident(d.id) };
       // Step 9 (allowList given): any one applicable credential will do.
-      return [{ id: d.id, record, resident: device.store.findResident(d.id) }];
+      if (applies(c)) return [c];
     }
     return [];
   }
@@ -111,8 +111,9 @@ function locate(device: FidoDevice, rpIdHash: Uint8Array, allowList: CredentialD
     .filter((c) => sameBytes(c.rpIdHash, rpIdHash))
     .sort((a, b) => b.createdMs - a.createdMs)
     .flatMap((c) => {
-      const record = usable(c.id);
-      return record === undefined ? [] : [{ id: c.id, record, resident: c }];
+      const record = device.usableCredential(rpIdHash, c.id);
+      const located: Located | undefined = record === undefined ? undefined : { id: c.id, record, resident: c };
+      return located !== undefined && applies(located) ? [located] : [];
     });
 }
 
@@ -148,10 +149,12 @@ async function getAssertion(device: FidoDevice, req: GetAssertionRequest, ctx: C
   if (req.clientDataHash.length !== 32) throw fail(S.CTAP1_ERR_INVALID_LENGTH, 'clientDataHash');
   const protocol = await pinUvAuthProtocolOf(device, req, ctx); // steps 1–2
   // Step 4: options. uv is treated as false when a pinUvAuthParam came (4.2).
-  const uvOption = protocol === undefined && req.options.uv === true;
+  let uvOption = protocol === undefined && req.options.uv === true;
   if (uvOption && device.userVerifier?.configured() !== true) throw fail(S.CTAP2_ERR_INVALID_OPTION, 'uv: no built-in user verification'); // 4.3
   if (req.options.rk !== undefined) throw fail(S.CTAP2_ERR_UNSUPPORTED_OPTION, 'rk'); // 4.4
   const up = req.options.up !== false; // 4.5
+  // Step 5: alwaysUv — no assertion with a touch without user verification (a silent up=false check is spared).
+  if (up && protocol === undefined && !uvOption && alwaysUv(device)) uvOption = uvForAlwaysUv(device);
   // Step 6: the pinUvAuthParam, or built-in UV.
   let uv = false;
   let upFromUv = false;
@@ -172,9 +175,9 @@ async function getAssertion(device: FidoDevice, req: GetAssertionRequest, ctx: C
     pinUvAuthProtocol: protocol?.version,
     allowListGiven: req.allowList !== undefined,
   };
-  // Step 7: locate, then drop what the extensions say does not apply (7.4–7.5).
-  const located = locate(device, rpIdHash, req.allowList);
-  const found = filtersCredentials(device) ? located.filter((c) => applicable(device, c.record.extensions, context(base, c))) : located;
+  // Step 7: locate what the extensions let apply (7.4–7.5).
+  const filters = filtersCredentials(device);
+  const found = locate(device, rpIdHash, req.allowList, (c) => !filters || applicable(device, c.record.extensions, context(base, c)));
   if (found.length === 0) throw fail(S.CTAP2_ERR_NO_CREDENTIALS); // 7.6
   // Step 9: user presence (a token whose userPresent flag is set spares the touch).
   if (up) {

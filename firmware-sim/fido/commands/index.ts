@@ -8,7 +8,9 @@
  */
 import type { Ctap2Command } from './command.js';
 import { authenticatorBioEnrollment, authenticatorBioEnrollmentPreview } from './bio-enrollment.js';
+import { authenticatorConfig } from './authenticator-config.js';
 import { authenticatorClientPIN } from './client-pin.js';
+import { authenticatorCredentialManagement, authenticatorCredentialManagementPreview } from './credential-management.js';
 import { authenticatorGetAssertion, authenticatorGetNextAssertion } from './get-assertion.js';
 import { authenticatorGetInfo } from './get-info.js';
 import { authenticatorLargeBlobs } from './large-blobs.js';
@@ -26,7 +28,10 @@ export const CTAP2_COMMANDS: readonly Ctap2Command[] = [
   authenticatorReset, //            0x07 §6.6
   authenticatorGetNextAssertion, // 0x08 §6.3
   authenticatorBioEnrollment, //    0x09 §6.7
+  authenticatorCredentialManagement, // 0x0A §6.8
   authenticatorSelection, //        0x0B §6.9
-  authenticatorBioEnrollmentPreview, // 0x40 (CTAP 2.1-PRE)
   authenticatorLargeBlobs, //       0x0C §6.10
+  authenticatorConfig, //           0x0D §6.11
+  authenticatorBioEnrollmentPreview, // 0x40 (CTAP 2.1-PRE)
+  authenticatorCredentialManagementPreview, // 0x41 (CTAP 2.1-PRE)
 ];

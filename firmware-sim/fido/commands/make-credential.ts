@@ -10,13 +10,15 @@ import type { CtapHidContext } from '../../ctaphid/index.js';
 import type { CredentialAlgorithm } from '../algorithms/index.js';
 import { FLAG, authenticatorData, concat } from '../authenticator-data.js';
 import { type CborParams, type CredentialDescriptor, type PinUvAuthParams, array, bytes, descriptors, int, optional, options, pinUvAuthParams, text, textKeyed, uint } from '../cbor-params.js';
-import { credentialSecret, openCredential, sealCredential } from '../credential-id.js';
+import { credentialSecret, sealCredential } from '../credential-id.js';
 import type { FidoDevice } from '../device.js';
 import { S, fail } from '../errors.js';
 import type { ExtensionContext } from '../extensions/index.js';
 import { type ExtensionInputs, NO_RESULTS, applicable, filtersCredentials, parseExtensionInputs, runExtensions } from '../extensions/process.js';
+import { enterpriseAttestationFor, enterpriseAttestationKey } from '../enterprise-attestation.js';
 import { PIN_UV_AUTH_TOKEN, authorize, pinUvAuthProtocolOf } from '../pin-uv-auth-token.js';
 import { verifyBuiltIn } from '../user-verification.js';
+import { alwaysUv, makeCredUvNotRequired, uvForAlwaysUv } from '../settings.js';
 import type { ResidentCredential } from '../state.js';
 import { defineCommand, speaksCtap2 } from './command.js';
 
@@ -87,20 +89,22 @@ async function makeCredential(device: FidoDevice, req: MakeCredentialRequest, ct
   const protocol = await pinUvAuthProtocolOf(device, req, ctx); // steps 1–2
   const algorithm = chooseAlgorithm(device, req.pubKeyCredParams); // step 3
   // Step 5: options. uv is treated as false when a pinUvAuthParam came (5.2).
-  const uvOption = protocol === undefined && req.options.uv === true;
+  let uvOption = protocol === undefined && req.options.uv === true;
   if (uvOption && device.userVerifier?.configured() !== true) throw fail(S.CTAP2_ERR_INVALID_OPTION, 'uv: no built-in user verification'); // 5.3
   if (req.options.rk !== undefined && profile.options.rk === undefined) throw fail(S.CTAP2_ERR_UNSUPPORTED_OPTION, 'rk'); // 5.4
   if (req.options.rk === true && profile.options.rk !== true) throw fail(S.CTAP2_ERR_UNSUPPORTED_OPTION, 'rk');
   if (req.options.up === false) throw fail(S.CTAP2_ERR_INVALID_OPTION, 'up'); // 5.6
   const rk = req.options.rk === true;
+  // Step 6: alwaysUv — no operation without user verification.
+  if (protocol === undefined && !uvOption && alwaysUv(device)) uvOption = uvForAlwaysUv(device);
   const isProtected = device.protectedByUv;
   // Steps 7–8: a key protected by UV needs it, unless makeCredUvNotRqd spares a non-discoverable credential.
-  if (isProtected && !uvOption && protocol === undefined && (profile.options.makeCredUvNotRqd !== true || rk)) {
+  if (isProtected && !uvOption && protocol === undefined && (!makeCredUvNotRequired(device) || rk)) {
     const pinForMcGa = profile.options.clientPin !== undefined && profile.options.noMcGaPermissionsWithClientPin !== true;
     throw fail(pinForMcGa && device.pinIsSet ? S.CTAP2_ERR_PUAT_REQUIRED : S.CTAP2_ERR_OPERATION_DENIED);
   }
-  // Step 9: enterprise attestation only where the key has it enabled.
-  if (req.enterpriseAttestation !== undefined && profile.options.ep !== true) throw fail(S.CTAP1_ERR_INVALID_PARAMETER, 'enterpriseAttestation');
+  // Step 9: enterprise attestation, where the key has it enabled.
+  const epAtt = enterpriseAttestationFor(device, req.enterpriseAttestation, req.rp.id);
   // Step 11: the pinUvAuthParam, or built-in UV.
   let uv = false;
   let upFromUv = false;
@@ -117,7 +121,7 @@ async function makeCredential(device: FidoDevice, req: MakeCredentialRequest, ct
   // Step 12: a credential of ours in the excludeList: wait for presence, then refuse.
   for (const d of req.excludeList) {
     if (d.type !== 'public-key') continue;
-    const record = openCredential(device.masterKey, rpIdHash, d.id);
+    const record = device.usableCredential(rpIdHash, d.id);
     if (record === undefined) continue;
     if (filtersCredentials(device) && !applicable(device, record.extensions, extensionContext(req, rpIdHash, uv, false, protocol?.version, d.id, record.privateKey))) continue;
     if (!upFromUv) await device.requireTouch(ctx, 'excluded');
@@ -130,7 +134,7 @@ async function makeCredential(device: FidoDevice, req: MakeCredentialRequest, ct
   // Steps 15–17: extensions, the key, the credential ID that seals both.
   const key = await algorithm.generate(device.env.random);
   const ext = req.extensions.size === 0 ? NO_RESULTS : await runExtensions(device, req.extensions, extensionContext(req, rpIdHash, uv, true, protocol?.version, undefined, key.privateKey));
-  const id = sealCredential(device.masterKey, rpIdHash, { alg: algorithm.alg, privateKey: key.privateKey, extensions: ext.stored }, device.env.random.bytes(12));
+  const id = sealCredential(device.masterKey, rpIdHash, { alg: algorithm.alg, privateKey: key.privateKey, extensions: ext.stored, ...(rk ? { discoverable: true } : {}) }, device.env.random.bytes(12));
   if (rk) {
     // Step 18: replaces a credential of the same RP and user handle.
     const cred: ResidentCredential = { id, rpIdHash, rpId: req.rp.id, userId: req.user.id, createdMs: device.env.clock.now() };
@@ -145,7 +149,13 @@ async function makeCredential(device: FidoDevice, req: MakeCredentialRequest, ct
   const authData = authenticatorData(rpIdHash, flags, 0, { aaguid: device.aaguid, credentialId: id, publicKey: encodeCbor(key.publicKey()) }, extensionsCbor);
   const signed = concat(authData, req.clientDataHash);
   const attStmt = new Map<string, unknown>();
-  if (profile.attestation === 'batch') {
+  if (epAtt) {
+    // §7.1: the enterprise attestation certificate names this device.
+    const ea = await enterpriseAttestationKey(device);
+    attStmt.set('alg', ea.key.alg);
+    attStmt.set('sig', await ea.key.sign(signed));
+    attStmt.set('x5c', [ea.cert]);
+  } else if (profile.attestation === 'batch') {
     attStmt.set('alg', device.attestationKey.alg);
     attStmt.set('sig', await device.attestationKey.sign(signed));
     attStmt.set('x5c', [device.identity.attestationCert]);
@@ -159,6 +169,7 @@ async function makeCredential(device: FidoDevice, req: MakeCredentialRequest, ct
     [R.authData, authData],
     [R.attStmt, attStmt],
   ]);
+  if (epAtt) response.set(R.epAtt, true);
   for (const [k, v] of ext.response) response.set(k, v);
   if (ext.unsigned.size > 0) response.set(R.unsignedExtensionOutputs, ext.unsigned);
   return response;

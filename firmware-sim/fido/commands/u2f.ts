@@ -6,10 +6,12 @@
  */
 import { ec2ToUncompressed } from '../../../src/protocol/cose.js';
 import { type CommandApdu, SW, U2F_AUTH_P1, U2F_INS, encodeResponseApdu, parseCommandApdu } from '../../../src/protocol/u2f-apdu.js';
-import type { CtapHidContext } from '../../ctaphid/index.js';
+import { CTAPHID_ERR } from '../../../src/protocol/ctaphid/index.js';
+import { CtapHidCommandError, type CtapHidContext } from '../../ctaphid/index.js';
 import { generateEs256, importEs256, signEs256 } from '../algorithms/es256.js';
 import { unwrapCredential, wrapCredential } from '../credential-id.js';
 import type { FidoDevice } from '../device.js';
+import { alwaysUv } from '../settings.js';
 
 /** How long a U2F request waits for a touch: U2F hosts poll, so a missing touch answers CONDITIONS_NOT_SATISFIED and they retry. */
 const U2F_TOUCH_WAIT_MS = 2_000;
@@ -40,6 +42,9 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 
 /** Serve one U2F request APDU; returns response data ‖ SW1 SW2. */
 export async function handleU2fApdu(device: FidoDevice, message: Uint8Array, ctx: CtapHidContext): Promise<Uint8Array> {
+  // alwaysUv turns U2F off (U2F has no user verification): the key answers as one without
+  // CTAPHID_MSG, and getInfo drops U2F_V2 (authenticator-config.ts), as OpenSK does.
+  if (alwaysUv(device)) throw new CtapHidCommandError(CTAPHID_ERR.ERR_INVALID_CMD, 'U2F is off while alwaysUv is on');
   let apdu: CommandApdu;
   try {
     apdu = parseCommandApdu(message);

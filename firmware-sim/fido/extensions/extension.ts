@@ -12,7 +12,9 @@
  * - makeCredential step 12 and getAssertion step 7: `applicable` says whether a located
  *   credential counts, given what the extension stored with it (credProtect);
  * - makeCredential step 15 and getAssertion step 10: `makeCredential` / `getAssertion`, called
- *   when the request carried the extension's input, return the outputs.
+ *   when the request carried the extension's input, return the outputs;
+ * - credentialManagement enumerateCredentials (§6.8.4): `credentialManagement` adds the
+ *   members it reports for each credential (credProtect, largeBlobKey, thirdPartyPayment).
  *
  * What `makeCredential` returns as `stored` is sealed into the credential ID with the key
  * (../credential-id.ts), so it travels with resident and non-resident credentials alike and
@@ -29,6 +31,7 @@
  * ```
  */
 import type { CborValue } from '../../../src/protocol/cbor.js';
+import type { CredentialRecord } from '../credential-id.js';
 import type { FidoDevice } from '../device.js';
 import type { InfoDraft } from '../info-draft.js';
 
@@ -100,4 +103,10 @@ export interface Extension<McIn = unknown, GaIn = unknown> {
   applicable?(stored: CborValue | undefined, context: ExtensionContext): boolean;
   /** getAssertion §6.2.2 step 10, for the credential being asserted (and each getNextAssertion). */
   getAssertion?(device: FidoDevice, input: GaIn, stored: CborValue | undefined, context: ExtensionHookContext): MaybePromise<ExtensionOutputs>;
+  /**
+   * credentialManagement enumerateCredentials (§6.8.4): the response members this extension
+   * reports for one discoverable credential (CREDENTIAL_MANAGEMENT_RESPONSE keys), from what it
+   * stored and the credential itself (a largeBlobKey derives from its private key).
+   */
+  credentialManagement?(stored: CborValue | undefined, credential: CredentialRecord): ReadonlyMap<number, CborValue> | undefined;
 }

@@ -9,9 +9,9 @@
  * large blobs to credentials the platform can enumerate). The key is derived from the
  * credential's private key; the credential ID carries only the flag that it has one.
  */
-import { GET_ASSERTION_RESPONSE, MAKE_CREDENTIAL_RESPONSE } from '../../../src/protocol/ctap2-parameters.js';
+import { CREDENTIAL_MANAGEMENT_RESPONSE, GET_ASSERTION_RESPONSE, MAKE_CREDENTIAL_RESPONSE } from '../../../src/protocol/ctap2-parameters.js';
 import { bool } from '../cbor-params.js';
-import { type CredentialRecord, credentialSecret } from '../credential-id.js';
+import { credentialSecret } from '../credential-id.js';
 import { S, fail } from '../errors.js';
 import type { Extension } from './extension.js';
 
@@ -30,9 +30,6 @@ export const LARGE_BLOB_KEY: Extension<boolean, boolean> = {
     if (!wanted) throw fail(S.CTAP2_ERR_INVALID_OPTION, 'largeBlobKey must be true');
     return stored === true ? { response: new Map([[GET_ASSERTION_RESPONSE.largeBlobKey, ctx.credentialSecret(LABEL)]]) } : {};
   },
+  // §6.8.4: enumerateCredentials reports the key of a credential made with one (0x0B).
+  credentialManagement: (stored, credential) => (stored === true ? new Map([[CREDENTIAL_MANAGEMENT_RESPONSE.largeBlobKey, credentialSecret(credential.privateKey, LABEL)]]) : undefined),
 };
-
-/** The largeBlobKey of a credential made with one (credentialManagement's largeBlobKey, 0x0B), else undefined. */
-export function largeBlobKeyOf(record: CredentialRecord): Uint8Array | undefined {
-  return record.extensions.get(LARGE_BLOB_KEY.id) === true ? credentialSecret(record.privateKey, LABEL) : undefined;
-}

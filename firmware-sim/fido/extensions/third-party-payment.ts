@@ -7,7 +7,7 @@
  */
 import type { CborValue } from '../../../src/protocol/cbor.js';
 import { bool } from '../cbor-params.js';
-import type { CredentialRecord } from '../credential-id.js';
+import { CREDENTIAL_MANAGEMENT_RESPONSE } from '../../../src/protocol/ctap2-parameters.js';
 import type { Extension } from './extension.js';
 
 export const THIRD_PARTY_PAYMENT: Extension<boolean, boolean> = {
@@ -16,9 +16,6 @@ export const THIRD_PARTY_PAYMENT: Extension<boolean, boolean> = {
   makeCredential: (_device, wanted) => (wanted ? { stored: true, output: true } : {}),
   parseGetAssertion: (v) => bool(v, 'thirdPartyPayment'),
   getAssertion: (_device, asked, stored: CborValue | undefined) => (asked ? { output: stored === true } : {}),
+  // CTAP 2.2 §6.8.4: enumerateCredentials says whether each credential has it (0x0C).
+  credentialManagement: (stored) => new Map([[CREDENTIAL_MANAGEMENT_RESPONSE.thirdPartyPayment, stored === true]]),
 };
-
-/** Whether a credential was made for third-party payment (credentialManagement's thirdPartyPayment, 0x0C). */
-export function thirdPartyPaymentOf(record: CredentialRecord): boolean {
-  return record.extensions.get(THIRD_PARTY_PAYMENT.id) === true;
-}

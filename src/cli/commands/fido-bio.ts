@@ -15,7 +15,7 @@ import { KEEPALIVE_STATUS } from '../../protocol/ctaphid/index.js';
 import { type ParsedArgs, flag, intOpt, requireOpt, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
 import type { CommandSpec, CommandTable, FlagTable } from '../command.js';
-import type { KeySession } from './fido.js';
+import type { KeySession } from './fido-device.js';
 import type { FidoFamilyParts } from './fido-blobs.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

@@ -22,7 +22,7 @@ import { type ParsedArgs, flag, intOpt, stringOpt } from '../args.js';
 import { type CliIo, printJson, printLine } from '../cli-io.js';
 import type { CommandTable, FlagTable } from '../command.js';
 import type { SecretInput } from '../secret-input.js';
-import type { KeySession } from './fido.js';
+import type { KeySession } from './fido-device.js';
 
 /** What the fido family (fido.ts) shares with these commands. */
 export interface FidoFamilyParts {

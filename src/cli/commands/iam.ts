@@ -202,6 +202,8 @@ async function tokenCodesCall(action: 'EnableMFADevice' | 'ResyncMFADevice', arg
     throw badInput(`--endpoint-url must be a URL, got ${JSON.stringify(endpointUrl)}`);
   }
   const region = stringOpt(args, 'region') ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  // Progress goes to stderr: a countdown in place when stderr is a terminal, a line every 10 s otherwise.
+  const stderrTty = (io.stderr as { isTTY?: boolean }).isTTY === true;
   const emit = (e: { event: string; [field: string]: unknown }, line: string): void => {
     if (json) printEvent(io, e);
     else io.stderr.write(`${line}\n`);
@@ -223,11 +225,11 @@ async function tokenCodesCall(action: 'EnableMFADevice' | 'ResyncMFADevice', arg
       onProgress: (p) => {
         if (p.stage === 'code') emit({ event: 'code', index: p.index }, `read code ${p.index} of 2`);
         else if (json) printEvent(io, { event: 'waiting', elapsedSeconds: p.elapsedSeconds, maxSeconds: p.maxSeconds });
-        else if (io.isTTY) io.stderr.write(`\rwaiting for the token's next code: ${p.elapsedSeconds} s`);
+        else if (stderrTty) io.stderr.write(`\rwaiting for the token's next code: ${p.elapsedSeconds} s`);
         else if (p.elapsedSeconds % 10 === 0) io.stderr.write(`waiting for the token's next code: ${p.elapsedSeconds} s\n`);
       },
     }));
-    if (!json && io.isTTY && !simulator) io.stderr.write('\n');
+    if (!json && stderrTty && !simulator) io.stderr.write('\n');
   } finally {
     await driver.close();
   }

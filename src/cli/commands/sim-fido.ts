@@ -14,7 +14,6 @@
 import { createInterface } from 'node:readline';
 import { DEVICE_PROFILES } from '../../../devices/index.js';
 import { FIDO_PROFILES, type FidoKey, type SimEvent, type TouchMode, type UvMode, startFidoKey } from '../../sim/index.js';
-import { badInput } from '../../errors.js';
 import { type ParsedArgs, choiceOpt, flag, stringOpt } from '../args.js';
 import type { CliIo } from '../cli-io.js';
 import type { CommandSpec, FlagTable } from '../command.js';
@@ -89,9 +88,6 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const touch = touchOption(args);
   const uv = choiceOpt(args, 'uv', UV_MODES) ?? 'auto';
   const profile = stringOpt(args, 'profile');
-  if (profile !== undefined && !Object.hasOwn(FIDO_PROFILES, profile) && !fidoDeviceNames().includes(profile)) {
-    throw badInput(`--profile ${JSON.stringify(profile)} is neither a key personality nor a device with a FIDO interface: use one of ${[...Object.keys(FIDO_PROFILES), ...fidoDeviceNames()].join(', ')}`);
-  }
   // The prompts name the fingers the key waits for: describe reads them from the key once it runs.
   const running: { key?: FidoKey } = {};
   const events = new EventStream(io, json, { describe: (e) => describe(e, touch, running.key), show: fidoEventFilter(flag(args, 'quiet'), touch, uv) });
@@ -115,7 +111,9 @@ export const command: CommandSpec = {
     profile: {
       type: 'string',
       value: 'NAME',
-      help: `a key personality (${Object.keys(FIDO_PROFILES).join(', ')}: yubikey-bio has a fingerprint sensor), or a device\nprofile with a FIDO interface (${fidoDeviceNames().join(', ')}): its USB identity, and all its interfaces;\ndefault: the tokenrig FIDO2 simulator`,
+      help: `the key to be (default: tokenrig). Key personalities:\n${Object.entries(FIDO_PROFILES)
+        .map(([name, p]) => `  ${name.padEnd(12)} ${p.description ?? p.product}`)
+        .join('\n')}\nor a device profile with a FIDO interface (${fidoDeviceNames().join(', ')}): its USB identity\nand all its interfaces, with the tokenrig personality`,
     },
     uv: {
       type: 'string',
@@ -128,7 +126,7 @@ export const command: CommandSpec = {
   notes: [
     'With none of --hid, --usbip, --uhid, the key is on UDP port 8111. With --json the first line is the "ready"\nevent naming the endpoint as a device spec, then one JSON line per device event (touch requests,\ncredentials made, assertions, PIN changes), then "stopped". See docs/fido-simulator.md; talk to it with\ntokenrig fido --device udp:127.0.0.1:8111 or python-fido2. Over --usbip or --uhid it is a USB or HID device\nof the kernel that browsers, libfido2 and ykman use (docs/usb.md).',
   ],
-  examples: ['tokenrig sim fido --json', 'tokenrig sim fido --hid udp:0 --touch manual --state ./key', 'tokenrig sim fido --profile composite-key --quiet --json', 'tokenrig sim fido --profile yubikey-bio --uv manual', 'sudo tokenrig sim fido --uhid --json'],
+  examples: ['tokenrig sim fido --json', 'tokenrig sim fido --hid udp:0 --touch manual --state ./key', 'tokenrig sim fido --profile yubikey-5 --quiet --json', 'tokenrig sim fido --profile composite-key --quiet --json', 'tokenrig sim fido --profile yubikey-bio --uv manual', 'sudo tokenrig sim fido --uhid --json'],
   exits: { BAD_INPUT: ['--uv', 'sometimes'], BAD_FILE: ['--state', '{bad-state}'], BUSY: ['--hid', 'udp:{busy-udp}'] },
   run,
 };

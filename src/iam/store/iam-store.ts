@@ -12,10 +12,10 @@
  * await store.durable();
  * ```
  */
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ErrorCode, TokenrigError } from '../../errors.js';
+import { ErrorCode, TokenrigError, badInput } from '../../errors.js';
 import { WalGroupCommit } from './group-commit.js';
 import { SCHEMA, SCHEMA_VERSION } from './schema.js';
 
@@ -181,10 +181,12 @@ export class IamStore {
     if (!memory) {
       try {
         mkdirSync(dir, { recursive: true, mode: 0o700 });
+        keepPrivate(dir);
         file = join(dir, DATABASE_FILE);
         closeSync(openSync(file, 'a', 0o600));
         chmodSync(file, 0o600);
       } catch (e) {
+        if (e instanceof TokenrigError) throw e;
         throw new TokenrigError(ErrorCode.BAD_FILE, `${dir}: cannot use it as the state directory (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
       }
     }
@@ -359,4 +361,17 @@ export class IamStore {
   purgeSessions(beforeMs: number): number {
     return this.#s.purgeSessions!.run(beforeMs).changes;
   }
+}
+
+/**
+ * The state holds seeds and secret keys: its directory is made 0700 if it is ours (an existing
+ * one open to others is tightened), and refused if it belongs to another user; the policy of
+ * the simulators' state directories (docs/limits.md, "State files").
+ */
+function keepPrivate(dir: string): void {
+  const st = statSync(dir);
+  if (!st.isDirectory()) throw badInput(`state directory ${dir} is not a directory`);
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) throw badInput(`state directory ${dir} belongs to uid ${st.uid}, not to this user (${uid}): use a directory of your own`);
+  if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }

@@ -10,19 +10,39 @@ import { badInput } from '../../errors.js';
 import type { CborValue } from '../../protocol/cbor.js';
 import type { CredentialDescriptor } from '../../ctap/ctap2.js';
 import { CRED_BLOB } from './cred-blob.js';
+import { CRED_PROPS } from './cred-props.js';
+import { CRED_PROTECT, credProtectLevel } from './cred-protect.js';
 import type { ClientExtension, ClientExtensionContext, ClientExtensionResult, PreparedClientExtension } from './extension.js';
+import { boolean, object } from './inputs.js';
 import { LARGE_BLOB } from './large-blob.js';
+import { MIN_PIN_LENGTH } from './min-pin-length.js';
 import { PRF } from './prf.js';
 
 export type { ClientExtension, ClientExtensionContext, ClientExtensionResult, PreparedClientExtension } from './extension.js';
 export { prfSalt } from './prf.js';
+export { CREDENTIAL_PROTECTION_POLICY, type CredentialProtectionPolicy } from './cred-protect.js';
 
 /** The client extensions this client maps. */
 export const CLIENT_EXTENSIONS: readonly ClientExtension[] = [
   PRF, //       prf (L3 §10.1.4), hmacCreateSecret, hmacGetSecret → hmac-secret, hmac-secret-mc
   LARGE_BLOB, // largeBlob (L3 §10.1.5) → largeBlobKey + authenticatorLargeBlobs
   CRED_BLOB, //  credBlob, getCredBlob (CTAP 2.1 §12.2) → credBlob
+  CRED_PROTECT, // credentialProtectionPolicy, enforceCredentialProtectionPolicy (CTAP 2.1 §12.1) → credProtect
+  MIN_PIN_LENGTH, // minPinLength (CTAP 2.1 §12.4) → minPinLength
+  CRED_PROPS, // credProps (L3 §10.1.3): client-only
 ];
+
+/**
+ * The client extension results of a registration on a U2F key, which has no extensions:
+ * credProps says the credential is not discoverable, an enforced credential protection above
+ * userVerificationOptional is refused (UNSUPPORTED), anything else is ignored.
+ */
+export function u2fCreationResults(extensions: unknown): Record<string, unknown> {
+  if (extensions === undefined) return {};
+  const given = object(extensions, 'extensions');
+  credProtectLevel(given, false);
+  return given.credProps !== undefined && boolean(given.credProps, 'extensions.credProps') ? { credProps: { rk: false } } : {};
+}
 
 /** What the ceremony's extensions add to it, and how to collect their outputs. */
 export interface PreparedExtensions {

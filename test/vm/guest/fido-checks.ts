@@ -2,7 +2,7 @@
  * The FIDO checks the guest runs against the simulated key's hidraw node, once over USB/IP and
  * once over uhid: our own CLI (`tokenrig fido info|register|authenticate` over hid:, verified
  * by @simplewebauthn/server), libfido2's tools (fido2-token -L/-I, fido2-cred -M/-V,
- * fido2-assert -G/-V), ykman, OpenSSH (ssh-keygen -t ecdsa-sk, -Y sign, -Y verify) and a real
+ * fido2-assert -G/-V), ykman, OpenSSH (ssh-keygen -t ecdsa-sk and -t ed25519-sk, -Y sign, -Y verify) and a real
  * browser (headless Chromium).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,6 +25,12 @@ export interface FidoTarget {
 function b64(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64');
 }
+
+/** ssh-keygen -t TYPE and the public key type it writes (OpenSSH PROTOCOL.u2f). */
+const SSH_SK_TYPES = [
+  ['ecdsa-sk', 'sk-ecdsa-sha2-nistp256@openssh.com'],
+  ['ed25519-sk', 'sk-ssh-ed25519@openssh.com'],
+] as const;
 
 export async function fidoChecks(checks: Checks, t: FidoTarget): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), `fido-${t.via}-`));
@@ -94,21 +100,24 @@ export async function fidoChecks(checks: Checks, t: FidoTarget): Promise<void> {
     });
   }
 
-  await checks.run(name('ssh-keygen -t ecdsa-sk, -Y sign, -Y verify (OpenSSH)'), async () => {
-    const key = join(dir, 'id_ecdsa_sk');
-    await must('ssh-keygen', ['-t', 'ecdsa-sk', '-f', key, '-N', '', '-C', 'alice@rig'], { timeoutMs: 120_000 });
-    const pub = readFileSync(`${key}.pub`, 'utf8').trim();
-    expectThat(pub.startsWith('sk-ecdsa-sha2-nistp256@openssh.com '), `public key: ${pub}`);
-    const msg = join(dir, 'message.txt');
-    writeFileSync(msg, `signed through ${t.via}\n`);
-    await must('ssh-keygen', ['-Y', 'sign', '-f', key, '-n', 'file', msg], { timeoutMs: 120_000 });
-    writeFileSync(join(dir, 'allowed_signers'), `alice@rig ${pub}\n`);
-    const verify = await sh('ssh-keygen', ['-Y', 'verify', '-f', join(dir, 'allowed_signers'), '-I', 'alice@rig', '-n', 'file', '-s', `${msg}.sig`], { input: readFileSync(msg, 'utf8') });
-    expectThat(verify.status === 0 && /Good "file" signature for alice@rig/.test(verify.stdout + verify.stderr), `ssh-keygen -Y verify: ${verify.stdout}${verify.stderr}`);
-    const tampered = await sh('ssh-keygen', ['-Y', 'verify', '-f', join(dir, 'allowed_signers'), '-I', 'alice@rig', '-n', 'file', '-s', `${msg}.sig`], { input: 'something else\n' });
-    expectThat(tampered.status !== 0, 'ssh-keygen -Y verify accepted another message');
-    return (verify.stdout + verify.stderr).trim().split('\n')[0]!;
-  });
+  // OpenSSH's two security-key types: ES256 (ecdsa-sk) and EdDSA (ed25519-sk, COSE -8).
+  for (const [type, keyType] of SSH_SK_TYPES) {
+    await checks.run(name(`ssh-keygen -t ${type}, -Y sign, -Y verify (OpenSSH)`), async () => {
+      const key = join(dir, `id_${type.replace('-', '_')}`);
+      await must('ssh-keygen', ['-t', type, '-f', key, '-N', '', '-C', 'alice@rig'], { timeoutMs: 120_000 });
+      const pub = readFileSync(`${key}.pub`, 'utf8').trim();
+      expectThat(pub.startsWith(`${keyType} `), `public key: ${pub}`);
+      const msg = join(dir, `message-${type}.txt`);
+      writeFileSync(msg, `signed by a ${type} key through ${t.via}\n`);
+      await must('ssh-keygen', ['-Y', 'sign', '-f', key, '-n', 'file', msg], { timeoutMs: 120_000 });
+      writeFileSync(join(dir, 'allowed_signers'), `alice@rig ${pub}\n`);
+      const verify = await sh('ssh-keygen', ['-Y', 'verify', '-f', join(dir, 'allowed_signers'), '-I', 'alice@rig', '-n', 'file', '-s', `${msg}.sig`], { input: readFileSync(msg, 'utf8') });
+      expectThat(verify.status === 0 && /Good "file" signature for alice@rig/.test(verify.stdout + verify.stderr), `ssh-keygen -Y verify: ${verify.stdout}${verify.stderr}`);
+      const tampered = await sh('ssh-keygen', ['-Y', 'verify', '-f', join(dir, 'allowed_signers'), '-I', 'alice@rig', '-n', 'file', '-s', `${msg}.sig`], { input: 'something else\n' });
+      expectThat(tampered.status !== 0, 'ssh-keygen -Y verify accepted another message');
+      return `${pub.split(' ')[0]}: ${(verify.stdout + verify.stderr).trim().split('\n')[0]!}`;
+    });
+  }
 
   await checks.run(name('headless Chromium: navigator.credentials.create() and get() through hidraw, verified by @simplewebauthn/server'), async () => {
     const r = await browserWebAuthn('/usr/bin/chromium', 300_000, log);
