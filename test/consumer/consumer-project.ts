@@ -62,14 +62,17 @@ export function installedVersion(name: string): string {
   return (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-/** A fresh project in the temporary directory: package.json plus `files`, then `npm install`. */
-export async function makeProject(name: string, dependencies: Record<string, string>, files: Record<string, string>, type: 'module' | 'commonjs' = 'module'): Promise<string> {
+/**
+ * A fresh project in the temporary directory: package.json plus `files`, then `npm install`
+ * (given `installTimeoutMs`, default 240 s).
+ */
+export async function makeProject(name: string, dependencies: Record<string, string>, files: Record<string, string>, type: 'module' | 'commonjs' = 'module', installTimeoutMs = 240_000): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), `tokenrig-${name}-`));
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name, private: true, type, dependencies }, null, 2)}\n`);
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
   }
-  ok(await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir }), `npm install in ${name}`);
+  ok(await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, timeoutMs: installTimeoutMs }), `npm install in ${name}`);
   return dir;
 }

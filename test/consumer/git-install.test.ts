@@ -10,11 +10,17 @@ import { REPO_ROOT, makeProject, ok, run } from './consumer-project.js';
 
 let project: string;
 
+// npm clones the checkout, installs every dev dependency (better-sqlite3 may build with
+// node-gyp, the dashboard's Vite) and builds: minutes on a fresh machine, so 9 minutes here.
 beforeAll(async () => {
-  project = await makeProject('tokenrig-from-git', { tokenrig: `git+file://${REPO_ROOT}` }, {
-    'use.mjs': "import { Totp, base32Decode } from 'tokenrig';\nconsole.log(new Totp(base32Decode('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'), { digits: 8 }).generate(59));\n",
-  });
-});
+  project = await makeProject(
+    'tokenrig-from-git',
+    { tokenrig: `git+file://${REPO_ROOT}` },
+    { 'use.mjs': "import { Totp, base32Decode } from 'tokenrig';\nconsole.log(new Totp(base32Decode('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'), { digits: 8 }).generate(59));\n" },
+    'module',
+    540_000,
+  );
+}, 600_000);
 
 afterAll(() => {
   if (project !== undefined) rmSync(project, { recursive: true, force: true });

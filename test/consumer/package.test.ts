@@ -81,7 +81,7 @@ describe('npm pack', () => {
   it('ships dist/ (ESM, .d.ts, source maps, the built dashboard), the device profiles, docs, README and LICENSE, and nothing else', () => {
     const paths = packed.files.map((f) => f.path);
     const allowed = (p: string): boolean =>
-      ['package.json', 'README.md', 'LICENSE'].includes(p) || /^dist\/.+\.(js|d\.ts|js\.map)$/.test(p) || /^devices\/profiles\/[\w-]+\.json$/.test(p) || /^docs\/[\w-]+\.(md|json|py)$/.test(p) || /^dist\/ui\/(index\.html|assets\/[\w-]+\.(js|css|js\.map))$/.test(p) || /^docs\/images\/[\w-]+\.png$/.test(p);
+      ['package.json', 'README.md', 'LICENSE'].includes(p) || /^dist\/.+\.(js|d\.ts|js\.map)$/.test(p) || /^devices\/profiles\/[\w-]+\.json$/.test(p) || /^docs\/[\w-]+(\.example)?\.(md|json|py)$/.test(p) || /^dist\/ui\/(index\.html|assets\/[\w-]+\.(js|css|js\.map))$/.test(p) || /^docs\/images\/[\w-]+\.png$/.test(p);
     expect(paths.filter((p) => !allowed(p))).toEqual([]);
     for (const p of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/index.js.map', 'dist/src/seeds/index.js', 'dist/src/sim/index.js', 'dist/src/sim/index.d.ts', 'dist/src/cli/bin.js', 'dist/src/playwright/index.js', 'dist/src/rig/index.js', 'dist/ui/index.html', 'devices/profiles/aws-totp.json', 'docs/fido-host.md', 'LICENSE', 'README.md']) {
       expect(paths).toContain(p);
