@@ -15,6 +15,7 @@
  * ```
  */
 import { CTAP_VERSIONS, type CtapVersion, OPTION_IDS, type OptionId } from '../src/protocol/ctap2-parameters.js';
+import { YUBIKEY_BIO_PROFILE } from './personalities/yubikey-bio.js';
 
 /**
  * Behaviours in which real keys depart from the strict reading of CTAP: each has a name a
@@ -55,6 +56,25 @@ export interface FidoLimits {
   maxPINLength?: number;
 }
 
+/**
+ * A fingerprint sensor: built-in user verification (CTAP 2.1 §6.5.2.2) and what
+ * authenticatorBioEnrollment's getFingerprintSensorInfo reports (§6.7).
+ */
+export interface FingerprintSensorProfile {
+  /** 1: touch sensor, 2: swipe sensor. */
+  fingerprintKind: 1 | 2;
+  /** Good samples an enrollment needs. */
+  maxCaptureSamplesRequiredForEnroll: number;
+  /** The longest templateFriendlyName, in bytes of UTF-8. */
+  maxTemplateFriendlyName: number;
+  /** How many fingers fit (enrollBegin beyond it: CTAP2_ERR_FP_DATABASE_FULL). */
+  maxTemplates: number;
+  /** maxUvRetries: failed matches before built-in UV is blocked until the PIN is entered (1..25). */
+  maxUvRetries: number;
+  /** maxUvAttemptsForInternalRetries: match attempts one request makes when it may retry internally. */
+  maxUvAttemptsForInternalRetries: number;
+}
+
 /** getInfo members a key leaves out although it has what they describe (keys older than CTAP 2.1 predate them). */
 export const OMITTABLE_INFO = ['algorithms', 'firmwareVersion'] as const;
 export type OmittableInfo = (typeof OMITTABLE_INFO)[number];
@@ -79,7 +99,7 @@ export interface FidoProfile {
   product: string;
   /** 'batch': a per-device batch certificate (x5c); 'self': sign with the credential key. */
   attestation: 'batch' | 'self';
-  /** Firmware version reported by CTAPHID INIT and getInfo (0x0E, as major << 16 | minor << 8 | patch, as YubiKeys report it). */
+  /** Firmware version reported by CTAPHID INIT and getInfo (0x0E, as major << 16 | minor << 8 | patch: 0x050506 for 5.5.6, as YubiKeys report it). */
   firmwareVersion: readonly [number, number, number];
   /** 0x01: the protocol versions; without a FIDO_2_x version the key speaks U2F only. */
   versions: readonly CtapVersion[];
@@ -98,6 +118,8 @@ export interface FidoProfile {
   uvModality?: number;
   /** 0x13: certifications, e.g. `{ "FIDO": 2 }` for FIDO Authenticator Certification level 2. */
   certifications?: Readonly<Record<string, number>>;
+  /** The fingerprint sensor, on keys with built-in user verification (options uv and bioEnroll); absent: none. */
+  fingerprintSensor?: Readonly<FingerprintSensorProfile>;
   /** Enterprise attestation when the key is capable of it (the `ep` option present); absent: not capable. */
   enterpriseAttestation?: Readonly<EnterpriseAttestationProfile>;
   /** RP IDs pre-configured to receive the minPinLength extension's output (CTAP 2.1 §12.4), beside those setMinPINLength adds. */
@@ -311,6 +333,7 @@ export const SOLO1_PROFILE: Readonly<FidoProfile> = Object.freeze({
 export const FIDO_PROFILES: Readonly<Record<string, Readonly<FidoProfile>>> = {
   tokenrig: DEFAULT_FIDO_PROFILE,
   'yubikey-5': YUBIKEY_5_PROFILE,
+  'yubikey-bio': YUBIKEY_BIO_PROFILE,
   ctap20: CTAP20_PROFILE,
   'u2f-only': U2F_ONLY_PROFILE,
   solo1: SOLO1_PROFILE,
@@ -356,6 +379,24 @@ function oneOf<T extends string>(values: readonly T[]): (x: unknown, f: string) 
 function obj(v: unknown, field: string): Obj {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(TypeError, field, 'an object');
   return v as Obj;
+}
+
+function fingerprintSensor(v: unknown, options: FidoProfile['options']): FingerprintSensorProfile {
+  const o = obj(v, 'fingerprintSensor');
+  const field = (key: string, min: number, max: number): number => uint(o[key], `fingerprintSensor.${key}`, min, max);
+  const sensor: FingerprintSensorProfile = {
+    fingerprintKind: field('fingerprintKind', 1, 2) as 1 | 2,
+    maxCaptureSamplesRequiredForEnroll: field('maxCaptureSamplesRequiredForEnroll', 1, 255),
+    maxTemplateFriendlyName: field('maxTemplateFriendlyName', 1, 255),
+    maxTemplates: field('maxTemplates', 1, 255),
+    // CTAP 2.1 §6.5.2.2: maxUvRetries is 1..25.
+    maxUvRetries: field('maxUvRetries', 1, 25),
+    maxUvAttemptsForInternalRetries: field('maxUvAttemptsForInternalRetries', 1, 25),
+  };
+  if (options.uv === undefined) fail(RangeError, 'options.uv', 'present on a key with a fingerprintSensor');
+  // The sensor is managed with authenticatorBioEnrollment (0x09) or its 2.1-PRE number (0x40).
+  if (options.bioEnroll === undefined && options.userVerificationMgmtPreview === undefined) fail(RangeError, 'options.bioEnroll', 'present on a key with a fingerprintSensor (or userVerificationMgmtPreview)');
+  return sensor;
 }
 
 /**
@@ -435,6 +476,12 @@ export function validateFidoProfile(value: unknown): FidoProfile {
   if (o.certifications !== undefined) {
     const c = obj(o.certifications, 'certifications');
     profile.certifications = Object.fromEntries(Object.entries(c).map(([k, v]) => [text(k, 'certifications key', 32), uint(v, `certifications.${k}`)]));
+  }
+  if (o.fingerprintSensor !== undefined) profile.fingerprintSensor = fingerprintSensor(o.fingerprintSensor, profile.options);
+  else {
+    for (const id of ['uv', 'bioEnroll', 'userVerificationMgmtPreview', 'uvBioEnroll'] as const) {
+      if (profile.options[id] !== undefined) fail(RangeError, `options.${id}`, 'absent without a fingerprintSensor (the only built-in user verification this firmware has)');
+    }
   }
   if (o.description !== undefined) profile.description = text(o.description, 'description', 160);
   if (o.enterpriseAttestation !== undefined) {

@@ -26,6 +26,8 @@ export { Ctap2, PROTOTYPE_CMD, type Ctap2Info, type MakeCredentialParams, type M
 export { ClientPin, PERMISSION, type Permissions, permissionBits } from './ctap/client-pin.js';
 export type { CredentialManagementRequest, CredentialManagementResponse } from './ctap/credential-management.js';
 export type { BioEnrollmentRequest, BioEnrollmentResponse } from './ctap/bio-enrollment.js';
+export { FingerprintEnrollment, type FingerprintSensorInfo, type EnrollSample, type TemplateInfo, enrollSampleStatusName } from './ctap/fingerprint-enrollment.js';
+export { obtainPinUvAuthToken, type ObtainedToken, type TokenRequest } from './ctap/user-verification.js';
 export type { LargeBlobsRequest, LargeBlobsResponse } from './ctap/large-blobs.js';
 export { LargeBlobArray, type LargeBlobArrayContents, type LargeBlobWriteAuth, encryptLargeBlob, decryptLargeBlob } from './ctap/large-blob-array.js';
 export { HmacSecretSalts, type HmacSecretOutputs } from './ctap/hmac-secret.js';

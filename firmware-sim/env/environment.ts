@@ -10,6 +10,7 @@
  * ```
  */
 import { type Clock, ManualClock, systemClock } from '../../src/clock/index.js';
+import type { FingerprintSensor } from './fingerprint.js';
 import { type DeviceLogger, silentLogger } from './logger.js';
 import { AutoPresence, type Timers, type UserPresence, realTimers } from './presence.js';
 import { CryptoRandom, type RandomSource, SeededRandom } from './random.js';
@@ -20,6 +21,8 @@ export interface DeviceEnvironment {
   readonly random: RandomSource;
   readonly storage: DeviceStorage;
   readonly presence: UserPresence;
+  /** The finger on the fingerprint sensor, for keys that have one (absent: a cooperative user, AutoFingerprint). */
+  readonly fingerprint?: FingerprintSensor;
   readonly timers: Timers;
   readonly log: DeviceLogger;
 }
@@ -31,7 +34,7 @@ export interface TestEnvironment {
 
 /** A deterministic environment: manual clock, seeded random, memory storage, auto presence. */
 export function createTestEnvironment(
-  options: { startMs?: number; seed?: string; presence?: UserPresence; storage?: DeviceStorage; timers?: Timers; log?: DeviceLogger } = {},
+  options: { startMs?: number; seed?: string; presence?: UserPresence; fingerprint?: FingerprintSensor; storage?: DeviceStorage; timers?: Timers; log?: DeviceLogger } = {},
 ): TestEnvironment {
   const clock = new ManualClock(options.startMs ?? 0);
   return {
@@ -41,6 +44,7 @@ export function createTestEnvironment(
       random: new SeededRandom(options.seed ?? 'tokenrig-test'),
       storage: options.storage ?? new MemoryStorage(),
       presence: options.presence ?? new AutoPresence(),
+      ...(options.fingerprint === undefined ? {} : { fingerprint: options.fingerprint }),
       timers: options.timers ?? realTimers,
       log: options.log ?? silentLogger,
     },
@@ -49,7 +53,7 @@ export function createTestEnvironment(
 
 /** The real environment: system clock, CSPRNG, a state directory (or memory), real timers. */
 export function createNodeEnvironment(
-  options: { stateDir?: string; presence?: UserPresence; clock?: Clock; log?: DeviceLogger; random?: RandomSource } = {},
+  options: { stateDir?: string; presence?: UserPresence; fingerprint?: FingerprintSensor; clock?: Clock; log?: DeviceLogger; random?: RandomSource } = {},
 ): DeviceEnvironment {
   return {
     clock: options.clock ?? systemClock,
@@ -57,6 +61,7 @@ export function createNodeEnvironment(
     random: options.random ?? new CryptoRandom(),
     storage: options.stateDir === undefined ? new MemoryStorage() : new FileStorage(options.stateDir),
     presence: options.presence ?? new AutoPresence(),
+    ...(options.fingerprint === undefined ? {} : { fingerprint: options.fingerprint }),
     timers: realTimers,
     log: options.log ?? silentLogger,
   };

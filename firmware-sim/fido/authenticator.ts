@@ -29,7 +29,8 @@ import { CtapStatusError, S, fail } from './errors.js';
 import type { Extension } from './extensions/index.js';
 import { BUILT_IN, type FidoProfile, type FidoProfileOverrides, type Implemented, fidoProfile } from './profile.js';
 import { type Identity, FidoStateStore, type ResidentCredential } from './state.js';
-import type { UserVerifier } from './user-verification.js';
+import { fingerprintVerifier } from './fingerprint-verifier.js';
+import type { UserVerifierSource } from './user-verification.js';
 
 export { USER_PRESENCE_TIMEOUT_MS, type FidoEvent } from './device.js';
 export { RESET_WINDOW_MS } from './commands/reset.js';
@@ -38,8 +39,11 @@ const NO_PARAMS: CborParams = new Map();
 
 /** What FidoAuthenticator.create takes besides the environment. */
 export interface FidoAuthenticatorOptions {
-  /** Built-in user verification (a fingerprint sensor); a key without one refuses uv=true. */
-  userVerifier?: UserVerifier;
+  /**
+   * Built-in user verification; by default a key whose profile has a fingerprintSensor uses it
+   * (with the environment's finger), and a key without one refuses uv=true.
+   */
+  userVerifier?: UserVerifierSource;
   /** Extension modules beside the built-in registry (a test's or an experiment's). */
   extensions?: readonly Extension[];
   /** Algorithm modules beside the built-in registry. */
@@ -100,6 +104,7 @@ export class FidoAuthenticator {
     } else {
       attestationKey = await importEs256(identity.attestationKey);
     }
+    const userVerifier = options.userVerifier ?? fingerprintVerifier(p);
     const device = new FidoDevice({
       env,
       profile: p,
@@ -109,7 +114,7 @@ export class FidoAuthenticator {
       commands: CTAP2_COMMANDS.filter((c) => c.available(p)),
       extensions: p.extensions.map((id) => modules.extensions.get(id)!),
       algorithms: p.algorithms.map((alg) => modules.algorithms.get(alg)!),
-      ...(options.userVerifier === undefined ? {} : { userVerifier: options.userVerifier }),
+      ...(userVerifier === undefined ? {} : { userVerifier }),
     });
     return new FidoAuthenticator(device);
   }

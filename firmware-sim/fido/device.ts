@@ -28,7 +28,7 @@ import { S, fail } from './errors.js';
 import type { Extension } from './extensions/index.js';
 import type { FidoProfile } from './profile.js';
 import type { FidoStateStore, Identity } from './state.js';
-import type { UserVerifier } from './user-verification.js';
+import type { UserVerifier, UserVerifierSource } from './user-verification.js';
 
 /** How long the authenticator waits for a touch before giving up (CTAP 2.1 suggests 30 s). */
 export const USER_PRESENCE_TIMEOUT_MS = 30_000;
@@ -64,7 +64,7 @@ export interface FidoDeviceParts {
   /** The algorithms this profile has, in its order of preference. */
   algorithms: readonly CredentialAlgorithm[];
   /** Built-in user verification (a fingerprint sensor), when the key has it. */
-  userVerifier?: UserVerifier;
+  userVerifier?: UserVerifierSource;
 }
 
 export class FidoDevice {
@@ -95,7 +95,7 @@ export class FidoDevice {
     this.commands = parts.commands;
     this.extensions = parts.extensions;
     this.algorithms = parts.algorithms;
-    this.userVerifier = parts.userVerifier;
+    this.userVerifier = typeof parts.userVerifier === 'function' ? parts.userVerifier(this) : parts.userVerifier;
     this.aaguid = new Uint8Array(Buffer.from(parts.profile.aaguid, 'hex'));
     this.#quirks = new Set(parts.profile.quirks);
     this.#powerUpMs = parts.env.clock.now();

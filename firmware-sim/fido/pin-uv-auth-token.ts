@@ -147,9 +147,13 @@ export function unauthorizedPermission(options: Readonly<Partial<Record<OptionId
   for (const [bit, option] of Object.entries(PERMISSION_OPTION)) {
     if ((permissions & Number(bit)) === 0) continue;
     const id = via === 'uv' && option === 'bioEnroll' ? 'uvBioEnroll' : via === 'uv' && option === 'authnrCfg' ? 'uvAcfg' : option;
-    // bioEnroll is "supported" when present at all (false = no finger enrolled yet); cm comes
-    // with credential management under its CTAP 2.1-PRE name too.
-    const granted = id === 'bioEnroll' ? options.bioEnroll !== undefined : options[id] === true || (id === 'credMgmt' && options.credentialMgmtPreview === true);
+    // bioEnroll is "supported" when present at all (false = no finger enrolled yet), as is its
+    // CTAP 2.1-PRE name userVerificationMgmtPreview; cm comes with credential management under
+    // its 2.1-PRE name too.
+    const granted =
+      id === 'bioEnroll'
+        ? options.bioEnroll !== undefined || options.userVerificationMgmtPreview !== undefined
+        : options[id] === true || (id === 'credMgmt' && options.credentialMgmtPreview === true);
     if (!granted) return true;
   }
   // pcmr may only be asked for alone (CTAP 2.2 §6.5.5.7.2 step 4).

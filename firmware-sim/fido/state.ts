@@ -15,6 +15,8 @@
  *                    change or authenticatorReset removes it
  * - `fido.resident.<h>`  one resident credential (metadata only; the private key is in the id)
  * - `fido.counter.<h>`   the signature counter of one credential
+ * - `fido.bio`       the enrolled fingerprint templates (id, the simulated finger, friendly name)
+ * - `fido.uv`        the uvRetries counter of built-in user verification
  * - `fido.largeblobs`    the serialized large-blob array (CTAP 2.1 §6.10), raw bytes; absent
  *                        means the initial empty array
  *
@@ -95,6 +97,20 @@ export interface EnterpriseAttestationIdentity {
 
 export const MAX_PIN_RETRIES = 8;
 
+/** An enrolled fingerprint (CTAP 2.1 §6.7): the finger is the simulation's name for it. */
+export interface BioTemplate {
+  id: Uint8Array;
+  finger: string;
+  friendlyName?: string;
+}
+
+/** A template as stored: the id in base64. */
+interface StoredTemplate {
+  id: string;
+  finger: string;
+  friendlyName?: string;
+}
+
 const COUNTER_PREFIX = 'fido.counter.';
 const LARGE_BLOBS = 'fido.largeblobs';
 const RESIDENT_PREFIX = 'fido.resident.';
@@ -152,6 +168,15 @@ const RESIDENT_FIELDS = {
 
 const checkResident: Check = (v) => checkFields(v, RESIDENT_FIELDS, ['userName', 'displayName']);
 
+const TEMPLATE_FIELDS = {
+  id: (x: unknown) => base64Field(x, 'nonempty'),
+  finger: (x: unknown) => typeof x === 'string' && x !== '',
+  friendlyName: (x: unknown) => typeof x === 'string',
+};
+
+/** uvRetries lies in 0..25, the largest maxUvRetries CTAP 2.1 §6.5.2.2 allows. */
+const MAX_UV_RETRIES = 25;
+
 /**
  * The schema of every key: which keys exist (exact name or prefix) and what each holds.
  * Keys of other devices sharing the directory (and keys a later version adds) are left alone.
@@ -193,6 +218,11 @@ export const FIDO_STATE_SCHEMA: readonly { key: string; prefix?: true; check: Ch
     check: (v, key) => (Array.isArray(v) ? v.map((c) => checkResident(c, key)).find((x) => x !== undefined) : 'not a JSON array'),
   },
   { key: 'fido.counters', check: (v) => (isObject(v) && Object.values(v).every(isCounter) ? undefined : 'not an object of counters') },
+  {
+    key: 'fido.bio',
+    check: (v) => (Array.isArray(v) ? v.map((t) => checkFields(t, TEMPLATE_FIELDS, ['friendlyName'])).find((x) => x !== undefined) : 'not a JSON array'),
+  },
+  { key: 'fido.uv', check: (v) => checkFields(v, { retries: (x) => Number.isSafeInteger(x) && (x as number) >= 0 && (x as number) <= MAX_UV_RETRIES }) },
 ];
 
 /** Check every FIDO key in `storage` against the schema; BAD_FILE naming the first damaged one. */
@@ -223,6 +253,7 @@ export class FidoStateStore {
   #settings: AuthenticatorSettings | undefined;
   /** Storage key of the resident credential of each account (RP ID and user handle). */
   readonly #byAccount = new Map<string, string>();
+  #templates: readonly BioTemplate[] | undefined;
 
   /** Checks every stored key first (`checkFidoState`): BAD_FILE names a damaged file. */
   constructor(storage: DeviceStorage) {
@@ -285,6 +316,26 @@ export class FidoStateStore {
 
   writeEnterpriseAttestation(ea: EnterpriseAttestationIdentity): void {
     writeJson(this.#storage, 'fido.enterprise', { key: b64(ea.key), cert: b64(ea.cert) });
+  }
+
+  /** The enrolled fingerprints, in enrollment order (read once, then kept). */
+  readTemplates(): readonly BioTemplate[] {
+    this.#templates ??= (readJson<StoredTemplate[]>(this.#storage, 'fido.bio') ?? []).map((t) => ({ ...t, id: unb64(t.id) }));
+    return this.#templates;
+  }
+
+  writeTemplates(templates: readonly BioTemplate[]): void {
+    writeJson(this.#storage, 'fido.bio', templates.map((t) => ({ ...t, id: b64(t.id) }) satisfies StoredTemplate));
+    this.#templates = templates;
+  }
+
+  /** uvRetries; `max` until the first failed match. */
+  readUvRetries(max: number): number {
+    return readJson<{ retries: number }>(this.#storage, 'fido.uv')?.retries ?? max;
+  }
+
+  writeUvRetries(retries: number): void {
+    writeJson(this.#storage, 'fido.uv', { retries });
   }
 
   /** Resident credentials, oldest first. */
@@ -404,13 +455,16 @@ export class FidoStateStore {
     this.#storage.write(LARGE_BLOBS, array);
   }
 
-  /** Forget credentials, counters, PIN and large blobs (authenticatorReset); the identity is rewritten by the caller. */
+  /** Forget credentials, counters, PIN, fingerprints and large blobs (authenticatorReset); the identity is rewritten by the caller. */
   wipe(): void {
     this.#storage.remove('fido.rk');
     for (const key of this.#storage.keys(RESIDENT_PREFIX)) this.#storage.remove(key);
     this.#storage.remove('fido.counters');
     for (const key of this.#storage.keys(COUNTER_PREFIX)) this.#storage.remove(key);
     this.#storage.remove('fido.pin');
+    this.#storage.remove('fido.bio');
+    this.#storage.remove('fido.uv');
+    this.#templates = [];
     this.#storage.remove('fido.config');
     this.#storage.remove('fido.ppuat');
     this.#settings = {};

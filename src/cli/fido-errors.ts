@@ -60,6 +60,7 @@ const ADVICE: Readonly<Partial<Record<number, Advice>>> = {
   [S.CTAP2_ERR_UNSUPPORTED_ALGORITHM]: { code: ErrorCode.UNSUPPORTED, say: () => 'the key supports none of the algorithms in pubKeyCredParams (tokenrig fido info lists its own)' },
   [S.CTAP2_ERR_UNSUPPORTED_OPTION]: { code: ErrorCode.UNSUPPORTED, say: () => 'the key does not support an option asked for (resident keys or user verification)' },
   [S.CTAP2_ERR_KEY_STORE_FULL]: { code: ErrorCode.DEVICE, say: () => 'the key has no room for another discoverable credential: delete one first' },
+  [S.CTAP2_ERR_FP_DATABASE_FULL]: { code: ErrorCode.DEVICE, say: () => 'the key holds as many fingerprints as it can: delete one first (tokenrig fido bio delete)' },
   [S.CTAP2_ERR_UV_BLOCKED]: { code: ErrorCode.DEVICE, say: () => 'built-in user verification is blocked: use the PIN' },
   [S.CTAP2_ERR_UV_INVALID]: { code: ErrorCode.REJECTED, say: () => 'user verification failed (fingerprint not recognised)' },
   [S.CTAP2_ERR_UP_REQUIRED]: { code: ErrorCode.DEVICE, say: () => 'the key needs a touch for this' },

@@ -15,6 +15,7 @@ import { ErrorCode, TokenrigError, badInput } from '../errors.js';
 import { COSE_ALG, type Ec2PublicKey, decodeEc2CoseKey, ec2ToUncompressed, encodeEc2CoseKey } from '../protocol/cose.js';
 import { CLIENT_PIN as P, CLIENT_PIN_RESPONSE as R, CLIENT_PIN_SUBCOMMAND, PERMISSION, type PermissionName } from '../protocol/ctap2-parameters.js';
 import { type PinUvAuthProtocol, p256ScalarFromSeed, pinUvAuthProtocol } from '../protocol/pin-uv-auth-protocol.js';
+import type { CallOptions } from '../drivers/ctaphid-device.js';
 import type { Ctap2 } from './ctap2.js';
 
 export { CLIENT_PIN_SUBCOMMAND, PERMISSION, type PermissionName };
@@ -220,13 +221,15 @@ export class ClientPin {
 
   /**
    * getPinUvAuthTokenUsingUvWithPermissions (§6.5.5.7.3): a token after built-in user
-   * verification (the key asks for a finger), for keys whose getInfo has uv and pinUvAuthToken.
+   * verification (the key asks for a finger: keepalives UPNEEDED meanwhile), for keys whose
+   * getInfo has uv and pinUvAuthToken. A failed match is CTAP2_ERR_UV_INVALID; once uvRetries
+   * ran out, CTAP2_ERR_UV_BLOCKED (the PIN brings it back).
    */
-  getPinUvAuthTokenUsingUvWithPermissions(permissions: Permissions, rpId?: string): Promise<Uint8Array> {
-    return this.#token(CLIENT_PIN_SUBCOMMAND.getPinUvAuthTokenUsingUvWithPermissions, undefined, permissionBits(permissions), rpId);
+  getPinUvAuthTokenUsingUvWithPermissions(permissions: Permissions, rpId?: string, call: CallOptions = {}): Promise<Uint8Array> {
+    return this.#token(CLIENT_PIN_SUBCOMMAND.getPinUvAuthTokenUsingUvWithPermissions, undefined, permissionBits(permissions), rpId, call);
   }
 
-  async #token(sub: number, pin: string | undefined, permissions?: number, rpId?: string): Promise<Uint8Array> {
+  async #token(sub: number, pin: string | undefined, permissions?: number, rpId?: string, call: CallOptions = {}): Promise<Uint8Array> {
     if (pin !== undefined) checkPin(pin);
     const { keyAgreement, shared } = await this.#agree();
     const params = this.#params(sub);
@@ -234,7 +237,7 @@ export class ClientPin {
     if (pin !== undefined) params.set(P.pinHashEnc, this.#pinHashEnc(shared, pin));
     if (permissions !== undefined) params.set(P.permissions, permissions);
     if (rpId !== undefined) params.set(P.rpId, rpId);
-    const m = await this.ctap2.clientPin(params);
+    const m = await this.ctap2.clientPin(params, call);
     const enc = m.get(R.pinUvAuthToken);
     if (!(enc instanceof Uint8Array)) throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator response: pinUvAuthToken missing');
     let token: Uint8Array;

@@ -182,9 +182,9 @@ export class Ctap2 {
     return parseAssertion(await this.send(CTAP2_CMD.GET_NEXT_ASSERTION, undefined, 'authenticatorGetNextAssertion'));
   }
 
-  /** authenticatorClientPIN (§6.5) with raw parameters; see ClientPin for the typed flows. */
-  clientPin(params: Map<number, unknown>): Promise<Map<CborValue, CborValue>> {
-    return this.send(CTAP2_CMD.CLIENT_PIN, params, 'authenticatorClientPIN');
+  /** authenticatorClientPIN (§6.5) with raw parameters; see ClientPin for the typed flows. `call` matters for built-in UV, which waits for a finger. */
+  clientPin(params: Map<number, unknown>, call: CallOptions = {}): Promise<Map<CborValue, CborValue>> {
+    return this.send(CTAP2_CMD.CLIENT_PIN, params, 'authenticatorClientPIN', call);
   }
 
   /** authenticatorReset (§6.6): needs a touch within 10 s of power-up on most keys. */

@@ -107,6 +107,8 @@ export const OPTION_IDS = [
   'up',
   'uv',
   'pinUvAuthToken',
+  // CTAP 2.1-PRE's name for getPinUvAuthTokenUsingUvWithPermissions support (YubiKey Bio reports it).
+  'uvToken',
   'noMcGaPermissionsWithClientPin',
   'largeBlobs',
   'ep',

@@ -5,7 +5,7 @@
  * ends, so the dashboard lights the pad while presence is requested.
  */
 import { ManualPresence, type PresenceRequest, type UserPresence } from '../../firmware-sim/env/index.js';
-import type { UserVerifier } from '../../firmware-sim/fido/index.js';
+import type { UserVerifier, UvOutcome } from '../../firmware-sim/fido/index.js';
 import type { CtapHidContext } from '../../firmware-sim/ctaphid/index.js';
 import { CtapStatusError } from '../../firmware-sim/fido/errors.js';
 import { CTAP2_STATUS } from '../protocol/ctap-status.js';
@@ -63,17 +63,24 @@ export class RigPresence implements UserPresence {
   }
 }
 
+/** uvRetries of the rig's sensor: three failed matches block it until the PIN is entered, as on a YubiKey Bio. */
+export const RIG_UV_RETRIES = 3;
+
 /**
- * A fingerprint sensor (built-in user verification, CTAP 2.1 §6.1.2 step 11.2): `auto`
- * matches at once, `deny` is a finger that does not match (CTAP2_ERR_UV_INVALID, as a key
- * reports a mismatch), `manual` waits for approve (a match) or deny, with keepalives saying
- * the user is needed. `none` is a key without a sensor (fixed when the key starts: getInfo
- * tells the platform once).
+ * A fingerprint sensor (built-in user verification, CTAP 2.1 §6.5.2.2 performBuiltInUv): `auto`
+ * matches at once, `deny` is a finger that does not match, `manual` waits for approve (a match)
+ * or deny, with keepalives saying the user is needed. Each request gets one answer (the person
+ * at the dashboard is the internal retry). Failed matches spend uvRetries as on a real key —
+ * kept while the rig runs, not in its state directory — and a match or a correct PIN restores
+ * them. `none` is a key without a sensor (fixed when the key starts: getInfo tells the platform
+ * once). What makeCredential, getAssertion and clientPIN answer for each outcome is the
+ * firmware's (firmware-sim/fido/user-verification.ts).
  */
 export class RigUserVerifier implements UserVerifier {
   mode: Exclude<UvMode, 'none'>;
   readonly #waiting = new Set<(ok: boolean) => void>();
   readonly #onPending: PendingListener;
+  #retries = RIG_UV_RETRIES;
 
   constructor(mode: Exclude<UvMode, 'none'>, onPending: PendingListener) {
     this.mode = mode;
@@ -88,11 +95,30 @@ export class RigUserVerifier implements UserVerifier {
     return true;
   }
 
-  async verify(ctx: CtapHidContext): Promise<void> {
-    if (this.mode === 'deny') throw new CtapStatusError(CTAP2_STATUS.CTAP2_ERR_UV_INVALID, 'the finger did not match');
-    if (this.mode === 'auto') return;
+  retries(): number {
+    return this.#retries;
+  }
+
+  restore(): void {
+    this.#retries = RIG_UV_RETRIES;
+  }
+
+  async perform(ctx: CtapHidContext): Promise<UvOutcome> {
+    if (this.#retries === 0) return 'failed'; // blocked until the PIN is entered
+    const matched = this.mode === 'auto' ? true : this.mode === 'deny' ? false : await this.#ask(ctx);
+    if (matched === 'timeout') return 'timeout';
+    if (!matched) {
+      this.#retries--;
+      return 'failed';
+    }
+    this.restore();
+    return 'verified';
+  }
+
+  /** Wait for the dashboard (or API) to approve or deny, the host to cancel, or the timeout. */
+  async #ask(ctx: CtapHidContext): Promise<boolean | 'timeout'> {
     ctx.keepalive(KEEPALIVE_STATUS.UPNEEDED);
-    const matched = await new Promise<boolean | 'timeout' | 'cancel'>((resolve) => {
+    const answer = await new Promise<boolean | 'timeout' | 'cancel'>((resolve) => {
       const finish = (ok: boolean | 'timeout' | 'cancel'): void => {
         if (!this.#waiting.delete(done)) return;
         clearTimeout(timer);
@@ -108,9 +134,8 @@ export class RigUserVerifier implements UserVerifier {
       this.#onPending(true);
     });
     ctx.keepalive(KEEPALIVE_STATUS.PROCESSING);
-    if (matched === 'cancel') throw new CtapStatusError(CTAP2_STATUS.CTAP2_ERR_KEEPALIVE_CANCEL, 'cancelled');
-    if (matched === 'timeout') throw new CtapStatusError(CTAP2_STATUS.CTAP2_ERR_USER_ACTION_TIMEOUT, 'no finger in time');
-    if (!matched) throw new CtapStatusError(CTAP2_STATUS.CTAP2_ERR_UV_INVALID, 'the finger did not match');
+    if (answer === 'cancel') throw new CtapStatusError(CTAP2_STATUS.CTAP2_ERR_KEEPALIVE_CANCEL, 'cancelled');
+    return answer;
   }
 
   approve(): number {

@@ -6,7 +6,19 @@
  * The public start functions (otp-token.ts, fido-key.ts) are thin fronts on this.
  */
 import { DEVICE_PROFILES, type DeviceProfile, deviceProfile, validateDeviceProfile } from '../../devices/index.js';
-import { AutoPresence, DenyPresence, type DeviceEnvironment, ManualPresence, type RandomSource, type UserPresence, createNodeEnvironment } from '../../firmware-sim/env/index.js';
+import {
+  AutoFingerprint,
+  AutoPresence,
+  DenyPresence,
+  type DeviceEnvironment,
+  type FingerprintSensor,
+  ManualFingerprint,
+  ManualPresence,
+  type RandomSource,
+  type UserPresence,
+  WrongFingerprint,
+  createNodeEnvironment,
+} from '../../firmware-sim/env/index.js';
 import { FidoAuthenticator, type FidoProfile, type UserVerifier, fidoProfile, fidoProfileFromDevice } from '../../firmware-sim/fido/index.js';
 import type { SimulatedHidInterface } from '../../firmware-sim/hid-interface.js';
 import { OtpKeyboardInterface, OtpSerialInterface, OtpTokenFirmware, createOtpVendorHid } from '../../firmware-sim/otp/index.js';
@@ -46,10 +58,20 @@ export interface OtpStartOptions {
 /** How the FIDO key's user presence (the touch) is answered. */
 export type TouchMode = 'auto' | 'manual' | 'deny';
 
+/** How the finger on a key's fingerprint sensor is answered (keys with one, e.g. the `yubikey-bio` personality). */
+export type UvMode = 'auto' | 'manual' | 'deny';
+
 /** The FIDO key's own options. */
 export interface FidoStartOptions {
   /** `auto` (default): every touch granted; `manual`: granted by `touch()`; `deny`: always refused. */
   touch?: TouchMode;
+  /**
+   * The finger on the fingerprint sensor: `auto` (default) an enrolled finger, good enrollment
+   * samples; `manual` the one `placeFinger()` puts there; `deny` always a finger the key does
+   * not know (enrollment still works); or a sensor of the caller's own (firmware-sim/env's
+   * ScriptedFingerprint).
+   */
+  uv?: UvMode | FingerprintSensor;
   /** The authenticator's identity over the profile's (e.g. `{ aaguid: '...' }`). */
   fido?: Partial<FidoProfile>;
 }
@@ -62,6 +84,8 @@ export interface Device {
   readonly authenticator: FidoAuthenticator | undefined;
   readonly presence: UserPresence;
   readonly touch: TouchMode;
+  readonly fingerprint: FingerprintSensor;
+  readonly uv: UvMode | 'custom';
   readonly endpoints: SimEndpoints;
   close(): Promise<void>;
 }
@@ -94,11 +118,18 @@ function presenceFor(touch: TouchMode): UserPresence {
   return touch === 'manual' ? new ManualPresence() : touch === 'deny' ? new DenyPresence() : new AutoPresence();
 }
 
+function fingerprintFor(uv: UvMode): FingerprintSensor {
+  return uv === 'manual' ? new ManualFingerprint() : uv === 'deny' ? new WrongFingerprint() : new AutoFingerprint();
+}
+
 /** Parts a composition root supplies itself (the rig: a touch mode it switches, a fingerprint sensor it drives). */
 export interface DeviceParts {
   /** User presence instead of the one `touch` names. */
   presence?: UserPresence;
-  /** Built-in user verification for the FIDO authenticator. */
+  /**
+   * Built-in user verification for the FIDO authenticator instead of the fingerprint sensor
+   * `uv` drives (the rig's: approved or denied from its dashboard).
+   */
   userVerifier?: UserVerifier;
   /** The random source (default: one CSPRNG source of its own). */
   random?: RandomSource;
@@ -117,6 +148,9 @@ export async function startDevice<C extends Clock>(
   checkEndpointOptions(options);
   const touch = options.touch ?? 'auto';
   if (!['auto', 'manual', 'deny'].includes(touch)) throw badInput(`touch must be auto, manual or deny, got ${JSON.stringify(touch)}`);
+  const uv = options.uv ?? 'auto';
+  if (typeof uv === 'string' && !['auto', 'manual', 'deny'].includes(uv)) throw badInput(`uv must be auto, manual or deny, got ${JSON.stringify(uv)}`);
+  const fingerprint = typeof uv === 'string' ? fingerprintFor(uv) : uv;
   const secret = typeof options.secret === 'string' ? parseBase32Secret(options.secret) : options.secret;
   const interfaces = profile?.interfaces ?? [{ kind: 'fido' as const, usagePage: 0xf1d0 as const, usage: 0x01 as const }];
   const presence = supplied.presence ?? presenceFor(touch);
@@ -124,6 +158,7 @@ export async function startDevice<C extends Clock>(
   try {
     env = createNodeEnvironment({
       presence,
+      fingerprint,
       clock: options.clock ?? systemClock,
       log: eventLogger(options.onEvent),
       ...(supplied.random === undefined ? {} : { random: supplied.random }),
@@ -172,5 +207,5 @@ export async function startDevice<C extends Clock>(
     emit: (e) => options.onEvent?.(e),
   };
   const opened = await openEndpoints(parts, options, options);
-  return { profile, env, token, authenticator, presence, touch, endpoints: opened.endpoints, close: opened.close };
+  return { profile, env, token, authenticator, presence, touch, fingerprint, uv: typeof uv === 'string' ? uv : 'custom', endpoints: opened.endpoints, close: opened.close };
 }

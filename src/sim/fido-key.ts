@@ -4,11 +4,11 @@
  */
 import { DEVICE_PROFILES } from '../../devices/index.js';
 import { FIDO_PROFILES, type FidoProfile, fidoPersonality } from '../../firmware-sim/fido/index.js';
-import { ManualPresence } from '../../firmware-sim/env/index.js';
+import { type CaptureRequest, ManualFingerprint, ManualPresence } from '../../firmware-sim/env/index.js';
 import type { Clock } from '../clock/index.js';
 import { badInput } from '../errors.js';
 import { toBase64Url } from '../webauthn/base64url.js';
-import { type Device, type DeviceStartOptions, type FidoStartOptions, type TouchMode, hasFido, resolveProfile, startDevice, wrongProfile } from './device.js';
+import { type Device, type DeviceStartOptions, type FidoStartOptions, type TouchMode, type UvMode, hasFido, resolveProfile, startDevice, wrongProfile } from './device.js';
 import { type SimulatedDevice, deviceControls } from './otp-token.js';
 
 /** A resident (discoverable) credential the key holds: who it is for, never its key. */
@@ -32,6 +32,17 @@ export interface FidoKey extends SimulatedDevice {
   readonly touchMode: TouchMode;
   /** Touch the key (`touch: 'manual'`): every request waiting for a touch is granted; returns how many. */
   touch(): number;
+  /** How the finger on the fingerprint sensor is answered (keys with one; `custom`: a sensor of the caller's). */
+  readonly uvMode: UvMode | 'custom';
+  /** What the sensor waits for (`uv: 'manual'`): a match or an enrollment sample, with the fingers enrolled; undefined when nothing. */
+  fingerRequest(): CaptureRequest | undefined;
+  /**
+   * Put a finger on the sensor (`uv: 'manual'`): `n` the n-th enrolled finger (1-based; while
+   * enrolling, the finger being enrolled), `'wrong'` one the key does not know (while enrolling,
+   * one it has already: FP_EXISTS), `'poor'` a poor sample, `'none'` nobody (as a timeout).
+   * Returns false when the sensor waited for nothing (or there is no n-th finger).
+   */
+  placeFinger(finger: number | 'wrong' | 'poor' | 'none'): boolean;
   /** The resident credentials it holds, oldest first. */
   credentials(): SimCredential[];
   /** Unplug and plug it back in: PIN tokens and channels dropped, the 10 s reset window opens again. */
@@ -45,6 +56,9 @@ export function fidoControls(device: Device): Omit<FidoKey, keyof SimulatedDevic
     fidoProfile: authenticator.profile,
     touchMode: device.touch,
     touch: () => (device.presence instanceof ManualPresence ? device.presence.press() : 0),
+    uvMode: device.uv,
+    fingerRequest: () => (device.fingerprint instanceof ManualFingerprint ? device.fingerprint.pending : undefined),
+    placeFinger: (finger) => (device.fingerprint instanceof ManualFingerprint ? placeFinger(device.fingerprint, finger) : false),
     credentials: () =>
       [...authenticator.residentCredentials()]
         .sort((a, b) => a.createdMs - b.createdMs)
@@ -53,11 +67,24 @@ export function fidoControls(device: Device): Omit<FidoKey, keyof SimulatedDevic
   };
 }
 
+function placeFinger(sensor: ManualFingerprint, finger: number | 'wrong' | 'poor' | 'none'): boolean {
+  const request = sensor.pending;
+  if (request === undefined) return false;
+  if (finger === 'none') return sensor.withdraw();
+  if (finger === 'poor') return sensor.touch({ finger: request.enrolling ?? request.enrolled[0]?.finger ?? 'finger-1', quality: 'poorQuality' });
+  if (finger === 'wrong') {
+    const known = request.purpose === 'enroll' ? request.enrolled[0]?.finger : undefined;
+    return known === undefined ? sensor.touchWrong() : sensor.touch(known);
+  }
+  return Number.isInteger(finger) && finger >= 1 && (request.purpose === 'enroll' ? sensor.touchEnrolled() : sensor.touchEnrolled(finger - 1));
+}
+
 /** A FIDO key's close refuses a touch still waiting, so no request hangs on a closed key. */
 export function fidoDeviceControls(device: Device): SimulatedDevice {
   const base = deviceControls(device);
   const close = async (): Promise<void> => {
-    if (device.presence instanceof ManualPresence && device.presence.deny() > 0) {
+    const fingerWaited = device.fingerprint instanceof ManualFingerprint && device.fingerprint.withdraw();
+    if ((device.presence instanceof ManualPresence && device.presence.deny() > 0) || fingerWaited) {
       // Let the refusal reach the host (CTAP2_ERR_OPERATION_DENIED) before the endpoints close.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -69,9 +96,10 @@ export function fidoDeviceControls(device: Device): SimulatedDevice {
 /**
  * Start a simulated FIDO2/U2F key in this process: CTAP 2.1 and U2F, resident keys, PIN
  * protocols 1 and 2, packed attestation, credential management, authenticatorConfig. `profile`
- * names a key personality (`yubikey-5`, `ctap20`, `u2f-only`, `solo1`; docs/fido-simulator.md)
- * or a device profile with a FIDO interface; with a composite one (`composite-key`) the same
- * device also serves its OTP interfaces (see `startSecurityKey` to drive both).
+ * names a key personality (`yubikey-5`, `yubikey-bio` — a key with a fingerprint sensor, whose
+ * finger `uv` answers —, `ctap20`, `u2f-only`, `solo1`; docs/fido-simulator.md) or a device
+ * profile with a FIDO interface; with a composite one (`composite-key`) the same device also
+ * serves its OTP interfaces (see `startSecurityKey` to drive both).
  *
  * @example
  * ```ts

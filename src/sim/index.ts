@@ -19,7 +19,7 @@
 export { startOtpToken, type OtpToken, type OtpTokenStatus, type SimulatedDevice } from './otp-token.js';
 export { startFidoKey, type FidoKey, type SimCredential } from './fido-key.js';
 export { startSecurityKey, type SecurityKey } from './security-key.js';
-export type { DeviceStartOptions, OtpStartOptions, FidoStartOptions, TouchMode } from './device.js';
+export type { DeviceStartOptions, OtpStartOptions, FidoStartOptions, TouchMode, UvMode } from './device.js';
 export { DEFAULT_UDP_PORTS, type EndpointOptions, type EndpointSettings, type HidInterfaceKind, type SimEndpoints } from './endpoints.js';
 export type { SimEvent } from './events.js';
 export { startUsbIpServer, type SimUsbIpServer, type UsbIpServerStartOptions } from './usbip-server.js';
@@ -38,4 +38,5 @@ export {
 } from '../../devices/index.js';
 export { TOKEN_FAULTS, type TokenFault } from '../../firmware-sim/otp/otp-token-firmware.js';
 export { DEFAULT_FIDO_PROFILE, FIDO_PROFILES, FIDO_QUIRKS, type FidoProfile, fidoPersonality } from '../../firmware-sim/fido/profile.js';
+export { ScriptedFingerprint, type CaptureRequest, type FingerprintSample, type FingerprintSensor } from '../../firmware-sim/env/fingerprint.js';
 export { ManualClock, DriftingClock, systemClock, type Clock } from '../clock/index.js';

@@ -16,7 +16,6 @@ import { ErrorCode, TokenrigError, badInput } from '../errors.js';
 import { AuthenticatorDataError, parseAuthenticatorData } from '../protocol/authenticator-data.js';
 import { type CborValue, encodeCbor } from '../protocol/cbor.js';
 import { COSE_ALG, type CosePublicKey, encodeEc2CoseKey } from '../protocol/cose.js';
-import type { PinUvAuthProtocol } from '../protocol/pin-uv-auth-protocol.js';
 import { coseKeyToSpki } from '../protocol/spki.js';
 import { Ctap1 } from '../ctap/ctap1.js';
 import { Ctap2, type Ctap2Info, type CredentialDescriptor } from '../ctap/ctap2.js';
@@ -25,6 +24,7 @@ import type { CallOptions, CtapHidDevice } from '../drivers/ctaphid-device.js';
 import { fromBase64Url, toBase64Url } from './base64url.js';
 import { type ClientExtensionContext, type PreparedExtensions, prepareExtensions, u2fCreationResults } from './extensions/index.js';
 import { checkRpId, parseOrigin } from './origin.js';
+import { type PinUvToken, type UvAuth, withUserVerification } from './user-verification.js';
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
@@ -46,7 +46,10 @@ export interface WebAuthnClientOptions {
 }
 
 export interface CeremonyOptions {
-  /** The key's PIN; needed when user verification is required and the key has a PIN. */
+  /**
+   * The key's PIN; needed when user verification is wanted and the key has no built-in UV set
+   * up (or it failed or is blocked). Built-in UV (a fingerprint) comes first.
+   */
   pin?: string;
   onKeepalive?: CallOptions['onKeepalive'];
   signal?: AbortSignal;
@@ -85,14 +88,23 @@ function attestedCredential(authData: Uint8Array): { id: Uint8Array; publicKey: 
   return { id: parsed.attested.credentialId, publicKey: parsed.attested.publicKey, extensions: parsed.extensions };
 }
 
-/** What #pinAuth gives a command: its pinUvAuthParam members, and the token for what follows. */
-interface PinAuth {
-  params: { pinUvAuthParam?: Uint8Array; pinUvAuthProtocol?: number };
-  token: { token: Uint8Array; protocol: PinUvAuthProtocol } | undefined;
+/**
+ * Whether a kept getInfo may be out of date for user verification: the key had no PIN set,
+ * or its sensor no finger enrolled, when it was asked (either may have been set up since).
+ */
+function uvSetupMayHaveChanged(info: Ctap2Info): boolean {
+  return info.options.clientPin !== true || info.options.uv === false;
 }
 
-function needsUv(uv: string | undefined, pin: string | undefined): boolean {
-  return uv === 'required' || (uv === 'preferred' && pin !== undefined);
+/** makeCredential's options with what user verification added (`uv: true` for built-in UV without tokens). */
+function uvOptions(auth: UvAuth, options: { rk?: boolean }): { options?: { rk?: boolean; uv?: boolean } } {
+  const merged = 'uv' in auth ? { ...options, uv: true } : options;
+  return Object.keys(merged).length > 0 ? { options: merged } : {};
+}
+
+/** The pinUvAuthParam/pinUvAuthProtocol part of `auth`. */
+function pinUvAuth(auth: UvAuth): { pinUvAuthParam?: Uint8Array; pinUvAuthProtocol?: number } {
+  return 'pinUvAuthParam' in auth ? { pinUvAuthParam: auth.pinUvAuthParam, pinUvAuthProtocol: auth.pinUvAuthProtocol } : {};
 }
 
 export class WebAuthnClient {
@@ -114,31 +126,31 @@ export class WebAuthnClient {
   }
 
   /**
+   * Run a CTAP2 command with the user verification the ceremony and the key call for
+   * (./user-verification.ts: built-in UV before the PIN), and a token for `extra` permissions
+   * an extension needs (lbw for a largeBlob write) even when UV is not wanted. `run` gets the
+   * token too, for what follows the command; it is zeroed afterwards.
+   */
+  async #verified<T>(
+    ctap2: Ctap2,
+    info: Ctap2Info,
+    op: { rpId: string; permission: number; uv: string | undefined; discoverable?: boolean; extra: number },
+    ceremony: CeremonyOptions,
+    cdh: Uint8Array,
+    call: CallOptions,
+    run: (auth: UvAuth, token: PinUvToken | undefined) => Promise<T>,
+  ): Promise<T> {
+    const needs = { permission: op.permission, extraPermissions: op.extra, rpId: op.rpId, clientDataHash: cdh, userVerification: op.uv, discoverable: op.discoverable === true, pin: ceremony.pin, randomBytes: this.#random, call };
+    return withUserVerification(ctap2, info, needs, run);
+  }
+
+  /**
    * getInfo, kept between ceremonies and asked again when `stale` says the kept answer may
    * have changed since (a PIN set, enterprise attestation enabled).
    */
   async #infoFor(ctap2: Ctap2, stale: (info: Ctap2Info) => boolean): Promise<Ctap2Info> {
     if (this.#info === undefined || stale(this.#info)) this.#info = await ctap2.getInfo();
     return this.#info;
-  }
-
-  /**
-   * The pinUvAuthParam for `cdh` when user verification is wanted (or an extension's
-   * permission needs a token), and the token itself for what comes after the command
-   * (largeBlob writes); the caller zeroes the token.
-   */
-  async #pinAuth(ctap2: Ctap2, info: Ctap2Info, rpId: string, permission: number, uv: string | undefined, pin: string | undefined, cdh: Uint8Array, extra = 0): Promise<PinAuth> {
-    if (!needsUv(uv, pin) && extra === 0) return { params: {}, token: undefined };
-    if (info.options.clientPin !== true) {
-      if (uv === 'required') throw new TokenrigError(ErrorCode.UNSUPPORTED, 'user verification is required but the key has no PIN set (tokenrig fido pin set)');
-      return { params: {}, token: undefined };
-    }
-    if (pin === undefined) throw badInput('user verification is required: give the key PIN (--pin)');
-    const cp = await ClientPin.forAuthenticator(ctap2, { randomBytes: this.#random });
-    // A key older than CTAP 2.1 (no pinUvAuthToken option) has no permissions: its pinToken.
-    const token = info.options.pinUvAuthToken === true ? await cp.getPinUvAuthTokenUsingPinWithPermissions(pin, permission | extra, rpId) : await cp.getPinToken(pin);
-    const param = cp.authenticate(token, cdh);
-    return { params: { pinUvAuthParam: param, pinUvAuthProtocol: cp.protocol.version }, token: { token, protocol: cp.protocol } };
   }
 
   /** What the extension modules see of this ceremony. */
@@ -180,44 +192,44 @@ export class WebAuthnClient {
     if (this.#useCtap2()) {
       const ctap2 = new Ctap2(this.device);
       // Whether enterprise attestation is enabled, or a PIN set, now: ask the key again.
-      const info = await this.#infoFor(ctap2, (i) => options.attestation === 'enterprise' || ((ceremony.pin !== undefined || sel.userVerification === 'required') && i.options.clientPin !== true));
+      const info = await this.#infoFor(ctap2, (i) => options.attestation === 'enterprise' || ((ceremony.pin !== undefined || sel.userVerification === 'required') && uvSetupMayHaveChanged(i)));
       const rk = sel.residentKey === 'required' || sel.requireResidentKey === true || (sel.residentKey === 'preferred' && info.options.rk === true);
       // WebAuthn §5.4.7 "enterprise": only from a key that has enterprise attestation enabled.
       const ep = options.attestation === 'enterprise' && info.options.ep === true ? (this.#enterpriseRpIds.includes(rpId) ? 2 : 1) : undefined;
       const extensions = await prepareExtensions(options.extensions, () => this.#extensionContext('create', ctap2, info, rpId, rk, [], ceremony.pin));
-      let pinAuth: PinAuth | undefined;
       try {
-        pinAuth = await this.#pinAuth(ctap2, info, rpId, PERMISSION.mc, sel.userVerification, ceremony.pin, cdh, extensions.permissions);
-        const made = await ctap2.makeCredential(
-          {
-            clientDataHash: cdh,
-            rp: { id: rpId, ...(options.rp.name !== undefined ? { name: options.rp.name } : {}) },
-            user: { id: userId, name: options.user.name, displayName: options.user.displayName },
-            pubKeyCredParams: params,
-            excludeList: exclude,
-            ...(extensions.inputs.size > 0 ? { extensions: extensions.inputs } : {}),
-            ...(rk ? { options: { rk: true } } : {}),
-            ...(ep === undefined ? {} : { enterpriseAttestation: ep }),
-            ...pinAuth.params,
-          },
-          call,
-        );
-        ({ fmt, authData, attStmt } = made);
-        cred = attestedCredential(authData);
-        if (extensions.active) {
-          clientExtensionResults = await extensions.finish({
-            ctap2,
-            info,
-            authenticatorOutputs: cred.extensions ?? new Map(),
-            unsignedOutputs: made.unsignedExtensionOutputs ?? new Map(),
-            largeBlobKey: made.largeBlobKey,
-            credentialId: cred.id,
-            pinUvAuth: pinAuth.token,
-          });
-        }
+        const op = { rpId, permission: PERMISSION.mc, uv: sel.userVerification, discoverable: rk, extra: extensions.permissions };
+        ({ fmt, authData, attStmt, cred, clientExtensionResults } = await this.#verified(ctap2, info, op, ceremony, cdh, call, async (auth, token) => {
+          const made = await ctap2.makeCredential(
+            {
+              clientDataHash: cdh,
+              rp: { id: rpId, ...(options.rp.name !== undefined ? { name: options.rp.name } : {}) },
+              user: { id: userId, name: options.user.name, displayName: options.user.displayName },
+              pubKeyCredParams: params,
+              excludeList: exclude,
+              ...(extensions.inputs.size > 0 ? { extensions: extensions.inputs } : {}),
+              ...uvOptions(auth, rk ? { rk: true } : {}),
+              ...(ep === undefined ? {} : { enterpriseAttestation: ep }),
+              ...pinUvAuth(auth),
+            },
+            call,
+          );
+          const credential = attestedCredential(made.authData);
+          const results = extensions.active
+            ? await extensions.finish({
+                ctap2,
+                info,
+                authenticatorOutputs: credential.extensions ?? new Map(),
+                unsignedOutputs: made.unsignedExtensionOutputs ?? new Map(),
+                largeBlobKey: made.largeBlobKey,
+                credentialId: credential.id,
+                pinUvAuth: token,
+              })
+            : {};
+          return { fmt: made.fmt, authData: made.authData, attStmt: made.attStmt, cred: credential, clientExtensionResults: results };
+        }));
       } finally {
         extensions.dispose();
-        pinAuth?.token?.token.fill(0);
       }
     } else {
       clientExtensionResults = u2fCreationResults(options.extensions);
@@ -290,36 +302,34 @@ export class WebAuthnClient {
     if (this.#useCtap2()) {
       const ctap2 = new Ctap2(this.device);
       // Whether a PIN has been set since the kept getInfo: ask the key again.
-      const info = await this.#infoFor(ctap2, (i) => (ceremony.pin !== undefined || options.userVerification === 'required') && i.options.clientPin !== true);
+      const info = await this.#infoFor(ctap2, (i) => (ceremony.pin !== undefined || options.userVerification === 'required') && uvSetupMayHaveChanged(i));
       let extensions: PreparedExtensions | undefined;
-      let pinAuth: PinAuth | undefined;
       try {
-        extensions = await prepareExtensions(options.extensions, () => this.#extensionContext('get', ctap2, info, rpId, false, allow, ceremony.pin));
-        const allowList = extensions.allowCredentials ?? allow;
-        pinAuth = await this.#pinAuth(ctap2, info, rpId, PERMISSION.ga, options.userVerification, ceremony.pin, cdh, extensions.permissions);
-        const got = await ctap2.getAssertion(
-          { rpId, clientDataHash: cdh, allowList, ...(extensions.inputs.size > 0 ? { extensions: extensions.inputs } : {}), ...pinAuth.params },
-          call,
-        );
-        const id = got.credential?.id ?? (allowList.length === 1 ? allowList[0]!.id : undefined);
-        if (id === undefined) throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator response: getAssertion named no credential');
-        ({ authData, signature } = got);
-        credentialId = id;
-        userHandle = got.user?.id;
-        if (extensions.active) {
-          clientExtensionResults = await extensions.finish({
-            ctap2,
-            info,
-            authenticatorOutputs: authenticatorData(authData).extensions ?? new Map(),
-            unsignedOutputs: got.unsignedExtensionOutputs ?? new Map(),
-            largeBlobKey: got.largeBlobKey,
-            credentialId: id,
-            pinUvAuth: pinAuth.token,
-          });
-        }
+        const prepared = (extensions = await prepareExtensions(options.extensions, () => this.#extensionContext('get', ctap2, info, rpId, false, allow, ceremony.pin)));
+        const allowList = prepared.allowCredentials ?? allow;
+        const op = { rpId, permission: PERMISSION.ga, uv: options.userVerification, extra: prepared.permissions };
+        ({ authData, signature, credentialId, userHandle, clientExtensionResults } = await this.#verified(ctap2, info, op, ceremony, cdh, call, async (auth, token) => {
+          const got = await ctap2.getAssertion(
+            { rpId, clientDataHash: cdh, allowList, ...(prepared.inputs.size > 0 ? { extensions: prepared.inputs } : {}), ...uvOptions(auth, {}), ...pinUvAuth(auth) },
+            call,
+          );
+          const id = got.credential?.id ?? (allowList.length === 1 ? allowList[0]!.id : undefined);
+          if (id === undefined) throw new TokenrigError(ErrorCode.PROTOCOL, 'authenticator response: getAssertion named no credential');
+          const results = prepared.active
+            ? await prepared.finish({
+                ctap2,
+                info,
+                authenticatorOutputs: authenticatorData(got.authData).extensions ?? new Map(),
+                unsignedOutputs: got.unsignedExtensionOutputs ?? new Map(),
+                largeBlobKey: got.largeBlobKey,
+                credentialId: id,
+                pinUvAuth: token,
+              })
+            : {};
+          return { authData: got.authData, signature: got.signature, credentialId: id, userHandle: got.user?.id, clientExtensionResults: results };
+        }));
       } finally {
         extensions?.dispose();
-        pinAuth?.token?.token.fill(0);
       }
     } else {
       if (options.userVerification === 'required') throw new TokenrigError(ErrorCode.UNSUPPORTED, 'user verification is required but the key speaks only U2F');

@@ -13,7 +13,7 @@ import { bool, uint } from '../../firmware-sim/fido/cbor-params.js';
 import { CREDENTIAL_ID_LENGTH, openCredential, sealCredential } from '../../firmware-sim/fido/credential-id.js';
 import { type CredentialAlgorithm, DEFAULT_FIDO_PROFILE, type Extension, FidoAuthenticator, fidoProfile } from '../../firmware-sim/fido/index.js';
 import { DenyPresence, createTestEnvironment } from '../../firmware-sim/env/index.js';
-import { CtapStatusError } from '../../firmware-sim/fido/errors.js';
+import type { UvOutcome } from '../../firmware-sim/fido/user-verification.js';
 import { validateFidoProfile } from '../../devices/fido-profile.js';
 import { CTAP2_STATUS as S } from '../../src/protocol/ctap-status.js';
 import { type M, cdh, descriptor, gaParams, mcParams, parseAuthData, simulatedAuthenticator } from '../support/fido-sim.js';
@@ -126,20 +126,22 @@ describe('the algorithm interface', () => {
 });
 
 describe('the built-in user verification hook', () => {
-  /** A verifier that says yes (or refuses with `status`) and counts its calls. */
-  const verifier = (status?: number) => {
+  /** A verifier whose performBuiltInUv answers `outcome`, with `retries` left, and counts its calls. */
+  const verifier = (outcome: UvOutcome = 'verified', retries = 5) => {
     const calls: string[] = [];
     return {
       calls,
       configured: () => true,
-      verify: async (_ctx: unknown, why: string) => {
-        calls.push(why);
-        if (status !== undefined) throw new CtapStatusError(status);
+      retries: () => retries,
+      restore: () => undefined,
+      perform: async (_ctx: unknown, why: string, internalRetry: boolean) => {
+        calls.push(`${why}${internalRetry ? '' : ' (no retry)'}`);
+        return outcome;
       },
     };
   };
 
-  it('uv=true verifies instead of a touch (UP and UV set); a refusal is the verifier\'s status; without uv the key is protected', async () => {
+  it('uv=true verifies instead of a touch (UP and UV set); without uv the key is protected', async () => {
     const uv = verifier();
     const sim = await simulatedAuthenticator({ presence: new DenyPresence(), userVerifier: uv });
     const made = await sim.cbor(0x01, mcParams([[7, new Map([['uv', true], ['rk', true]])]]));
@@ -149,11 +151,17 @@ describe('the built-in user verification hook', () => {
     expect(got.status).toBe(0);
     expect(parseAuthData(got.body!.get(2) as Uint8Array).flags).toBe(0x05);
     expect((got.body!.get(4) as M).get('name')).toBe('alice');
+    // makeCredential and getAssertion let performBuiltInUv retry internally (§6.1.2 step 11.2.1).
     expect(uv.calls).toEqual(['makeCredential', 'getAssertion']);
     // Protected by built-in UV, no PIN: makeCredential without UV is OPERATION_DENIED (§6.1.2 step 8).
     expect(await sim.status(0x01, mcParams())).toBe(S.CTAP2_ERR_OPERATION_DENIED);
-    const refusing = await simulatedAuthenticator({ userVerifier: verifier(S.CTAP2_ERR_UV_INVALID) });
-    expect(await refusing.status(0x01, mcParams([[7, new Map([['uv', true]])]]))).toBe(S.CTAP2_ERR_UV_INVALID);
+  });
+
+  it("maps the verifier's outcome to makeCredential's and getAssertion's answers (§6.1.2 step 11.2.3, §6.2.2 step 6.2.3)", async () => {
+    const uvOn = new Map([['uv', true]]);
+    expect(await (await simulatedAuthenticator({ userVerifier: verifier('timeout') })).status(0x01, mcParams([[7, uvOn]]))).toBe(S.CTAP2_ERR_USER_ACTION_TIMEOUT);
+    expect(await (await simulatedAuthenticator({ userVerifier: verifier('failed') })).status(0x01, mcParams([[7, uvOn]]))).toBe(S.CTAP2_ERR_OPERATION_DENIED);
+    expect(await (await simulatedAuthenticator({ userVerifier: verifier('failed', 0) })).status(0x02, gaParams([[5, uvOn]]))).toBe(S.CTAP2_ERR_PIN_BLOCKED);
   });
 });
 

@@ -135,6 +135,15 @@ describe('tokenrig sim fido', () => {
     expect(await new Promise((r) => sim.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(130);
   });
 
+  it('--profile yubikey-bio --uv deny: a key personality with a fingerprint sensor, every match a wrong finger; a bad --uv is one line', async () => {
+    const sim = start(['--hid', 'udp:0', '--profile', 'yubikey-bio', '--uv', 'deny']);
+    expect((await sim.lines.next()).value).toMatch(/^FIDO2\/U2F simulator listening on udp:127\.0\.0\.1:\d+ \(profile: yubikey-bio, touch: auto, uv: deny, state: in memory\)$/);
+    sim.child.kill('SIGINT');
+    expect(await new Promise((r) => sim.child.on('exit', (code, signal) => r(code ?? signal)))).toBe(130);
+    const bad = spawnSync(process.execPath, [BIN, 'sim', 'fido', '--uv', 'sometimes'], { encoding: 'utf8', timeout: 20_000 });
+    expect([bad.status, bad.stderr]).toEqual([2, 'tokenrig: --uv must be one of auto, manual, deny, got "sometimes"\n']);
+  }, 40_000);
+
   it('--profile composite-key takes the FIDO identity of that device profile, and serves its other interfaces too', async () => {
     const sim = start(['--hid', 'udp:0', '--json', '--profile', 'composite-key']);
     const ready = await nextJson(sim.lines);

@@ -33,7 +33,7 @@ describe('tokenrig sim fido --profile', () => {
     const bad = await tokenrig(['sim', 'fido', '--profile', 'yubikey-9']);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
-    expect(bad.stderr).toMatch(/tokenrig, yubikey-5, ctap20, u2f-only, solo1\) or a device with a FIDO interface \(composite-key\)/);
+    expect(bad.stderr).toMatch(/tokenrig, yubikey-5, yubikey-bio, ctap20, u2f-only, solo1\) or a device with a FIDO interface \(composite-key\)/);
   }, 90_000);
 });
 

@@ -31,6 +31,8 @@ const challenge = (n: number) => toBase64Url(new Uint8Array(32).fill(n));
 const EXPECTED: Record<string, { ctap2: boolean; pinProtocols: number[]; credMgmt: boolean; config: boolean; credProtect: boolean }> = {
   tokenrig: { ctap2: true, pinProtocols: [2, 1], credMgmt: true, config: true, credProtect: true },
   'yubikey-5': { ctap2: true, pinProtocols: [2, 1], credMgmt: true, config: true, credProtect: true },
+  // With no finger enrolled the fingerprint key is a PIN key like the others (its sensor: test/fido-device/built-in-uv.test.ts).
+  'yubikey-bio': { ctap2: true, pinProtocols: [2, 1], credMgmt: true, config: true, credProtect: true },
   ctap20: { ctap2: true, pinProtocols: [1], credMgmt: false, config: false, credProtect: false },
   'u2f-only': { ctap2: false, pinProtocols: [], credMgmt: false, config: false, credProtect: false },
   solo1: { ctap2: true, pinProtocols: [1], credMgmt: true, config: false, credProtect: true },

@@ -4,7 +4,7 @@
  * PIN set and a pinUvAuthToken. Built on the independent PIN/UV protocol reference.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { createTestEnvironment, type MemoryStorage, type UserPresence } from '../../firmware-sim/env/index.js';
+import { type FingerprintSensor, type MemoryStorage, type Timers, type UserPresence, createTestEnvironment } from '../../firmware-sim/env/index.js';
 import { FidoAuthenticator, type FidoAuthenticatorOptions, type FidoProfileOverrides } from '../../firmware-sim/fido/index.js';
 import { decodeCbor, encodeCbor } from '../../src/protocol/cbor.js';
 import { CTAPHID } from '../../src/protocol/ctaphid/index.js';
@@ -16,6 +16,8 @@ export type M = Map<unknown, unknown>;
 
 export interface SimOptions extends FidoAuthenticatorOptions {
   presence?: UserPresence;
+  /** The sensor, or one made with the key's manual timers (a ManualFingerprint whose timeouts the test advances). */
+  fingerprint?: FingerprintSensor | ((timers: Timers) => FingerprintSensor);
   storage?: MemoryStorage;
   profile?: FidoProfileOverrides;
 }
@@ -23,7 +25,8 @@ export interface SimOptions extends FidoAuthenticatorOptions {
 export async function simulatedAuthenticator(options: SimOptions = {}) {
   const { env, clock } = createTestEnvironment({ startMs: Date.UTC(2026, 0, 1), ...(options.presence ? { presence: options.presence } : {}), ...(options.storage ? { storage: options.storage } : {}) });
   const timers = new ManualTimers(clock);
-  const fido = await FidoAuthenticator.create({ ...env, timers }, options.profile ?? {}, options);
+  const fingerprint = typeof options.fingerprint === 'function' ? options.fingerprint(timers) : options.fingerprint;
+  const fido = await FidoAuthenticator.create({ ...env, timers, ...(fingerprint ? { fingerprint } : {}) }, options.profile ?? {}, options);
   const host = new TestHidHost(fido.hid);
   let cid = host.init();
   const reconnect = (): void => {
@@ -138,6 +141,14 @@ export function pinClient(sim: Sim, protocol: PinUvAuthProtocol = PIN_PROTOCOL_T
       const s = await sim.status(0x06, await this.setPinParams(pin));
       if (s !== 0) throw new Error(`setPIN answered 0x${s.toString(16)}`);
     },
+    /** getPinUvAuthTokenUsingUvWithPermissions (§6.5.5.7.3): status and token. */
+    async uvToken(permissions: number, rpId?: string): Promise<{ status: number; token: Uint8Array | undefined }> {
+      const k = await shared();
+      const p = new Map<number, unknown>([[1, protocol.version], [2, 6], [3, hostCose], [9, permissions]]);
+      if (rpId !== undefined) p.set(10, rpId);
+      const r = await sim.cbor(0x06, p);
+      return { status: r.status, token: r.status === 0 ? protocol.decrypt(k, r.body!.get(2) as Uint8Array) : undefined };
+    },
     /** getPinUvAuthTokenUsingPinWithPermissions (or getPinToken when `permissions` is undefined): status and token. */
     async token(pin: string, permissions?: number, rpId?: string): Promise<{ status: number; token: Uint8Array | undefined }> {
       const k = await shared();
@@ -148,4 +159,47 @@ export function pinClient(sim: Sim, protocol: PinUvAuthProtocol = PIN_PROTOCOL_T
       return { status: r.status, token: r.status === 0 ? protocol.decrypt(k, r.body!.get(2) as Uint8Array) : undefined };
     },
   };
+}
+
+/** A key with a fingerprint sensor (the yubikey-bio personality unless `profile` says otherwise), its PIN client and bio requests. */
+export async function bioKey(options: SimOptions = {}) {
+  const { FIDO_PROFILES } = await import('../../firmware-sim/fido/index.js');
+  const sim = await simulatedAuthenticator({ ...options, profile: { ...FIDO_PROFILES['yubikey-bio']!, ...options.profile } });
+  const pin = pinClient(sim);
+  let token: Uint8Array | undefined;
+  /** Set the PIN (1234) unless it is, and take a token with `permissions` (default be, mc, ga). */
+  const login = async (permissions = 0x0b): Promise<Uint8Array> => {
+    const options = (await sim.cbor(0x04)).body!.get(4) as M;
+    if (options.get('clientPin') !== true) await pin.setPin('1234');
+    // A key without permissions (no pinUvAuthToken) gets getPinToken, whose token authorizes all it has.
+    const t = await pin.token('1234', options.get('pinUvAuthToken') === true ? permissions : undefined);
+    if (t.token === undefined) throw new Error(`token answered 0x${t.status.toString(16)}`);
+    return (token = t.token);
+  };
+  /** authenticatorBioEnrollment (0x09, or `cmd`) for the fingerprint modality; signed with the current token unless `auth` is false. */
+  const bio = (subCommand: number, params?: Map<number, unknown>, opts: { auth?: boolean; cmd?: number; token?: Uint8Array } = {}) => {
+    const m = new Map<number, unknown>([[1, 1], [2, subCommand]]);
+    if (params !== undefined) m.set(3, params);
+    const t = opts.token ?? token;
+    if (opts.auth !== false && t !== undefined) {
+      const tail = params === undefined ? [] : [...encodeCbor(params)];
+      m.set(4, pin.protocol.version);
+      m.set(5, pin.protocol.authenticate(t, Uint8Array.from([1, subCommand, ...tail])));
+    }
+    return sim.cbor(opts.cmd ?? 0x09, m);
+  };
+  /** Enroll one finger: enrollBegin, then samples until none remain; the template id. */
+  const enroll = async (): Promise<Uint8Array> => {
+    const begin = await bio(1);
+    if (begin.status !== 0) throw new Error(`enrollBegin answered 0x${begin.status.toString(16)}`);
+    const id = begin.body!.get(4) as Uint8Array;
+    let remaining = begin.body!.get(6) as number;
+    for (let i = 0; remaining > 0 && i < 50; i++) {
+      const next = await bio(2, new Map([[1, id]]));
+      if (next.status !== 0) throw new Error(`enrollCaptureNextSample answered 0x${next.status.toString(16)}`);
+      remaining = next.body!.get(6) as number;
+    }
+    return id;
+  };
+  return { sim, pin, login, bio, enroll };
 }

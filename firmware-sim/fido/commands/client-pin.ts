@@ -2,8 +2,9 @@
  * authenticatorClientPIN (CTAP 2.1 §6.5): PIN retries, the key agreement key, setting and
  * changing the PIN, and issuing pinUvAuthTokens (getPinToken, and with permissions). Each
  * sub-command follows the spec's numbered steps; the step a refusal comes from is named
- * beside it. Sub-commands are one table (`CLIENT_PIN_SUBCOMMANDS`): built-in user
- * verification adds getPinUvAuthTokenUsingUvWithPermissions and getUVRetries there.
+ * beside it. Sub-commands are one table (`CLIENT_PIN_SUBCOMMANDS`), built-in user
+ * verification's getPinUvAuthTokenUsingUvWithPermissions and getUVRetries among them (the
+ * verification itself is the device's UserVerifier: ../user-verification.ts).
  */
 import { type ECDH, createECDH } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -156,6 +157,8 @@ function verifyPinHash(device: FidoDevice, protocol: PinUvAuthProtocol, shared: 
   }
   failures.count = 0;
   device.store.writePin({ ...state, retries: MAX_PIN_RETRIES });
+  // §6.5.2.2: a correct PIN restores uvRetries too (the way back after built-in UV was blocked).
+  device.userVerifier?.restore();
 }
 
 /** PIN set, not blocked, not blocked until power-up: what every PIN check needs first. */
@@ -239,11 +242,27 @@ function issueToken(device: FidoDevice, req: ClientPinRequest, protocol: PinUvAu
   verifyPinHash(device, protocol, shared, pinHashEnc);
   // §6.5.5.7.1 step 11, §6.5.5.7.2 step 11: a PIN that must be changed authorizes nothing.
   if (forcePinChange(device)) throw fail(S.CTAP2_ERR_PIN_POLICY_VIOLATION, 'forcePINChange');
-  // CTAP 2.2: pcmr alone is the persistent token, which leaves the pinUvAuthToken as it is.
-  // Otherwise a fresh token each time invalidates every earlier one.
+  return sendToken(device, protocol, shared, { permissions, rpId, userPresent: false, via: 'pin' });
+}
+
+/**
+ * resetPinUvAuthToken, beginUsingPinUvAuthToken(userIsPresent), the permissions and RP ID, and
+ * the token encrypted for the platform (§6.5.5.7.2 steps 13–17, §6.5.5.7.3 steps 12–16). A
+ * fresh token each time invalidates every earlier one — except pcmr asked for alone (CTAP 2.2),
+ * which is the persistent token and leaves the pinUvAuthToken as it is, whichever way the user
+ * was verified.
+ */
+function sendToken(
+  device: FidoDevice,
+  protocol: PinUvAuthProtocol,
+  shared: Uint8Array,
+  t: { permissions: number; rpId: string | undefined; userPresent: boolean; via: 'pin' | 'uv' },
+): Ctap2Response {
   const token =
-    permissions === PERMISSION.pcmr ? persistentPinUvAuthToken(device) : device.volatile(PIN_UV_AUTH_TOKEN).issue(device.env.random, device.env.clock.now(), permissions, rpId);
-  device.emit({ event: 'pin_token_issued', permissions, rpId });
+    t.permissions === PERMISSION.pcmr
+      ? persistentPinUvAuthToken(device)
+      : device.volatile(PIN_UV_AUTH_TOKEN).issue(device.env.random, device.env.clock.now(), t.permissions, t.rpId, t.userPresent);
+  device.emit({ event: 'pin_token_issued', permissions: t.permissions, rpId: t.rpId, ...(t.via === 'uv' ? { via: 'uv' } : {}) });
   return new Map([[CLIENT_PIN_RESPONSE.pinUvAuthToken, protocol.encrypt(shared, token, device.env.random.bytes(16))]]);
 }
 
@@ -258,8 +277,20 @@ const getPinToken: ClientPinSubcommand = (device, req) => {
   }
   // Step 14: the default permissions, unless noMcGaPermissionsWithClientPin withholds them.
   const defaults = device.profile.options.noMcGaPermissionsWithClientPin === true ? 0 : PERMISSION.mc | PERMISSION.ga;
-  return issueToken(device, req, protocol, defaults, undefined);
+  return issueToken(device, req, protocol, defaults | legacyPermissions(device), undefined);
 };
+
+/**
+ * A key without permissions (no pinUvAuthToken option: CTAP 2.0, 2.1-PRE) has no other way to
+ * authorize its management commands (the 0x40 / 0x41 prototypes): its pinToken authorizes
+ * every one it has, as those keys did.
+ */
+function legacyPermissions(device: FidoDevice): number {
+  if (device.profile.options.pinUvAuthToken === true) return 0;
+  let bits = 0;
+  for (const bit of [PERMISSION.cm, PERMISSION.be, PERMISSION.lbw, PERMISSION.acfg]) if (!unauthorizedPermission(device.profile.options, bit, 'pin')) bits |= bit;
+  return bits;
+}
 
 /** §6.5.5.7.2 getPinUvAuthTokenUsingPinWithPermissions. */
 const getPinUvAuthTokenUsingPinWithPermissions: ClientPinSubcommand = (device, req) => {
@@ -274,6 +305,39 @@ const getPinUvAuthTokenUsingPinWithPermissions: ClientPinSubcommand = (device, r
   return issueToken(device, req, protocol, permissions & 0x7f, req.rpId);
 };
 
+/** §6.5.5.3 getUVRetries: the protocol is optional here, as for getPINRetries. */
+const getUvRetries: ClientPinSubcommand = (device, req) => {
+  if (req.pinUvAuthProtocol !== undefined) protocolOf(device, req);
+  return new Map([[CLIENT_PIN_RESPONSE.uvRetries, device.userVerifier!.retries()]]);
+};
+
+/** §6.5.5.7.3 getPinUvAuthTokenUsingUvWithPermissions: a token after built-in user verification. */
+const getPinUvAuthTokenUsingUvWithPermissions: ClientPinSubcommand = async (device, req, ctx) => {
+  // Step 1: keyAgreement and permissions are mandatory (and pinUvAuthProtocol); rpId is optional.
+  const keyAgreement = mandatory(req.keyAgreement, 'keyAgreement');
+  const permissions = mandatory(req.permissions, 'permissions');
+  const protocol = protocolOf(device, req); // step 2
+  if (permissions === 0) throw fail(S.CTAP1_ERR_INVALID_PARAMETER, 'permissions'); // step 3
+  if (unauthorizedPermission(device.profile.options, permissions, 'uv')) throw fail(S.CTAP2_ERR_UNAUTHORIZED_PERMISSION); // step 4
+  const verifier = device.userVerifier!;
+  if (!verifier.configured()) throw fail(S.CTAP2_ERR_NOT_ALLOWED, 'no finger enrolled'); // step 5
+  // Step 6: a platform that tries several times itself gets one attempt per request.
+  const internalRetry = !((device.profile.limits.preferredPlatformUvAttempts ?? 1) > 1);
+  if (verifier.retries() === 0) throw fail(S.CTAP2_ERR_UV_BLOCKED); // step 7
+  // The platform's key is checked before the user is asked: a bad one costs no attempt.
+  const shared = device.volatile(KEY_AGREEMENT).sharedSecret(protocol, keyAgreement);
+  const outcome = await verifier.perform(ctx, 'pinUvAuthToken', internalRetry); // step 9
+  // Step 10: a timeout, uvRetries run out, or no match.
+  if (outcome === 'timeout') throw fail(S.CTAP2_ERR_USER_ACTION_TIMEOUT);
+  if (outcome === 'failed') throw fail(verifier.retries() === 0 ? S.CTAP2_ERR_UV_BLOCKED : S.CTAP2_ERR_UV_INVALID);
+  // Steps 12–16: a finger on the sensor is evidence of user presence (step 13); undefined permission bits are ignored (14).
+  return sendToken(device, protocol, shared, { permissions: permissions & 0x7f, rpId: req.rpId, userPresent: true, via: 'uv' });
+};
+
+/** Built-in UV's sub-commands need a verifier; the token one also the pinUvAuthToken option (§6.5.5.7.3), or uvToken, its 2.1-PRE name. */
+const hasBuiltInUv = (d: FidoDevice): boolean => d.userVerifier !== undefined;
+const hasUvToken = (d: FidoDevice): boolean => hasBuiltInUv(d) && (d.profile.options.pinUvAuthToken === true || d.profile.options.uvToken === true);
+
 /**
  * The sub-commands by number. getPinUvAuthTokenUsingPinWithPermissions needs the
  * pinUvAuthToken option (a CTAP 2.0 key answers CTAP2_ERR_INVALID_SUBCOMMAND).
@@ -284,6 +348,8 @@ export const CLIENT_PIN_SUBCOMMANDS: ReadonlyMap<number, { handle: ClientPinSubc
   [SUB.setPIN, { handle: setPin }],
   [SUB.changePIN, { handle: changePin }],
   [SUB.getPinToken, { handle: getPinToken }],
+  [SUB.getPinUvAuthTokenUsingUvWithPermissions, { handle: getPinUvAuthTokenUsingUvWithPermissions, available: hasUvToken }],
+  [SUB.getUVRetries, { handle: getUvRetries, available: hasBuiltInUv }],
   [SUB.getPinUvAuthTokenUsingPinWithPermissions, { handle: getPinUvAuthTokenUsingPinWithPermissions, available: (d: FidoDevice) => d.profile.options.pinUvAuthToken === true }],
 ]);
 

@@ -16,6 +16,7 @@ import { S, fail } from '../errors.js';
 import type { ExtensionContext } from '../extensions/index.js';
 import { type ExtensionInputs, applicable, filtersCredentials, parseExtensionInputs, runExtensions } from '../extensions/process.js';
 import { PIN_UV_AUTH_TOKEN, authorize, pinUvAuthProtocolOf } from '../pin-uv-auth-token.js';
+import { verifyBuiltIn } from '../user-verification.js';
 import { alwaysUv, uvForAlwaysUv } from '../settings.js';
 import type { ResidentCredential } from '../state.js';
 import { type Ctap2Response, defineCommand, speaksCtap2 } from './command.js';
@@ -162,7 +163,7 @@ async function getAssertion(device: FidoDevice, req: GetAssertionRequest, ctx: C
     authorize(device, { protocol, pinUvAuthParam: req.pinUvAuthParam!, message: req.clientDataHash, permission: PERMISSION.ga, rpId: req.rpId });
     uv = true;
   } else if (uvOption) {
-    await device.userVerifier!.verify(ctx, 'getAssertion');
+    await verifyBuiltIn(device, ctx, 'getAssertion');
     uv = upFromUv = true; // step 8: built-in UV is evidence of presence too
   }
   const rpIdHash = sha256(new TextEncoder().encode(req.rpId));

@@ -10,9 +10,10 @@ import { InfoDraft } from '../info-draft.js';
 import { type Ctap2Response, defineCommand, speaksCtap2 } from './command.js';
 
 /**
+/**
  * getInfo firmwareVersion (0x0E) of [major, minor, patch]: one integer, a byte each, as
- * YubiKeys report it (5.4.3 → 0x050403, which libfido2 prints as "fwversion: 0x50403"; a 5.7.1
- * key reports 329473 = 0x050701).
+ * YubiKeys report it (5.4.3 → 0x050403, which libfido2 prints as "fwversion: 0x50403"; a
+ * YubiKey Bio on 5.5.6 reports 328966 = 0x050506: test/vectors/yubikey-bio-getinfo.json).
  */
 export function firmwareVersionNumber([major, minor, patch]: readonly [number, number, number]): number {
   return (major << 16) | (minor << 8) | patch;
@@ -32,10 +33,12 @@ const STATED = volatileSlot('getInfo', (device): ReadonlyMap<number, unknown> =>
   if (p.transports !== undefined) m.set(GET_INFO.transports, [...p.transports]);
   const omitted = new Set(p.omittedInfo);
   if (!omitted.has('algorithms')) m.set(GET_INFO.algorithms, p.algorithms.map((alg) => new Map<string, unknown>([['alg', alg], ['type', 'public-key']])));
-  if (p.limits.maxSerializedLargeBlobArray !== undefined) m.set(GET_INFO.maxSerializedLargeBlobArray, p.limits.maxSerializedLargeBlobArray);
+  // §6.4 states these two only for keys with large blobs / credBlob (a personality built on
+  // the default profile inherits its limits, not its features).
+  if (p.limits.maxSerializedLargeBlobArray !== undefined && p.options.largeBlobs !== undefined) m.set(GET_INFO.maxSerializedLargeBlobArray, p.limits.maxSerializedLargeBlobArray);
   if (p.limits.minPINLength !== undefined) m.set(GET_INFO.minPINLength, p.limits.minPINLength);
   if (!omitted.has('firmwareVersion')) m.set(GET_INFO.firmwareVersion, firmwareVersionNumber(p.firmwareVersion));
-  if (p.limits.maxCredBlobLength !== undefined) m.set(GET_INFO.maxCredBlobLength, p.limits.maxCredBlobLength);
+  if (p.limits.maxCredBlobLength !== undefined && p.extensions.includes('credBlob')) m.set(GET_INFO.maxCredBlobLength, p.limits.maxCredBlobLength);
   if (p.limits.maxRPIDsForSetMinPINLength !== undefined) m.set(GET_INFO.maxRPIDsForSetMinPINLength, p.limits.maxRPIDsForSetMinPINLength);
   if (p.limits.preferredPlatformUvAttempts !== undefined) m.set(GET_INFO.preferredPlatformUvAttempts, p.limits.preferredPlatformUvAttempts);
   if (p.uvModality !== undefined) m.set(GET_INFO.uvModality, p.uvModality);

@@ -7,6 +7,7 @@
  * U2F (CTAP1) arrives on CTAPHID_MSG, not CBOR: ./u2f.ts.
  */
 import type { Ctap2Command } from './command.js';
+import { authenticatorBioEnrollment, authenticatorBioEnrollmentPreview } from './bio-enrollment.js';
 import { authenticatorConfig } from './authenticator-config.js';
 import { authenticatorClientPIN } from './client-pin.js';
 import { authenticatorCredentialManagement, authenticatorCredentialManagementPreview } from './credential-management.js';
@@ -26,9 +27,11 @@ export const CTAP2_COMMANDS: readonly Ctap2Command[] = [
   authenticatorClientPIN, //        0x06 §6.5
   authenticatorReset, //            0x07 §6.6
   authenticatorGetNextAssertion, // 0x08 §6.3
+  authenticatorBioEnrollment, //    0x09 §6.7
   authenticatorCredentialManagement, // 0x0A §6.8
   authenticatorSelection, //        0x0B §6.9
   authenticatorLargeBlobs, //       0x0C §6.10
   authenticatorConfig, //           0x0D §6.11
+  authenticatorBioEnrollmentPreview, // 0x40 (CTAP 2.1-PRE)
   authenticatorCredentialManagementPreview, // 0x41 (CTAP 2.1-PRE)
 ];

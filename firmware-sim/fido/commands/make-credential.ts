@@ -17,6 +17,7 @@ import type { ExtensionContext } from '../extensions/index.js';
 import { type ExtensionInputs, NO_RESULTS, applicable, filtersCredentials, parseExtensionInputs, runExtensions } from '../extensions/process.js';
 import { enterpriseAttestationFor, enterpriseAttestationKey } from '../enterprise-attestation.js';
 import { PIN_UV_AUTH_TOKEN, authorize, pinUvAuthProtocolOf } from '../pin-uv-auth-token.js';
+import { verifyBuiltIn } from '../user-verification.js';
 import { alwaysUv, makeCredUvNotRequired, uvForAlwaysUv } from '../settings.js';
 import type { ResidentCredential } from '../state.js';
 import { defineCommand, speaksCtap2 } from './command.js';
@@ -113,7 +114,7 @@ async function makeCredential(device: FidoDevice, req: MakeCredentialRequest, ct
     authorize(device, { protocol, pinUvAuthParam: req.pinUvAuthParam!, message: req.clientDataHash, permission: PERMISSION.mc, rpId: req.rp.id });
     uv = true;
   } else if (uvOption) {
-    await device.userVerifier!.verify(ctx, 'makeCredential');
+    await verifyBuiltIn(device, ctx, 'makeCredential');
     uv = upFromUv = true; // step 13: built-in UV is evidence of presence too
   }
   const rpIdHash = sha256(new TextEncoder().encode(req.rp.id));

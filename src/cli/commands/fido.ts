@@ -2,6 +2,7 @@
  * `tokenrig fido`: drive a FIDO key, real or simulated, from scripts.
  *
  *   tokenrig fido info|register|authenticate|pin set|pin change|reset|wink [--device SPEC] [--json]
+ *   tokenrig fido bio enroll|list|rename|delete ...   (fingerprints: ./fido-bio.ts)
  *   tokenrig fido creds list|delete|update ...   (./fido-creds.ts)
  *   tokenrig fido config always-uv|min-pin-length|enterprise-attestation ...   (./fido-config.ts)
  *   tokenrig fido blobs get|set ...   (./fido-blobs.ts)
@@ -19,6 +20,7 @@ import { type CliIo, printJson, printLine } from '../cli-io.js';
 import type { CommandSpec, CommandTable, FlagTable } from '../command.js';
 import { readJsonInput } from '../input-file.js';
 import { secretInput } from '../secret-input.js';
+import { bioCommands } from './fido-bio.js';
 import { blobsCommands } from './fido-blobs.js';
 import { commands as configCommands } from './fido-config.js';
 import { commands as credsCommands } from './fido-creds.js';
@@ -164,4 +166,5 @@ export const commands: CommandTable = {
     exits: { TIMEOUT: TIMEOUT_EXAMPLE },
   }),
   ...blobsCommands({ deviceFlags: DEVICE_FLAGS, pin: PIN, withKey }),
+  ...bioCommands({ deviceFlags: DEVICE_FLAGS, pin: PIN, withKey }),
 };

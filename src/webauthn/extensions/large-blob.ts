@@ -12,6 +12,7 @@ import type { CborValue } from '../../protocol/cbor.js';
 import { largeBlobsWriteMessage } from '../../protocol/large-blob-array.js';
 import { PERMISSION } from '../../ctap/client-pin.js';
 import { LargeBlobArray } from '../../ctap/large-blob-array.js';
+import { canUseBuiltInUv } from '../../ctap/user-verification.js';
 import { toBase64Url } from '../base64url.js';
 import type { ClientExtension, ClientExtensionContext, ClientExtensionResult } from './extension.js';
 import { binary, boolean, notSupported, object } from './inputs.js';
@@ -44,11 +45,13 @@ export const LARGE_BLOB: ClientExtension = {
     if (!read && write === undefined) return undefined;
     if (write !== undefined && ctx.allowCredentials.length !== 1) throw notSupported('extensions.largeBlob.write needs exactly one allowCredentials entry');
     if (!keyHasLargeBlobs(ctx)) return { finish: () => ({ largeBlob: write === undefined ? {} : { written: false } }) };
-    const pinProtected = ctx.info.options.clientPin === true;
-    if (write !== undefined && pinProtected && !ctx.pinGiven) throw badInput('extensions.largeBlob.write: the key has a PIN; give it (--pin) so the write can be authorized');
+    // A key protected by user verification takes writes under a token with lbw (§6.10.2): from
+    // the finger where its built-in UV grants that, else from the PIN.
+    const uvProtected = ctx.info.options.clientPin === true || ctx.info.options.uv === true;
+    if (write !== undefined && uvProtected && !ctx.pinGiven && !canUseBuiltInUv(ctx.info, PERMISSION.lbw)) throw badInput('extensions.largeBlob.write: the key has a PIN; give it (--pin) so the write can be authorized');
     return {
       inputs: LARGE_BLOB_KEY,
-      ...(write !== undefined && pinProtected ? { permissions: PERMISSION.lbw } : {}),
+      ...(write !== undefined && uvProtected ? { permissions: PERMISSION.lbw } : {}),
       async finish(r: ClientExtensionResult) {
         if (r.largeBlobKey === undefined) return { largeBlob: write === undefined ? {} : { written: false } };
         const blobs = new LargeBlobArray(r.ctap2, r.info, ctx.randomBytes);
