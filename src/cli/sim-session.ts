@@ -11,6 +11,7 @@
  * return serveUntilStopped(io, token, events, { json, ready: { serial: token.serial }, lines: [...] });
  * ```
  */
+import { createInterface } from 'node:readline';
 import type { SimEvent, SimulatedDevice } from '../sim/index.js';
 import { type CliIo, printEvent, printLine } from './cli-io.js';
 import { SIGNAL_EXIT_STATUS, type StopSignal, untilStopped } from './signals.js';
@@ -49,6 +50,17 @@ export class EventStream {
     const line = this.#describe(e);
     if (line !== undefined) printLine(this.#io, line);
   }
+}
+
+/**
+ * Without a live view (stdin or stdout not a terminal): each line on stdin presses the device's
+ * button, so a person at a pipe or a controller process can make a token show (and a composite
+ * key type) its code.
+ */
+export function pressOnEnter(io: CliIo, press: () => void): { stop(): void } {
+  const lines = createInterface({ input: io.stdin });
+  lines.on('line', () => press());
+  return { stop: () => lines.close() };
 }
 
 export interface SessionOptions {

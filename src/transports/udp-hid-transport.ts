@@ -1,7 +1,9 @@
 /**
  * HID over UDP: one raw 64-byte report per datagram, the SoloKeys simulation contract
  * (device on 127.0.0.1:8111, host on 127.0.0.1:7112). Used to reach a simulated device in
- * another process, or a SoloKeys/OpenSK simulator.
+ * another process, or a SoloKeys/OpenSK simulator. A simulated boot keyboard is reached the
+ * same way with its own report sizes (`BOOT_KEYBOARD_REPORT_SIZES`): writing its 1-byte LED
+ * report makes this host the one its typed reports go to.
  *
  * @example
  * ```ts
@@ -25,7 +27,15 @@ export interface UdpHidTransportOptions {
   localPort?: number;
   /** Local address to bind; default 127.0.0.1. */
   localHost?: string;
+  /**
+   * Bytes in one input and one output report; default 64 each (CTAPHID and the OTP vendor
+   * interface). A boot keyboard's are 8 and 1 (HID 1.11 Appendix B.1: keys in, LED states out).
+   */
+  reportSizes?: { input: number; output: number };
 }
+
+/** HID 1.11 Appendix B.1: a boot keyboard's input report (modifiers, reserved, six keys) and LED output report. */
+export const BOOT_KEYBOARD_REPORT_SIZES = { input: 8, output: 1 } as const;
 
 export const SOLOKEYS_DEVICE_PORT = 8111;
 export const SOLOKEYS_HOST_PORT = 7112;
@@ -36,11 +46,13 @@ export class UdpHidTransport implements HidTransport {
   readonly #host: string;
   readonly #port: number;
   readonly #queue: ReportQueue;
+  readonly #outputSize: number;
 
-  private constructor(socket: Socket, host: string, port: number) {
+  private constructor(socket: Socket, host: string, port: number, outputSize: number) {
     this.#socket = socket;
     this.#host = host;
     this.#port = port;
+    this.#outputSize = outputSize;
     this.spec = `udp:${host}:${port}`;
     this.#queue = new ReportQueue(`HID transport ${this.spec}`);
   }
@@ -50,6 +62,10 @@ export class UdpHidTransport implements HidTransport {
     const host = options.host ?? '127.0.0.1';
     const port = options.port ?? SOLOKEYS_DEVICE_PORT;
     const localPort = options.localPort ?? 0;
+    const sizes = options.reportSizes ?? { input: HID_REPORT_SIZE, output: HID_REPORT_SIZE };
+    for (const [name, n] of Object.entries(sizes)) {
+      if (!Number.isInteger(n) || n < 1 || n > HID_REPORT_SIZE) throw new RangeError(`reportSizes.${name} must be 1..${HID_REPORT_SIZE}`);
+    }
     for (const [name, p] of [['port', port], ['localPort', localPort]] as const) {
       if (!Number.isInteger(p) || p < 0 || p > 65535 || (name === 'port' && p === 0)) throw new RangeError(`${name} must be a UDP port number`);
     }
@@ -75,10 +91,10 @@ export class UdpHidTransport implements HidTransport {
         resolve();
       });
     });
-    const t = new UdpHidTransport(socket, address, port);
+    const t = new UdpHidTransport(socket, address, port, sizes.output);
     socket.on('message', (msg, rinfo) => {
       // Only the device's own datagrams, and only whole reports.
-      if (rinfo.port !== port || msg.length !== HID_REPORT_SIZE) return;
+      if (rinfo.port !== port || msg.length !== sizes.input) return;
       t.#queue.push(new Uint8Array(msg));
     });
     socket.on('error', () => t.#queue.close());
@@ -91,7 +107,7 @@ export class UdpHidTransport implements HidTransport {
   }
 
   write(report: Uint8Array): Promise<void> {
-    const refused = refuseWrite(this.#queue, report, HID_REPORT_SIZE, `HID transport ${this.spec}`);
+    const refused = refuseWrite(this.#queue, report, this.#outputSize, `HID transport ${this.spec}`);
     if (refused !== undefined) return refused;
     const copy = report.slice();
     // Handed to the socket at once, not after the previous send completed: the socket's send

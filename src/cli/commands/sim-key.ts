@@ -10,9 +10,9 @@ import { type ParsedArgs, flag } from '../args.js';
 import { type CliIo, printLine } from '../cli-io.js';
 import type { CommandSpec } from '../command.js';
 import { SEED_FILE_SECRETS } from '../seed-options.js';
-import { EventStream, serveUntilStopped } from '../sim-session.js';
+import { EventStream, pressOnEnter, serveUntilStopped } from '../sim-session.js';
 import { SECRET } from './otp.js';
-import { FIDO_FLAGS, fidoAnnouncement, fidoEventFilter, touchOnEnter, touchOption } from './sim-fido.js';
+import { FIDO_FLAGS, fidoAnnouncement, fidoEventFilter, touchOption } from './sim-fido.js';
 import { startLiveView } from '../live-view.js';
 import { TOKEN_EXITS, TOKEN_FLAGS, describeTokenEvent, endpointOptions, listenOption, tokenAnnouncement, tokenStartOptions } from './sim-otp.js';
 
@@ -30,7 +30,14 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const press = (): void => {
     if (key.touch() === 0) key.press();
   };
-  const touching = touch === 'manual' && !live ? touchOnEnter(io, key, events) : undefined;
+  // Without a live view a line on stdin is the button: with --touch manual it says whether a touch was granted.
+  const touching = live
+    ? undefined
+    : pressOnEnter(io, () => {
+        const granted = key.touch();
+        if (touch === 'manual') events.push({ event: 'button_pressed', granted });
+        if (granted === 0) key.press();
+      });
   if (!json && !live) key.onPress((code) => printLine(io, `press: ${code}`));
   try {
     return await serveUntilStopped(io, key, events, {
@@ -50,7 +57,7 @@ export const command: CommandSpec = {
   flags: { ...TOKEN_FLAGS, ...FIDO_FLAGS },
   secrets: [SECRET, ...SEED_FILE_SECRETS],
   notes: [
-    'The device of a profile with FIDO and OTP interfaces (default composite-key, a YubiKey-like key):\nits ready line names each interface as a device spec: hid (FIDO), otp (the vendor interface), keyboard\n(types the code on a press) and serial. With none of --hid, --serial-port, --usbip, --uhid the HID\ninterfaces are served on their default UDP ports; --usbip exports the whole key as one USB device.\nIts one button answers a waiting FIDO touch request (with --touch manual), else shows and types a code.',
+    'The device of a profile with FIDO and OTP interfaces (default composite-key, a YubiKey-like key):\nits ready line names each interface as a device spec: hid (FIDO), otp (the vendor interface), keyboard\n(types the code on a press) and serial. With none of --hid, --serial-port, --usbip, --uhid the HID\ninterfaces are served on their default UDP ports; --usbip exports the whole key as one USB device.\nIts one button answers a waiting FIDO touch request (with --touch manual), else shows and types a code:\nSpace or Enter in the live view, else each line on stdin.',
   ],
   examples: ['tokenrig sim key --json', 'tokenrig sim key --hid udp:0 --serial-port pty --touch manual', 'tokenrig sim key --usbip=0 --json'],
   exits: { BAD_INPUT: ['--profile', 'aws-totp'], ...TOKEN_EXITS, BAD_FILE: ['--state', '{bad-state}'] },

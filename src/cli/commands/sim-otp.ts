@@ -16,7 +16,7 @@ import type { CommandSpec, FlagTable } from '../command.js';
 import { readTextInput } from '../input-file.js';
 import { SEED_FILE_FLAGS, SEED_FILE_SECRETS, seedFromOptions } from '../seed-options.js';
 import { startLiveView } from '../live-view.js';
-import { EventStream, serveUntilStopped } from '../sim-session.js';
+import { EventStream, pressOnEnter, serveUntilStopped } from '../sim-session.js';
 import { USBIP_PORT } from '../../protocol/usbip/messages.js';
 import { SECRET } from './otp.js';
 
@@ -122,13 +122,19 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const endpoints = endpointOptions(args, { serialPort: 'pty' });
   const token = await startOtpToken({ ...options, ...endpoints, ...listenOption(args, endpoints), onEvent: events.push });
   const { ready, lines } = tokenAnnouncement(token, flag(args, 'reveal'));
-  if (!json && !io.isTTY) token.onPress((code) => printLine(io, `press: ${code}`));
-  return serveUntilStopped(io, token, events, {
-    json,
-    ready,
-    lines,
-    ...(!json && io.isTTY ? { live: (quit: () => void) => startLiveView(io, token, quit) } : {}),
-  });
+  const live = !json && io.isTTY;
+  if (!live && !json) token.onPress((code) => printLine(io, `press: ${code}`));
+  const pressing = live ? undefined : pressOnEnter(io, () => token.press());
+  try {
+    return await serveUntilStopped(io, token, events, {
+      json,
+      ready,
+      lines,
+      ...(live ? { live: (quit: () => void) => startLiveView(io, token, quit) } : {}),
+    });
+  } finally {
+    pressing?.stop();
+  }
 }
 
 /** `tokenrig sim otp`. */
@@ -137,7 +143,7 @@ export const command: CommandSpec = {
   flags: TOKEN_FLAGS,
   secrets: [SECRET, ...SEED_FILE_SECRETS],
   notes: [
-    'With none of --serial-port, --hid, --usbip, --uhid, a pty is opened. With --json the first line is the\n"ready" event naming every endpoint as a device spec (serial:/dev/pts/N, tcp:..., udp:..., usbip:...,\nhid:/dev/hidrawN) that --device takes, then one JSON line per event, then "stopped" with its reason. On a\nterminal without --json, a live view: Space or Enter presses the button, q quits. Protocols:\ndocs/serial-protocol.md, docs/hid-otp-protocol.md; USB/IP and uhid: docs/usb.md.',
+    'With none of --serial-port, --hid, --usbip, --uhid, a pty is opened. With --json the first line is the\n"ready" event naming every endpoint as a device spec (serial:/dev/pts/N, tcp:..., udp:..., usbip:...,\nhid:/dev/hidrawN) that --device takes, then one JSON line per event, then "stopped" with its reason. On a\nterminal without --json, a live view: Space or Enter presses the button, q quits; otherwise each line on\nstdin presses it. Protocols:\ndocs/serial-protocol.md, docs/hid-otp-protocol.md; USB/IP and uhid: docs/usb.md.',
   ],
   examples: ['tokenrig sim otp --serial-port pty --hid udp:0 --json', 'tokenrig sim otp --profile hotp --serial-port tcp:4000 --state ./token', 'tokenrig sim otp --seed-file batch.pskc --password-file pw.txt --serial GAKT12345678', 'tokenrig sim otp --profile composite-key --usbip --json'],
   exits: { BAD_INPUT: ['--profile', 'nope'], ...TOKEN_EXITS },
