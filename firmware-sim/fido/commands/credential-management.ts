@@ -236,14 +236,18 @@ export const authenticatorCredentialManagement: Ctap2Command<CredentialManagemen
 });
 
 /**
- * The CTAP 2.1-PRE number (0x41) of the same family, which libfido2 and older platforms use:
- * answered by keys that report credentialMgmtPreview, and by 2.1-PRE keys with credMgmt
- * (solo1 answers both numbers).
+ * The CTAP 2.1-PRE number (0x41) of the same family, in CTAP 2.1's vendor range (§6: 0x40–0xBF),
+ * answered by every key that has credential management (credMgmt or credentialMgmtPreview).
+ * The spec leaves vendor numbers to the vendor; every shipping 2.1 key answers this one (YubiKey 5
+ * from 5.2, Solo 2, Feitian, Token2), because libfido2 up to 1.14 sends all of credential
+ * management as 0x41 (`credman_tx` hard-codes CTAP_CBOR_CRED_MGMT_PRE) and `ssh-keygen -K` and
+ * `fido2-token -L -r` rely on it. getInfo stays strict: the default profile does not report
+ * credentialMgmtPreview, it only accepts the older number.
  */
 export const authenticatorCredentialManagementPreview: Ctap2Command<CredentialManagementRequest> = {
   ...authenticatorCredentialManagement,
   code: 0x41,
   name: 'authenticatorCredentialManagement (prototype)',
   available: (profile) =>
-    speaksCtap2(profile) && (profile.options.credentialMgmtPreview !== undefined || (profile.versions.includes('FIDO_2_1_PRE') && profile.options.credMgmt !== undefined)),
+    speaksCtap2(profile) && (profile.options.credentialMgmtPreview !== undefined || profile.options.credMgmt !== undefined),
 };
