@@ -10,6 +10,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fidoChecks } from './fido-checks.js';
+import { sshResidentChecks } from './ssh-resident-checks.js';
 import { Checks, expectThat, fidoHidraw, hidrawNodes, log, must, sh, waitFor } from './harness.js';
 
 const [resultsFile, cli, secret, serial] = process.argv.slice(2) as [string, string, string, string];
@@ -60,6 +61,8 @@ async function main(): Promise<void> {
 
   let fido: ChildProcess | undefined;
   let hidraw: string | undefined;
+  let yubikey5: ChildProcess | undefined;
+  let yubikey5Hidraw: string | undefined;
   await checks.run('sim fido --uhid: a FIDO hidraw node with the profile’s identity', async () => {
     const t = Date.now();
     const sim = await startSim(['fido', '--uhid', '--profile', 'composite-key', '--json']);
@@ -78,6 +81,20 @@ async function main(): Promise<void> {
     await waitFor('hidraw node gone', () => (fidoHidraw(VID, PID) === undefined ? true : undefined), 10_000);
     return 'the hidraw node is gone';
   });
+
+  // OpenSSH's resident keys, after every check that wants a key without a PIN (they set one).
+  // The YubiKey 5 personality answers credential management as the 0x41 prototype command too,
+  // which is what Debian's libfido2 (1.12) sends for `ssh-keygen -K`.
+  await checks.run('sim fido --uhid --profile yubikey-5: a FIDO hidraw node', async () => {
+    const sim = await startSim(['fido', '--uhid', '--profile', 'yubikey-5', '--json', '--quiet']);
+    yubikey5 = sim.child;
+    const nodes = Object.values(sim.ready.endpoints as Record<string, string>).map((spec) => spec.replace(/^hid:/, ''));
+    expectThat(nodes.length === 1 && nodes[0]!.startsWith('/dev/hidraw'), `ready names ${JSON.stringify(sim.ready.endpoints)}`);
+    yubikey5Hidraw = nodes[0]!;
+    return yubikey5Hidraw;
+  });
+  if (yubikey5Hidraw !== undefined) await sshResidentChecks(checks, { via: 'uhid yubikey-5', hidraw: yubikey5Hidraw, cli, pin: '123456' });
+  if (yubikey5 !== undefined) await stop(yubikey5);
 
   await checks.run('sim otp --uhid: the vendor interface reads a code and the keyboard types it (key events)', async () => {
     const sim = await startSim(['otp', '--uhid', '--profile', 'composite-key', '--json', '--secret', secret, '--serial', serial]);
