@@ -16,9 +16,9 @@ import { ErrorCode, TokenrigError, badInput } from '../errors.js';
 import { DEVICE_ENTRY_SCHEMA, RIG_FILE_SCHEMA } from './rig-schema.js';
 
 export type Time = string | number;
-export type TouchMode = 'auto' | 'manual' | 'deny';
-export type UvMode = 'none' | 'auto' | 'manual' | 'deny';
-export type BatteryState = 'ok' | 'low' | 'dead';
+import type { BatteryState, DeviceKind, TouchMode, UvMode } from './rig-state.js';
+
+export type { BatteryState, DeviceKind, TouchMode, UvMode };
 
 export interface DeviceClockEntry {
   source?: 'rig' | 'manual';
@@ -72,7 +72,6 @@ export interface KeyEntry extends CommonEntry, FidoOptionsEntry {
 }
 
 export type DeviceEntry = OtpEntry | FidoEntry | KeyEntry;
-export type DeviceKind = DeviceEntry['kind'];
 
 export interface RigFile {
   version?: 1;
