@@ -15,7 +15,7 @@ import { openHidTransport } from '../transports/device-spec.js';
 import type { HidTransport } from '../transports/hid-transport.js';
 import { MemoryHidTransport } from '../transports/memory-hid-transport.js';
 import type { BatteryState, DeviceKind, DeviceState, TouchMode, UvMode } from './rig-state.js';
-import type { RigPresence, RigUserVerifier } from './rig-presence.js';
+import type { RigFingerprint, RigPresence } from './rig-presence.js';
 import type { TokenFault } from '../../firmware-sim/otp/index.js';
 
 export interface RigDeviceParts {
@@ -28,7 +28,8 @@ export interface RigDeviceParts {
   /** FIDO keys without a token: their own crystal over `base` (a token has its own). */
   crystal: DriftingClock;
   presence: RigPresence | undefined;
-  verifier: RigUserVerifier | undefined;
+  /** The rig's finger on the key's fingerprint sensor (`uv` other than none). */
+  finger: RigFingerprint | undefined;
 }
 
 const BATTERY: Readonly<Record<TokenFault, BatteryState>> = { none: 'ok', 'battery-low': 'low', 'battery-dead': 'dead', 'end-of-life': 'dead' };
@@ -41,7 +42,7 @@ export class RigDevice {
   readonly #source: 'rig' | 'manual';
   readonly #crystal: DriftingClock;
   readonly #presence: RigPresence | undefined;
-  readonly #verifier: RigUserVerifier | undefined;
+  readonly #verifier: RigFingerprint | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(parts: RigDeviceParts) {
@@ -52,7 +53,7 @@ export class RigDevice {
     this.#source = parts.source;
     this.#crystal = parts.device.token?.crystal ?? parts.crystal;
     this.#presence = parts.presence;
-    this.#verifier = parts.verifier;
+    this.#verifier = parts.finger;
   }
 
   get endpoints(): Record<string, string> {

@@ -65,7 +65,7 @@ const FIDO = {
   personality: { type: 'string', description: 'a FIDO personality (tokenrig, and those the build has); default: the profile\'s' },
   aaguid: { type: 'string', pattern: '^[0-9a-fA-F]{32}$', description: 'override the AAGUID' },
   touch: { enum: ['auto', 'manual', 'deny'], default: 'auto', description: 'user presence: auto (granted), manual (approved in the API or dashboard), deny' },
-  uv: { enum: ['none', 'auto', 'manual', 'deny'], default: 'none', description: 'built-in user verification (a fingerprint sensor): none (no sensor), auto, manual, deny' },
+  uv: { enum: ['none', 'auto', 'manual', 'deny'], default: 'none', description: 'the rig\'s finger on the key\'s fingerprint sensor: none, auto, manual (approved in the API or dashboard), deny; on a personality with a sensor (yubikey-bio) it is enrolled and reported in getInfo' },
   pin: { type: 'string', minLength: 4, maxLength: 63, description: 'set this PIN when the key starts (a key with a state keeps its own)' },
 } as const;
 

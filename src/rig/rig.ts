@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { DEVICE_PROFILES, type DeviceProfile, deviceProfile, validateDeviceProfile } from '../../devices/index.js';
 import { CryptoRandom } from '../../firmware-sim/env/index.js';
-import { FIDO_PROFILES, type FidoProfile } from '../../firmware-sim/fido/index.js';
+import { FIDO_PROFILES, type FidoProfile, type UserVerifierSource, fingerprintVerifier } from '../../firmware-sim/fido/index.js';
 import { type Clock, DriftingClock, ManualClock } from '../clock/index.js';
 import { ClientPin } from '../ctap/client-pin.js';
 import { Ctap2 } from '../ctap/ctap2.js';
@@ -31,7 +31,7 @@ import { RigDevice } from './rig-device.js';
 import type { DeviceState } from './rig-state.js';
 import type { DeviceEntry, FidoEntry, KeyEntry, OtpEntry, RigFile } from './rig-file.js';
 import { validateRigFile } from './rig-file.js';
-import { RigPresence, RigUserVerifier } from './rig-presence.js';
+import { RIG_FINGER, RigFingerprint, RigPresence, RigUserVerifier } from './rig-presence.js';
 
 /** An event of the rig: a device's (with `device`, its id) or the rig's own. */
 export interface RigEvent {
@@ -265,7 +265,10 @@ export class Rig implements AsyncDisposable {
     const fidoEntry = entry.kind === 'otp' ? undefined : entry;
     const presence = fidoEntry === undefined ? undefined : new RigPresence(fidoEntry.touch ?? 'auto', (pending) => this.#pendingChanged(id, 'touch', pending));
     const uv = fidoEntry?.uv ?? 'none';
-    const verifier = fidoEntry === undefined || uv === 'none' ? undefined : new RigUserVerifier(uv, (pending) => this.#pendingChanged(id, 'uv', pending));
+    const finger = fidoEntry === undefined || uv === 'none' ? undefined : new RigFingerprint(uv, (pending) => this.#pendingChanged(id, 'uv', pending));
+    // The rig's finger goes on the key's own sensor when its personality has one (the key's
+    // firmware matches it and getInfo says uv and bioEnroll), else behind a verifier of the rig's.
+    const userVerifier: UserVerifierSource | undefined = finger === undefined ? undefined : (d) => fingerprintVerifier(d.profile)?.(d) ?? new RigUserVerifier(finger);
     const crystal = new DriftingClock(base, { offsetMs, ppm });
     let secret = one.secret;
     if (secret === undefined && entry.kind !== 'fido' && entry.secret !== undefined) {
@@ -293,14 +296,17 @@ export class Rig implements AsyncDisposable {
           driftPpm: ppm,
           ...(fido === undefined ? {} : { fido }),
           touch: fidoEntry?.touch ?? 'auto',
+          ...(finger === undefined ? {} : { uv: finger }),
         },
-        { random: this.#random, ...(presence === undefined ? {} : { presence }), ...(verifier === undefined ? {} : { userVerifier: verifier }) },
+        { random: this.#random, ...(presence === undefined ? {} : { presence }), ...(userVerifier === undefined ? {} : { userVerifier }) },
       );
     } catch (e) {
       throw at(path, e);
     }
     id = name ?? device.token?.serial ?? id;
-    const rigDevice = new RigDevice({ id, kind: entry.kind, device, base, source, crystal, presence, verifier });
+    // A key with a sensor of its own comes with the rig's finger enrolled (one kept in stateDir keeps its fingers).
+    if (finger !== undefined && device.authenticator?.profile.fingerprintSensor !== undefined && device.authenticator.enrolledFingers === 0) device.authenticator.enrollFinger(RIG_FINGER, 'rig');
+    const rigDevice = new RigDevice({ id, kind: entry.kind, device, base, source, crystal, presence, finger });
     if (this.#devices.has(id)) {
       await rigDevice.close();
       throw badInput(`${path}: a device ${JSON.stringify(id)} is already in the rig`);
