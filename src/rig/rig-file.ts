@@ -77,6 +77,8 @@ export interface RigFile {
   version?: 1;
   clock?: { start?: Time; manual?: boolean };
   host?: string;
+  /** The rig's one USB/IP server: its TCP port (0: any free one); devices with `usbip: rig` are exported on it. */
+  usbip?: number;
   stateDir?: string;
   devices: DeviceEntry[];
 }

@@ -25,6 +25,7 @@ import { parseBase32Secret, hexDecode } from '../otp/index.js';
 import type { TokenSeed } from '../seeds/index.js';
 import { hasFido, hasOtp, startDevice } from '../sim/device.js';
 import { ENDPOINT_KINDS, type EndpointOptions } from '../sim/endpoints.js';
+import { type SimUsbIpServer, startUsbIpServer } from '../sim/usbip-server.js';
 import { type SimEvent, snakeCaseKeys } from '../sim/events.js';
 import { RigClock, parseTime } from './rig-clock.js';
 import { RigDevice } from './rig-device.js';
@@ -87,6 +88,8 @@ export class Rig implements AsyncDisposable {
   readonly #baseDir: string;
   readonly #host: string;
   readonly #stateDir: string | undefined;
+  /** The rig's one USB/IP server (rig file `usbip`), which `usbip: rig` devices are exported on. */
+  #usbip: SimUsbIpServer | undefined;
   /** One CSPRNG source for every device of the rig. */
   readonly #random = new CryptoRandom();
   #entries = 0;
@@ -109,6 +112,7 @@ export class Rig implements AsyncDisposable {
     const checked = validateRigFile(file);
     const rig = new Rig(checked, options);
     try {
+      if (checked.usbip !== undefined) rig.#usbip = await startUsbIpServer({ host: rig.#host, port: checked.usbip, onEvent: ({ event, ...fields }) => rig.emit(event, fields) }).catch((e: unknown) => Promise.reject(at('usbip', e)));
       for (const [i, entry] of checked.devices.entries()) await rig.#addEntry(entry, `devices[${i}]`);
     } catch (e) {
       await rig.close();
@@ -184,6 +188,12 @@ export class Rig implements AsyncDisposable {
     const all = [...this.#devices.values()];
     this.#devices.clear();
     await Promise.all(all.map((d) => d.close()));
+    await this.#usbip?.close();
+  }
+
+  /** The rig's USB/IP server as a spec (`usbip:HOST:PORT`), when the rig file asked for one. */
+  get usbipServer(): string | undefined {
+    return this.#usbip === undefined ? undefined : `usbip:${this.#usbip.host}:${this.#usbip.port}`;
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -194,7 +204,7 @@ export class Rig implements AsyncDisposable {
     if (this.#closed) throw new TokenrigError(ErrorCode.CLOSED, 'the rig is closed');
     const count = entry.count ?? 1;
     if (this.#devices.size + count > MAX_RIG_DEVICES) throw badInput(`${path}.count: a rig holds at most ${MAX_RIG_DEVICES} devices`);
-    const endpoints = checkEndpoints(entry.endpoints ?? {}, `${path}.endpoints`);
+    const endpoints = checkEndpoints(entry.endpoints ?? {}, `${path}.endpoints`, this.#usbip);
     const index = this.#entries++;
     if (entry.kind === 'otp' && entry.seedFile !== undefined) return this.#addSeedFile(entry, path, endpoints, index);
     if (entry.kind !== 'fido' && entry.secret !== undefined && count > 1) throw badInput(`${path}.secret: one secret cannot seed ${count} tokens (leave it out, or use a seedFile)`);
@@ -343,11 +353,16 @@ export class Rig implements AsyncDisposable {
 }
 
 /** The endpoint options of an entry, each name one of ENDPOINT_KINDS and each value checked there. */
-function checkEndpoints(endpoints: Readonly<Record<string, string | number | boolean>>, path: string): EndpointOptions {
+function checkEndpoints(endpoints: Readonly<Record<string, string | number | boolean>>, path: string, usbip: SimUsbIpServer | undefined): EndpointOptions {
   const kinds = ENDPOINT_KINDS as Readonly<Record<string, { check(v: unknown): void }>>;
-  const out: Record<string, string | number | boolean> = {};
+  const out: Record<string, string | number | boolean | SimUsbIpServer> = {};
   for (const [name, value] of Object.entries(endpoints)) {
     if (name === '$comment') continue;
+    if (name === 'usbip' && value === 'rig') {
+      if (usbip === undefined) throw badInput(`${path}.usbip: rig needs the rig's USB/IP server: set usbip (a TCP port) at the top of the rig file`);
+      out[name] = usbip;
+      continue;
+    }
     const kind = Object.hasOwn(kinds, name) ? kinds[name] : undefined;
     if (kind === undefined) throw badInput(`${path}: unknown endpoint ${JSON.stringify(name)} (this build has ${Object.keys(kinds).join(', ')})`);
     try {

@@ -59,6 +59,7 @@ describe('the rig file schema', () => {
     expect(await start([{ kind: 'otp', serial: 'GAKT00000001' }, { kind: 'otp', serial: 'GAKT00000001' }])).toMatch(/^devices\[1\]: a device "GAKT00000001" is already in the rig/);
     expect(await start([{ kind: 'otp', clock: { start: 0 } }])).toMatch(/^devices\[0\]\.clock\.start: only a manual clock/);
     expect(await start([{ kind: 'otp', seedFile: join(tmp, 'none.pskc') }])).toMatch(/^devices\[0\]\.seedFile: .*no such file/);
+    expect(await start([{ kind: 'fido', endpoints: { usbip: 'rig' } }])).toMatch(/^devices\[0\]\.endpoints\.usbip: rig needs the rig's USB\/IP server/);
   });
 
   it('JSON and YAML parse errors are BAD_FILE; YAML with comments is read', () => {
