@@ -143,6 +143,29 @@ export class FidoAuthenticator {
     return this.#device.store.residentCredentials();
   }
 
+  /** How many fingers the fingerprint sensor has enrolled (0 on a key without one). */
+  get enrolledFingers(): number {
+    return this.profile.fingerprintSensor === undefined ? 0 : this.#device.store.readTemplates().length;
+  }
+
+  /**
+   * Enroll `finger` (the simulation's name for it) as a key is set up before it is handed over
+   * (a rig's key, a key a lab prepared): the template bio enrollment (CTAP 2.1 §6.7) would
+   * store, without the PIN and the samples it asks for. RangeError on a key without a
+   * fingerprint sensor or with every template slot (maxTemplates) taken.
+   */
+  enrollFinger(finger: string, friendlyName?: string): void {
+    const sensor = this.profile.fingerprintSensor;
+    if (sensor === undefined) throw new RangeError(`${this.profile.product} has no fingerprint sensor`);
+    const templates = this.#device.store.readTemplates();
+    if (templates.length >= sensor.maxTemplates) throw new RangeError(`${this.profile.product} has no free template slot (maxTemplates ${sensor.maxTemplates})`);
+    let id: Uint8Array;
+    do id = this.#device.env.random.bytes(4);
+    while (templates.some((t) => Buffer.from(t.id).equals(id)));
+    this.#device.store.writeTemplates([...templates, { id, finger, ...(friendlyName === undefined ? {} : { friendlyName }) }]);
+    this.#device.emit({ event: 'finger_enrolled', templateId: Buffer.from(id).toString('hex'), fingers: templates.length + 1 });
+  }
+
   /** Power cycle the device (same as the endpoint's power cycle). */
   powerCycle(): void {
     this.hid.powerCycle();

@@ -17,7 +17,8 @@ import { RigServer, type RigServerOptions } from './api/server.js';
 import { dirname } from 'node:path';
 
 export { Rig, type RigEvent, type RigOptions, MAX_RIG_DEVICES } from './rig.js';
-export { RigDevice, type DeviceState, type DeviceClockState } from './rig-device.js';
+export { RigDevice } from './rig-device.js';
+export type { DeviceState, DeviceClockState, DeviceKind, BatteryState, OtpFault, RigInfo, RigStreamEvent } from './rig-state.js';
 export { RigClock } from './rig-clock.js';
 export { type RigFile, type DeviceEntry, type OtpEntry, type FidoEntry, type KeyEntry, type TouchMode, type UvMode, readRigFile, validateRigFile, validateDeviceEntry, parseRigText } from './rig-file.js';
 export { RIG_FILE_SCHEMA, DEVICE_ENTRY_SCHEMA } from './rig-schema.js';

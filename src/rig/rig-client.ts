@@ -15,7 +15,7 @@
 import { ErrorCode, TokenrigError } from '../errors.js';
 import { CtapHidDevice } from '../drivers/ctaphid-device.js';
 import { openHidTransport } from '../transports/device-spec.js';
-import type { DeviceClockState, DeviceState } from './rig-device.js';
+import type { DeviceClockState, DeviceState } from './rig-state.js';
 
 const CODES = new Set<string>(Object.values(ErrorCode));
 

@@ -14,49 +14,9 @@ import { CtapHidDevice } from '../drivers/ctaphid-device.js';
 import { openHidTransport } from '../transports/device-spec.js';
 import type { HidTransport } from '../transports/hid-transport.js';
 import { MemoryHidTransport } from '../transports/memory-hid-transport.js';
-import type { DeviceKind, TouchMode, UvMode } from './rig-file.js';
-import type { RigPresence, RigUserVerifier } from './rig-presence.js';
+import type { BatteryState, DeviceKind, DeviceState, TouchMode, UvMode } from './rig-state.js';
+import type { RigFingerprint, RigPresence } from './rig-presence.js';
 import type { TokenFault } from '../../firmware-sim/otp/index.js';
-
-/** What the device's clock runs on, and its crystal. */
-export interface DeviceClockState {
-  source: 'rig' | 'manual';
-  /** The device's time now, ms since the epoch. */
-  time_ms: number;
-  offset_ms: number;
-  drift_ppm: number;
-}
-
-/** A device as the API lists it and the dashboard draws it (snake_case, no secrets). */
-export interface DeviceState {
-  id: string;
-  kind: DeviceKind;
-  serial: string;
-  profile: string;
-  model: string;
-  endpoints: Record<string, string>;
-  clock: DeviceClockState;
-  otp?: {
-    type: 'totp' | 'hotp';
-    digits: number;
-    period: number;
-    /** The code on the LCD, or null when it is blank. */
-    display: string | null;
-    /** How many more ms (device time) the LCD shows it. */
-    display_remaining_ms: number;
-    seconds_to_next_step: number;
-    counter: number;
-    battery: 'ok' | 'low' | 'dead';
-    fault: TokenFault;
-  };
-  fido?: {
-    aaguid: string;
-    product: string;
-    touch: { mode: TouchMode; pending: number };
-    uv: { mode: UvMode; pending: number };
-    credentials: number;
-  };
-}
 
 export interface RigDeviceParts {
   id: string;
@@ -68,10 +28,11 @@ export interface RigDeviceParts {
   /** FIDO keys without a token: their own crystal over `base` (a token has its own). */
   crystal: DriftingClock;
   presence: RigPresence | undefined;
-  verifier: RigUserVerifier | undefined;
+  /** The rig's finger on the key's fingerprint sensor (`uv` other than none). */
+  finger: RigFingerprint | undefined;
 }
 
-const BATTERY: Readonly<Record<TokenFault, 'ok' | 'low' | 'dead'>> = { none: 'ok', 'battery-low': 'low', 'battery-dead': 'dead', 'end-of-life': 'dead' };
+const BATTERY: Readonly<Record<TokenFault, BatteryState>> = { none: 'ok', 'battery-low': 'low', 'battery-dead': 'dead', 'end-of-life': 'dead' };
 
 export class RigDevice {
   readonly id: string;
@@ -81,7 +42,7 @@ export class RigDevice {
   readonly #source: 'rig' | 'manual';
   readonly #crystal: DriftingClock;
   readonly #presence: RigPresence | undefined;
-  readonly #verifier: RigUserVerifier | undefined;
+  readonly #verifier: RigFingerprint | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(parts: RigDeviceParts) {
@@ -92,7 +53,7 @@ export class RigDevice {
     this.#source = parts.source;
     this.#crystal = parts.device.token?.crystal ?? parts.crystal;
     this.#presence = parts.presence;
-    this.#verifier = parts.verifier;
+    this.#verifier = parts.finger;
   }
 
   get endpoints(): Record<string, string> {

@@ -16,9 +16,9 @@ import { ErrorCode, TokenrigError, badInput } from '../errors.js';
 import { DEVICE_ENTRY_SCHEMA, RIG_FILE_SCHEMA } from './rig-schema.js';
 
 export type Time = string | number;
-export type TouchMode = 'auto' | 'manual' | 'deny';
-export type UvMode = 'none' | 'auto' | 'manual' | 'deny';
-export type BatteryState = 'ok' | 'low' | 'dead';
+import type { BatteryState, DeviceKind, TouchMode, UvMode } from './rig-state.js';
+
+export type { BatteryState, DeviceKind, TouchMode, UvMode };
 
 export interface DeviceClockEntry {
   source?: 'rig' | 'manual';
@@ -72,12 +72,13 @@ export interface KeyEntry extends CommonEntry, FidoOptionsEntry {
 }
 
 export type DeviceEntry = OtpEntry | FidoEntry | KeyEntry;
-export type DeviceKind = DeviceEntry['kind'];
 
 export interface RigFile {
   version?: 1;
   clock?: { start?: Time; manual?: boolean };
   host?: string;
+  /** The rig's one USB/IP server: its TCP port (0: any free one); devices with `usbip: rig` are exported on it. */
+  usbip?: number;
   stateDir?: string;
   devices: DeviceEntry[];
 }

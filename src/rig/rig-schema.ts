@@ -39,7 +39,7 @@ export const ENDPOINTS_SCHEMA = {
     serialPort: { type: 'string', description: 'pty (a real /dev/pts/N, needs socat) or tcp:PORT (0: any free port)', examples: ['pty', 'tcp:0'] },
     hid: { type: 'string', description: 'every HID interface over UDP, one report per datagram: udp, udp:PORT (counting up), udp:0 (free ports)', examples: ['udp:0'] },
   },
-  additionalProperties: { type: ['string', 'integer', 'boolean'], description: 'a further endpoint kind of tokenrig/sim, with the value its option takes (e.g. usbip: a TCP port, uhid: true, where the build has them)' },
+  additionalProperties: { type: ['string', 'integer', 'boolean'], description: 'a further endpoint kind of tokenrig/sim, with the value its option takes (e.g. usbip: rig (the shared USB/IP server of the rig) or a TCP port of its own, uhid: true, where the build has them)' },
 } as const;
 
 const COMMON = {
@@ -65,7 +65,7 @@ const FIDO = {
   personality: { type: 'string', description: 'a FIDO personality (tokenrig, and those the build has); default: the profile\'s' },
   aaguid: { type: 'string', pattern: '^[0-9a-fA-F]{32}$', description: 'override the AAGUID' },
   touch: { enum: ['auto', 'manual', 'deny'], default: 'auto', description: 'user presence: auto (granted), manual (approved in the API or dashboard), deny' },
-  uv: { enum: ['none', 'auto', 'manual', 'deny'], default: 'none', description: 'built-in user verification (a fingerprint sensor): none (no sensor), auto, manual, deny' },
+  uv: { enum: ['none', 'auto', 'manual', 'deny'], default: 'none', description: 'the rig\'s finger on the key\'s fingerprint sensor: none, auto, manual (approved in the API or dashboard), deny; on a personality with a sensor (yubikey-bio) it is enrolled and reported in getInfo' },
   pin: { type: 'string', minLength: 4, maxLength: 63, description: 'set this PIN when the key starts (a key with a state keeps its own)' },
 } as const;
 
@@ -134,6 +134,7 @@ export const RIG_FILE_SCHEMA = {
     version: { const: 1, description: 'the rig file format (1)' },
     clock: RIG_CLOCK_SCHEMA,
     host: { type: 'string', description: 'the address device endpoints bind (default 127.0.0.1)' },
+    usbip: { type: 'integer', minimum: 0, maximum: 65535, description: "the rig's one USB/IP server on host:PORT (0: any free port; 3240 is the USB/IP port); a device with endpoints usbip: rig is exported on it under its own bus id" },
     stateDir: { type: 'string', description: 'keep every device in its own folder here (entry-N), files 0600; default in memory' },
     devices: { type: 'array', items: DEVICE_ENTRY_SCHEMA, description: 'the devices, in order' },
   },

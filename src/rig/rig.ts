@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { DEVICE_PROFILES, type DeviceProfile, deviceProfile, validateDeviceProfile } from '../../devices/index.js';
 import { CryptoRandom } from '../../firmware-sim/env/index.js';
-import { FIDO_PROFILES, type FidoProfile } from '../../firmware-sim/fido/index.js';
+import { FIDO_PROFILES, type FidoProfile, type UserVerifierSource, fingerprintVerifier } from '../../firmware-sim/fido/index.js';
 import { type Clock, DriftingClock, ManualClock } from '../clock/index.js';
 import { ClientPin } from '../ctap/client-pin.js';
 import { Ctap2 } from '../ctap/ctap2.js';
@@ -25,12 +25,14 @@ import { parseBase32Secret, hexDecode } from '../otp/index.js';
 import type { TokenSeed } from '../seeds/index.js';
 import { hasFido, hasOtp, startDevice } from '../sim/device.js';
 import { ENDPOINT_KINDS, type EndpointOptions } from '../sim/endpoints.js';
+import { type SimUsbIpServer, startUsbIpServer } from '../sim/usbip-server.js';
 import { type SimEvent, snakeCaseKeys } from '../sim/events.js';
 import { RigClock, parseTime } from './rig-clock.js';
-import { type DeviceState, RigDevice } from './rig-device.js';
+import { RigDevice } from './rig-device.js';
+import type { DeviceState } from './rig-state.js';
 import type { DeviceEntry, FidoEntry, KeyEntry, OtpEntry, RigFile } from './rig-file.js';
 import { validateRigFile } from './rig-file.js';
-import { RigPresence, RigUserVerifier } from './rig-presence.js';
+import { RIG_FINGER, RigFingerprint, RigPresence, RigUserVerifier } from './rig-presence.js';
 
 /** An event of the rig: a device's (with `device`, its id) or the rig's own. */
 export interface RigEvent {
@@ -86,6 +88,8 @@ export class Rig implements AsyncDisposable {
   readonly #baseDir: string;
   readonly #host: string;
   readonly #stateDir: string | undefined;
+  /** The rig's one USB/IP server (rig file `usbip`), which `usbip: rig` devices are exported on. */
+  #usbip: SimUsbIpServer | undefined;
   /** One CSPRNG source for every device of the rig. */
   readonly #random = new CryptoRandom();
   #entries = 0;
@@ -108,6 +112,7 @@ export class Rig implements AsyncDisposable {
     const checked = validateRigFile(file);
     const rig = new Rig(checked, options);
     try {
+      if (checked.usbip !== undefined) rig.#usbip = await startUsbIpServer({ host: rig.#host, port: checked.usbip, onEvent: ({ event, ...fields }) => rig.emit(event, fields) }).catch((e: unknown) => Promise.reject(at('usbip', e)));
       for (const [i, entry] of checked.devices.entries()) await rig.#addEntry(entry, `devices[${i}]`);
     } catch (e) {
       await rig.close();
@@ -183,6 +188,12 @@ export class Rig implements AsyncDisposable {
     const all = [...this.#devices.values()];
     this.#devices.clear();
     await Promise.all(all.map((d) => d.close()));
+    await this.#usbip?.close();
+  }
+
+  /** The rig's USB/IP server as a spec (`usbip:HOST:PORT`), when the rig file asked for one. */
+  get usbipServer(): string | undefined {
+    return this.#usbip === undefined ? undefined : `usbip:${this.#usbip.host}:${this.#usbip.port}`;
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -193,7 +204,7 @@ export class Rig implements AsyncDisposable {
     if (this.#closed) throw new TokenrigError(ErrorCode.CLOSED, 'the rig is closed');
     const count = entry.count ?? 1;
     if (this.#devices.size + count > MAX_RIG_DEVICES) throw badInput(`${path}.count: a rig holds at most ${MAX_RIG_DEVICES} devices`);
-    const endpoints = checkEndpoints(entry.endpoints ?? {}, `${path}.endpoints`);
+    const endpoints = checkEndpoints(entry.endpoints ?? {}, `${path}.endpoints`, this.#usbip);
     const index = this.#entries++;
     if (entry.kind === 'otp' && entry.seedFile !== undefined) return this.#addSeedFile(entry, path, endpoints, index);
     if (entry.kind !== 'fido' && entry.secret !== undefined && count > 1) throw badInput(`${path}.secret: one secret cannot seed ${count} tokens (leave it out, or use a seedFile)`);
@@ -264,7 +275,10 @@ export class Rig implements AsyncDisposable {
     const fidoEntry = entry.kind === 'otp' ? undefined : entry;
     const presence = fidoEntry === undefined ? undefined : new RigPresence(fidoEntry.touch ?? 'auto', (pending) => this.#pendingChanged(id, 'touch', pending));
     const uv = fidoEntry?.uv ?? 'none';
-    const verifier = fidoEntry === undefined || uv === 'none' ? undefined : new RigUserVerifier(uv, (pending) => this.#pendingChanged(id, 'uv', pending));
+    const finger = fidoEntry === undefined || uv === 'none' ? undefined : new RigFingerprint(uv, (pending) => this.#pendingChanged(id, 'uv', pending));
+    // The rig's finger goes on the key's own sensor when its personality has one (the key's
+    // firmware matches it and getInfo says uv and bioEnroll), else behind a verifier of the rig's.
+    const userVerifier: UserVerifierSource | undefined = finger === undefined ? undefined : (d) => fingerprintVerifier(d.profile)?.(d) ?? new RigUserVerifier(finger);
     const crystal = new DriftingClock(base, { offsetMs, ppm });
     let secret = one.secret;
     if (secret === undefined && entry.kind !== 'fido' && entry.secret !== undefined) {
@@ -292,14 +306,17 @@ export class Rig implements AsyncDisposable {
           driftPpm: ppm,
           ...(fido === undefined ? {} : { fido }),
           touch: fidoEntry?.touch ?? 'auto',
+          ...(finger === undefined ? {} : { uv: finger }),
         },
-        { random: this.#random, ...(presence === undefined ? {} : { presence }), ...(verifier === undefined ? {} : { userVerifier: verifier }) },
+        { random: this.#random, ...(presence === undefined ? {} : { presence }), ...(userVerifier === undefined ? {} : { userVerifier }) },
       );
     } catch (e) {
       throw at(path, e);
     }
     id = name ?? device.token?.serial ?? id;
-    const rigDevice = new RigDevice({ id, kind: entry.kind, device, base, source, crystal, presence, verifier });
+    // A key with a sensor of its own comes with the rig's finger enrolled (one kept in stateDir keeps its fingers).
+    if (finger !== undefined && device.authenticator?.profile.fingerprintSensor !== undefined && device.authenticator.enrolledFingers === 0) device.authenticator.enrollFinger(RIG_FINGER, 'rig');
+    const rigDevice = new RigDevice({ id, kind: entry.kind, device, base, source, crystal, presence, finger });
     if (this.#devices.has(id)) {
       await rigDevice.close();
       throw badInput(`${path}: a device ${JSON.stringify(id)} is already in the rig`);
@@ -336,11 +353,16 @@ export class Rig implements AsyncDisposable {
 }
 
 /** The endpoint options of an entry, each name one of ENDPOINT_KINDS and each value checked there. */
-function checkEndpoints(endpoints: Readonly<Record<string, string | number | boolean>>, path: string): EndpointOptions {
+function checkEndpoints(endpoints: Readonly<Record<string, string | number | boolean>>, path: string, usbip: SimUsbIpServer | undefined): EndpointOptions {
   const kinds = ENDPOINT_KINDS as Readonly<Record<string, { check(v: unknown): void }>>;
-  const out: Record<string, string | number | boolean> = {};
+  const out: Record<string, string | number | boolean | SimUsbIpServer> = {};
   for (const [name, value] of Object.entries(endpoints)) {
     if (name === '$comment') continue;
+    if (name === 'usbip' && value === 'rig') {
+      if (usbip === undefined) throw badInput(`${path}.usbip: rig needs the rig's USB/IP server: set usbip (a TCP port) at the top of the rig file`);
+      out[name] = usbip;
+      continue;
+    }
     const kind = Object.hasOwn(kinds, name) ? kinds[name] : undefined;
     if (kind === undefined) throw badInput(`${path}: unknown endpoint ${JSON.stringify(name)} (this build has ${Object.keys(kinds).join(', ')})`);
     try {

@@ -19,7 +19,7 @@ import {
   WrongFingerprint,
   createNodeEnvironment,
 } from '../../firmware-sim/env/index.js';
-import { FidoAuthenticator, type FidoProfile, type UserVerifier, fidoProfile, fidoProfileFromDevice } from '../../firmware-sim/fido/index.js';
+import { FidoAuthenticator, type FidoProfile, type UserVerifierSource, fidoProfile, fidoProfileFromDevice } from '../../firmware-sim/fido/index.js';
 import type { SimulatedHidInterface } from '../../firmware-sim/hid-interface.js';
 import { OtpKeyboardInterface, OtpSerialInterface, OtpTokenFirmware, createOtpVendorHid } from '../../firmware-sim/otp/index.js';
 import { type Clock, systemClock } from '../clock/index.js';
@@ -128,9 +128,10 @@ export interface DeviceParts {
   presence?: UserPresence;
   /**
    * Built-in user verification for the FIDO authenticator instead of the fingerprint sensor
-   * `uv` drives (the rig's: approved or denied from its dashboard).
+   * `uv` drives, or made for the key once its personality is known (the rig's: approved or
+   * denied from its dashboard, on a key whose personality has no sensor).
    */
-  userVerifier?: UserVerifier;
+  userVerifier?: UserVerifierSource;
   /** The random source (default: one CSPRNG source of its own). */
   random?: RandomSource;
 }

@@ -2,8 +2,9 @@
  * tokenrig/playwright in headless Chromium: a relying-party page using @simplewebauthn/browser
  * registers and signs in with simulated keys of a rig through the bridge, and
  * @simplewebauthn/server (an independent implementation) verifies every answer: without a
- * PIN and with one (user verified), for two kinds of key (a FIDO key and a composite key with
- * its own identity), with attestation. The objects the page gets are PublicKeyCredential-shaped,
+ * PIN and with one (user verified), for three kinds of key (a FIDO key, a composite key with
+ * its own identity and the yubikey-5 personality), with attestation; a yubikey-bio key verifies
+ * the user with the finger the rig approves. The objects the page gets are PublicKeyCredential-shaped,
  * the origin and RP ID are checked as a browser checks them, a touch waits for the rig, an
  * excluded credential is InvalidStateError, and a key in another process is reached over the
  * rig's API and its UDP HID endpoint.
@@ -38,6 +39,9 @@ beforeAll(async () => {
         { kind: 'key', name: 'composite-pinned', serial: '90000002', pin: PIN },
         { kind: 'fido', name: 'desk', touch: 'manual' },
         { kind: 'fido', name: 'remote', endpoints: { hid: 'udp:0' } },
+        { kind: 'fido', name: 'yk5', personality: 'yubikey-5' },
+        { kind: 'fido', name: 'yk5-pinned', personality: 'yubikey-5', pin: PIN },
+        { kind: 'fido', name: 'bio', personality: 'yubikey-bio', uv: 'manual' },
       ],
     },
     { api: true },
@@ -99,6 +103,7 @@ describe('registration and sign-in through the bridge, verified by @simplewebaut
   for (const [name, pinned] of [
     ['plain', 'pinned'],
     ['composite', 'composite-pinned'],
+    ['yk5', 'yk5-pinned'],
   ] as const) {
     it(`${name}: without a PIN, then a PIN key with user verification`, async () => {
       const aaguid = running!.rig.device(name).state().fido!.aaguid;
@@ -129,6 +134,39 @@ describe('registration and sign-in through the bridge, verified by @simplewebaut
       ]);
     });
   }
+
+  it("yubikey-bio: userVerification 'required' uses the finger the rig approves (no PIN); a denied finger is NotAllowedError", async () => {
+    const key = running!.rig.device('bio');
+    const remote = (await RigClient.connect(running!.apiUrl!, running!.token!)).device('bio');
+    await attachAuthenticator(page, key);
+    await page.goto(rp.origin);
+    await settings('required', 'direct');
+    // The page waits while the key waits for a finger; the rig (here its API, as the dashboard's
+    // fingerprint control does) puts the enrolled finger on the sensor.
+    const registered = press('register');
+    await poll(() => key.state().fido!.uv.pending).toBe(1);
+    expect(await remote.answerUv(true)).toBe(1);
+    const reg = await registered;
+    expect(reg).toMatchObject({ verified: true, userVerified: true, fmt: 'packed' });
+    expect(reg.aaguid!.replace(/-/g, '')).toBe(key.state().fido!.aaguid);
+    const login = press('login');
+    await poll(() => key.state().fido!.uv.pending).toBe(1);
+    key.answerUv(true);
+    expect(await login).toMatchObject({ verified: true, userVerified: true });
+    // A finger that does not match: the platform asks again (preferredPlatformUvAttempts 3), as
+    // a browser does, until the key's uvRetries run out; with no PIN to fall back to the page
+    // gets NotAllowedError and the relying party nothing.
+    const refused = press('login');
+    for (let i = 0; i < 3; i++) {
+      await poll(() => key.state().fido!.uv.pending).toBe(1);
+      expect(key.answerUv(false)).toBe(1);
+    }
+    expect(await refused).toMatchObject({ error: 'NotAllowedError' });
+    expect(rp.verifications.map((v) => [v.kind, v.verified])).toEqual([
+      ['registration', true],
+      ['authentication', true],
+    ]);
+  });
 
   it('a wrong PIN: the page gets NotAllowedError and the relying party nothing', async () => {
     await attachAuthenticator(page, running!.rig.device('pinned'), { pin: '000000' });

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ManualClock, base32Encode, openOtpTokenDriver } from '../../src/index.js';
+import { ClientPin, Ctap2, ManualClock, PERMISSION, base32Encode, openOtpTokenDriver } from '../../src/index.js';
 import { Rig, parseRigText, rigTemplate, startRig, validateRigFile } from '../../src/rig/index.js';
 import { nextSerial } from '../../src/rig/rig.js';
 import { builtinSeedProfile, formatPskc, generateSeeds } from '../../src/seeds/index.js';
@@ -59,6 +59,7 @@ describe('the rig file schema', () => {
     expect(await start([{ kind: 'otp', serial: 'GAKT00000001' }, { kind: 'otp', serial: 'GAKT00000001' }])).toMatch(/^devices\[1\]: a device "GAKT00000001" is already in the rig/);
     expect(await start([{ kind: 'otp', clock: { start: 0 } }])).toMatch(/^devices\[0\]\.clock\.start: only a manual clock/);
     expect(await start([{ kind: 'otp', seedFile: join(tmp, 'none.pskc') }])).toMatch(/^devices\[0\]\.seedFile: .*no such file/);
+    expect(await start([{ kind: 'fido', endpoints: { usbip: 'rig' } }])).toMatch(/^devices\[0\]\.endpoints\.usbip: rig needs the rig's USB\/IP server/);
   });
 
   it('JSON and YAML parse errors are BAD_FILE; YAML with comments is read', () => {
@@ -127,5 +128,42 @@ describe('what the rig file makes', () => {
     expect([time('GAKT00000001'), time('GAKT00000002'), time('GAKT00000003'), time('k')]).toEqual([T0 + 1_000_000, T0 + 120_000 + 1_000_000 + 100, Date.UTC(2030, 0, 1), T0 - 60_000 + 1_000_000]);
     running.rig.advanceAll(30_000); // every clock, the manual one too
     expect([time('GAKT00000001'), time('GAKT00000003')]).toEqual([T0 + 1_030_000, Date.UTC(2030, 0, 1) + 30_000]);
+  });
+
+  it("uv on a personality with a fingerprint sensor: the rig's finger is enrolled, getInfo says uv and bioEnroll, the key's firmware matches it", async () => {
+    await using running = await startRig({ devices: [{ kind: 'fido', name: 'bio', personality: 'yubikey-bio', uv: 'manual' }, { kind: 'fido', name: 'plain', uv: 'auto' }, { kind: 'fido', name: 'bare', personality: 'yubikey-bio' }] });
+    const events: string[] = [];
+    running.rig.subscribe((e) => events.push(`${e.device}:${e.event}`));
+    const infoOf = async (id: string) => {
+      const hid = await running.device(id).openCtapHid();
+      const ctap2 = new Ctap2(hid);
+      return { options: (await ctap2.getInfo()).options, ctap2, hid };
+    };
+    const bio = await infoOf('bio');
+    expect(bio.options).toMatchObject({ uv: true, bioEnroll: true, clientPin: false, pinUvAuthToken: true });
+    // A finger matched by the key's own firmware: getPinUvAuthTokenUsingUvWithPermissions waits for the rig.
+    const client = await ClientPin.forAuthenticator(bio.ctap2);
+    const token = client.getPinUvAuthTokenUsingUvWithPermissions(PERMISSION.mc, 'example.com');
+    await expect.poll(() => running.device('bio').state().fido!.uv.pending).toBe(1);
+    expect(running.device('bio').answerUv(true)).toBe(1);
+    expect((await token).length).toBe(32);
+    const denied = client.getPinUvAuthTokenUsingUvWithPermissions(PERMISSION.mc, 'example.com').then(
+      () => 'token',
+      (e: Error) => e.message,
+    );
+    await expect.poll(() => running.device('bio').state().fido!.uv.pending).toBe(1);
+    running.device('bio').answerUv(false);
+    expect(await denied).toMatch(/UV_INVALID/);
+    expect(await client.getUvRetries()).toBe(2); // the key's own uvRetries (maxUvRetries 3)
+    await bio.hid.close();
+    expect(events).toEqual(expect.arrayContaining(['bio:uv_pending', 'bio:uv_verified', 'bio:uv_failed']));
+    // A personality without a sensor does not report the rig's (only a raw uv: true reaches it);
+    // a bio key without the rig's finger (uv: none) is as it leaves the factory: nothing enrolled.
+    const plain = await infoOf('plain');
+    await plain.hid.close();
+    expect(plain.options.uv).toBeUndefined();
+    const bare = await infoOf('bare');
+    await bare.hid.close();
+    expect(bare.options).toMatchObject({ uv: false, bioEnroll: false });
   });
 });

@@ -3,7 +3,7 @@
  * the page takes from its URL's fragment (`#token=...`, never sent to a server) and keeps in
  * session storage; live events come over the same authenticated fetch as Server-Sent Events.
  */
-import type { DeviceState, RigEvent, RigInfo } from './types';
+import type { DeviceState, RigInfo, RigStreamEvent } from '../../src/rig/rig-state.js';
 
 export class ApiError extends Error {
   constructor(
@@ -56,7 +56,7 @@ export class RigApi {
   }
 
   /** Read the event stream until `signal` aborts; reconnects after a drop. */
-  async events(onEvent: (e: RigEvent) => void, onOpen: () => void, signal: AbortSignal): Promise<void> {
+  async events(onEvent: (e: RigStreamEvent) => void, onOpen: () => void, signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
         const res = await fetch('/api/events', { headers: { authorization: `Bearer ${this.#token}` }, signal });
@@ -72,7 +72,7 @@ export class RigApi {
           while ((end = buffer.indexOf('\n\n')) >= 0) {
             const block = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
-            for (const line of block.split('\n')) if (line.startsWith('data: ')) onEvent(JSON.parse(line.slice(6)) as RigEvent);
+            for (const line of block.split('\n')) if (line.startsWith('data: ')) onEvent(JSON.parse(line.slice(6)) as RigStreamEvent);
           }
         }
       } catch (e) {

@@ -5,7 +5,7 @@
  * composite key with both. Its state comes from the API; between updates the ring and the
  * LCD's timeout run on the device's own time, extrapolated from the last state.
  */
-import type { DeviceState } from './types';
+import type { DeviceState } from '../../src/rig/rig-state.js';
 
 export interface CardActions {
   press(id: string): void;

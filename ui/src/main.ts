@@ -6,7 +6,7 @@
 import './styles.css';
 import { ApiError, RigApi } from './api';
 import { type CardActions, DeviceCard } from './device-card';
-import type { DeviceState, RigEvent, RigInfo } from './types';
+import type { RigInfo, RigStreamEvent } from '../../src/rig/rig-state.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -125,7 +125,7 @@ function setRigClock(info: { time_ms: number; manual: boolean }): void {
   rigMode.textContent = info.manual ? 'manual' : 'running';
 }
 
-function onEvent(e: RigEvent): void {
+function onEvent(e: RigStreamEvent): void {
   if (e.event === 'clock_set') {
     setRigClock({ time_ms: e.time_ms!, manual: rigClock.manual });
     reloadSoon();
@@ -135,7 +135,7 @@ function onEvent(e: RigEvent): void {
     reloadSoon(200);
     return;
   }
-  if (e.device !== undefined && e.state !== undefined) cards.get(e.device)?.update(e.state as DeviceState, running());
+  if (e.device !== undefined && e.state !== undefined) cards.get(e.device)?.update(e.state, running());
 }
 
 function tick(): void {

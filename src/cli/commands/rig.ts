@@ -73,6 +73,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       devices: devices.map((d) => ({ serial: d.serial, kind: d.kind, endpoints: d.endpoints })),
       api: running.apiUrl,
       ui: running.uiUrl ?? null,
+      usbip: rig.usbipServer ?? null,
       token: running.token,
       start_ms: startMs,
       pid: process.pid,
@@ -82,6 +83,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     printLine(io, `rig: ${devices.length} devices (${kinds}) started in ${startMs} ms`);
     printLine(io, `  api:   ${running.apiUrl}   (Authorization: Bearer ${running.token})`);
     if (running.uiUrl !== undefined) printLine(io, `  ui:    ${running.uiUrl}`);
+    if (rig.usbipServer !== undefined) printLine(io, `  usbip: ${rig.usbipServer}   (tokenrig devices --usbip ${rig.usbipServer.slice('usbip:'.length)})`);
     for (const d of devices.slice(0, LISTED)) {
       const eps = Object.entries(d.endpoints).map(([k, v]) => `${k} ${v}`).join(', ');
       printLine(io, `  ${d.kind.padEnd(4)} ${d.serial}${eps === '' ? '' : `  ${eps}`}`);

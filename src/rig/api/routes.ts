@@ -8,7 +8,8 @@ import { badInput } from '../../errors.js';
 import { snakeCaseKeys } from '../../sim/events.js';
 import type { Rig } from '../rig.js';
 import { parseTime } from '../rig-clock.js';
-import type { DeviceEntry, TouchMode, UvMode } from '../rig-file.js';
+import type { DeviceEntry } from '../rig-file.js';
+import type { RigInfo, TouchMode, UvMode } from '../rig-state.js';
 import type { TokenFault } from '../../../firmware-sim/otp/index.js';
 import { BODIES, ref } from './schemas.js';
 
@@ -50,8 +51,8 @@ export const ROUTES: readonly Route[] = [
     operationId: 'getRig',
     summary: 'the rig: its clock and how many devices of each kind',
     response: { type: 'object', properties: { clock: ref('RigClock'), devices: { type: 'integer' }, kinds: { type: 'object', additionalProperties: { type: 'integer' } } } },
-    handle: ({ rig }) => {
-      const kinds: Record<string, number> = {};
+    handle: ({ rig }): RigInfo => {
+      const kinds: RigInfo['kinds'] = {};
       for (const d of rig.devices()) kinds[d.kind] = (kinds[d.kind] ?? 0) + 1;
       return { clock: { time_ms: rig.clock.now(), manual: rig.clock.manual }, devices: rig.size, kinds };
     },

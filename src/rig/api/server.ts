@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { ErrorCode, TokenrigError, badInput } from '../../errors.js';
 import { hostPortSpec } from '../../sim/endpoints.js';
 import type { Rig, RigEvent } from '../rig.js';
+import type { DeviceState, RigStreamEvent } from '../rig-state.js';
 import { schemaChecker, validateDeviceEntry } from '../rig-file.js';
 import { openApiDocument } from './openapi.js';
 import { ROUTES, type Route } from './routes.js';
@@ -256,7 +257,7 @@ export class RigServer {
 
   #broadcast(e: RigEvent): void {
     if (this.#streams.size === 0) return;
-    let state: unknown;
+    let state: DeviceState | undefined;
     if (e.device !== undefined && e.event !== 'device_removed' && e.state === undefined) {
       try {
         state = this.rig.device(e.device).state();
@@ -264,7 +265,8 @@ export class RigServer {
         // removed meanwhile
       }
     }
-    const line = `data: ${JSON.stringify({ ...e, timestamp: new Date().toISOString(), ...(state === undefined ? {} : { state }) })}\n\n`;
+    const sent: RigStreamEvent = { ...e, timestamp: new Date().toISOString(), ...(state === undefined ? {} : { state }) };
+    const line = `data: ${JSON.stringify(sent)}\n\n`;
     for (const s of this.#streams) {
       if (s.writableLength > MAX_EVENT_BACKLOG) {
         s.destroy();
