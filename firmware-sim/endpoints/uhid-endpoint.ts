@@ -271,7 +271,12 @@ export class UhidEndpoint {
     if (started) {
       this.#write(uhidEvent(UHID.DESTROY));
       // The kernel answers DESTROY with UHID_STOP, which ends the reader; wait a bounded time.
-      await Promise.race([this.#exited, new Promise((r) => setTimeout(r, 2000).unref())]);
+      // The timer is referenced: the reader thread is not, so with nothing else left (a `sim
+      // --uhid` stopping on SIGTERM) an unreferenced wait would empty the event loop and Node
+      // would exit 13 mid-close instead of finishing it.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.#exited, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
     }
     // A reader still blocked in read() (no START ever came) cannot be woken; its thread is
     // unreferenced, so it never keeps the process alive, and the file goes when the read ends.
