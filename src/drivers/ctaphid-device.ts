@@ -71,6 +71,14 @@ export interface CtapHidDeviceInfo {
  */
 export const MAX_BUSY_BACKOFF_MS = 200;
 
+/**
+ * How many times a request is sent again after ERR_MSG_TIMEOUT. The device answers it when our
+ * continuation packets came too late (§11.2.4: a host descheduled between packets, a busy
+ * machine) and has discarded the incomplete message without running it, so sending it again
+ * cannot run it twice; a host that is always too slow still gets the error.
+ */
+export const MSG_TIMEOUT_RETRIES = 2;
+
 const defaultRandom = (n: number): Uint8Array => globalThis.crypto.getRandomValues(new Uint8Array(n));
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -132,7 +140,8 @@ export class CtapHidDevice {
    * CTAPHID error code) on CTAPHID_ERROR, TIMEOUT when nothing useful arrives in time.
    * A device busy with another host's transaction is asked again with a doubling, jittered
    * backoff (up to MAX_BUSY_BACKOFF_MS) until the call's timeout, when it gives up with
-   * ERR_CHANNEL_BUSY; a channel the device forgot (INVALID_CHANNEL: evicted, or
+   * ERR_CHANNEL_BUSY; a message the device dropped half-received (ERR_MSG_TIMEOUT) is sent
+   * again up to MSG_TIMEOUT_RETRIES times; a channel the device forgot (INVALID_CHANNEL: evicted, or
    * the device restarted) is allocated anew and the request sent once more.
    */
   call(cmd: number, data: Uint8Array = new Uint8Array(0), options: CallOptions = {}): Promise<Uint8Array> {
@@ -237,6 +246,7 @@ export class CtapHidDevice {
     const { now, sleep } = this.#options;
     const started = now();
     let backoff = this.#options.busyBackoffMs;
+    let lateMessages = 0;
     for (let attempt = 1; ; attempt++) {
       this.#unsettled = true;
       // Hand over every report at once: the transport keeps them in call order and decides
@@ -246,8 +256,10 @@ export class CtapHidDevice {
       this.#unsettled = false;
       if (reply.cmd !== CTAPHID.ERROR) return reply.data;
       const code = reply.data[0] ?? CTAPHID_ERR.ERR_OTHER;
-      if (code !== CTAPHID_ERR.ERR_CHANNEL_BUSY) throw new TokenrigError(ErrorCode.DEVICE, `CTAPHID error ${ctapHidErrorName(code)}`, { wireCode: code });
+      const late = code === CTAPHID_ERR.ERR_MSG_TIMEOUT && lateMessages++ < MSG_TIMEOUT_RETRIES;
+      if (code !== CTAPHID_ERR.ERR_CHANNEL_BUSY && !late) throw new TokenrigError(ErrorCode.DEVICE, `CTAPHID error ${ctapHidErrorName(code)}`, { wireCode: code });
       // §11.2.5.3: another host's transaction holds the device; this request was not taken.
+      // (ERR_MSG_TIMEOUT: the device dropped our incomplete message; see MSG_TIMEOUT_RETRIES.)
       if (attempt > this.#options.busyRetries || now() + backoff >= deadline) {
         throw new TokenrigError(ErrorCode.DEVICE, `CTAPHID error ERR_CHANNEL_BUSY: the device stayed busy with another host (${attempt} attempts over ${now() - started} ms)`, {
           wireCode: code,

@@ -161,6 +161,19 @@ describe('CtapHidDevice never pairs an answer with a request it does not belong 
     expect(e.message).toMatch(/ERR_CHANNEL_BUSY.*busy with another host.*4 attempts/);
   });
 
+  it('sends a message again when the device dropped it half-received (ERR_MSG_TIMEOUT), at most twice', async () => {
+    const late: Reply = { cid: CID, cmd: CTAPHID.ERROR, data: [CTAPHID_ERR.ERR_MSG_TIMEOUT] };
+    const t = new ScriptedTransport(handshake((req, n) => (n < 4 ? [late] : [{ cid: CID, cmd: req.cmd, data: req.data }])));
+    const d = await CtapHidDevice.open(t, opts);
+    expect(await d.ping(Uint8Array.of(2))).toEqual(Uint8Array.of(2));
+    expect(t.requests.filter((r) => r.cmd === CTAPHID.PING)).toHaveLength(3);
+    const always = new ScriptedTransport(handshake(() => [late]));
+    const e = await failure((await CtapHidDevice.open(always, opts)).ping(Uint8Array.of(2)));
+    expect(e).toMatchObject({ code: 'DEVICE', wireCode: CTAPHID_ERR.ERR_MSG_TIMEOUT });
+    expect(e.message).toMatch(/ERR_MSG_TIMEOUT/);
+    expect(always.requests.filter((r) => r.cmd === CTAPHID.PING)).toHaveLength(3);
+  });
+
   it('allocates a new channel when the device forgot its channel (INVALID_CHANNEL), and retries once', async () => {
     const CID2 = 0x0a0b0c0d;
     const t = new ScriptedTransport((req, n) => {

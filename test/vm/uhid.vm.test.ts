@@ -2,9 +2,9 @@
  * Linux uhid in a real kernel: the simulators run inside the VM with `--uhid`, and
  * test/vm/guest/uhid-guest.ts checks the clear error without access to /dev/uhid, the same FIDO checks as
  * over USB/IP (our CLI, libfido2, ykman, OpenSSH, headless Chromium) through the uhid hidraw
- * node, DESTROY when the simulator stops, OpenSSH's resident keys on the YubiKey 5 personality
- * (PIN, `-O resident -O verify-required`, `-Y sign`/`-Y verify`, `ssh-keygen -K`), and the OTP
- * token's vendor interface and keyboard.
+ * node, DESTROY when the simulator stops, OpenSSH's resident keys (PIN,
+ * `-O resident -O verify-required`, `-Y sign`/`-Y verify`, `ssh-keygen -K`) on the strict default
+ * personality and on the YubiKey 5 one, and the OTP token's vendor interface and keyboard.
  *
  * Run by `npm run test:vm` (not `npm test`).
  */
@@ -43,6 +43,10 @@ const CHECKS = [
   'uhid: ssh-keygen -t ecdsa-sk, -Y sign, -Y verify (OpenSSH)',
   'uhid: ssh-keygen -t ed25519-sk, -Y sign, -Y verify (OpenSSH)',
   'uhid: headless Chromium: navigator.credentials.create() and get() through hidraw, verified by @simplewebauthn/server',
+  'uhid: tokenrig fido pin set (the PIN from TOKENRIG_FIDO_PIN)',
+  'uhid: ssh-keygen -t ed25519-sk -O resident -O verify-required, -Y sign, -Y verify (OpenSSH, PIN by SSH_ASKPASS)',
+  'uhid: ssh-keygen -t ecdsa-sk -O resident -O verify-required, -Y sign, -Y verify (OpenSSH, PIN by SSH_ASKPASS)',
+  'uhid: ssh-keygen -K downloads each resident key, equal to the generated one; the downloaded key signs',
   'stopping the simulator destroys the uhid device',
   'sim fido --uhid --profile yubikey-5: a FIDO hidraw node',
   'uhid yubikey-5: tokenrig fido pin set (the PIN from TOKENRIG_FIDO_PIN)',

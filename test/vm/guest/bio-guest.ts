@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Checks, expectThat, fidoHidraw, log, must, sh, waitFor } from './harness.js';
+import { Checks, expectThat, fidoHidraw, log, must, sh, waitFor, runGuestMain } from './harness.js';
 
 const [resultsFile, cli] = process.argv.slice(2) as [string, string];
 const checks = new Checks(resultsFile);
@@ -152,10 +152,4 @@ async function main(): Promise<void> {
   log('done');
 }
 
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    log(`guest script failed: ${(e as Error).stack}`);
-    process.exit(1);
-  },
-);
+runGuestMain(main);

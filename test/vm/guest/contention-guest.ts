@@ -11,10 +11,10 @@
  *
  *   node contention-guest.mjs RESULTS.json CLI.mjs WORKER.mjs HOSTS ROUNDS
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { Checks, expectThat, log, must, waitFor } from './harness.js';
+import { Checks, expectThat, log, must, runGuestMain, startSim, stopProcess, waitFor } from './harness.js';
 
 const [resultsFile, cli, worker, hostsArg, roundsArg] = process.argv.slice(2) as [string, string, string, string, string];
 const checks = new Checks(resultsFile);
@@ -31,25 +31,6 @@ interface WorkerLine {
   failed?: number;
   notes?: string[];
   failures?: string[];
-}
-
-async function startSim(args: string[]): Promise<{ child: ChildProcess; ready: Record<string, unknown> }> {
-  const child = spawn(process.execPath, [cli, 'sim', 'fido', '--json', '--quiet', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! });
-  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    lines.once('line', (l) => resolve(JSON.parse(l) as Record<string, unknown>));
-    child.once('exit', (code) => reject(new Error(`sim fido ${args.join(' ')} exited ${code}`)));
-  });
-  lines.on('line', () => {});
-  expectThat(ready.event === 'ready', `sim fido did not start: ${JSON.stringify(ready)}`);
-  return { child, ready };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 /** Every FIDO hidraw node (usage page 0xF1D0: report descriptor starting 06 d0 f1). */
@@ -128,30 +109,24 @@ async function main(): Promise<void> {
   await must('modprobe', ['uhid']);
   await must('modprobe', ['vhci-hcd']);
 
-  const uhid = await startSim(['--uhid']);
+  const uhid = await startSim(cli, ['fido', '--json', '--quiet', '--uhid']);
   await contentionCheck('uhid', async () => {
     const specs = Object.values(uhid.ready.endpoints as Record<string, string>).filter((s) => s.startsWith('hid:/dev/hidraw'));
     expectThat(specs.length === 1, `ready names ${JSON.stringify(uhid.ready.endpoints)}`);
     return specs[0]!.slice('hid:'.length);
   });
-  await stop(uhid.child);
+  await stopProcess(uhid.child);
   await waitFor('the uhid key gone', () => (fidoNodes().length === 0 ? true : undefined), 10_000);
 
-  const usbip = await startSim(['--usbip=0']);
+  const usbip = await startSim(cli, ['fido', '--json', '--quiet', '--usbip=0']);
   await contentionCheck('usbip', async () => {
     const spec = (usbip.ready.endpoints as { usbip: string }).usbip;
     const port = /:(\d+)\//.exec(spec)![1]!;
     await must('usbip', ['--tcp-port', port, 'attach', '-r', '127.0.0.1', '-b', '1-1']);
     return waitFor('the attached key’s FIDO hidraw node', () => fidoNodes()[0], 60_000);
   });
-  await stop(usbip.child);
+  await stopProcess(usbip.child);
   log('done');
 }
 
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    log(`guest script failed: ${(e as Error).stack}`);
-    process.exit(1);
-  },
-);
+runGuestMain(main);

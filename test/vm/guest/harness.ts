@@ -4,8 +4,9 @@
  * host's vitest test reads back (one `it` per check). Every line of progress goes to stdout with
  * the seconds since start, which vm-run passes through to the host.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 
 export interface CheckResult {
   name: string;
@@ -124,4 +125,39 @@ export function hidrawNodes(vendorId: number, productId: number): { node: string
 /** The FIDO hidraw node (usage page 0xF1D0: report descriptor starting 06 d0 f1) of VID:PID. */
 export function fidoHidraw(vendorId: number, productId: number): string | undefined {
   return hidrawNodes(vendorId, productId).find((n) => n.reportDescriptor.subarray(0, 3).equals(Buffer.from([0x06, 0xd0, 0xf1])))?.node;
+}
+
+/**
+ * Start `node CLI sim ARGS...` (with `--json`, so its first line is the ready event, or the
+ * error should the start fail) and wait for that line.
+ */
+export async function startSim(cli: string, args: string[]): Promise<{ child: ChildProcess; ready: Record<string, unknown> }> {
+  const child = spawn(process.execPath, [cli, 'sim', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    lines.once('line', (l) => resolve(JSON.parse(l) as Record<string, unknown>));
+    child.once('exit', (code) => reject(new Error(`sim ${args.join(' ')} exited ${code}`)));
+  });
+  lines.on('line', () => {});
+  expectThat(ready.event === 'ready', `sim ${args.join(' ')} did not start: ${JSON.stringify(ready)}`);
+  return { child, ready };
+}
+
+/** SIGTERM `child` and wait until it has exited. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** Run a guest script's `main`: exit 0 when it returns, 1 (with the stack) when it throws. */
+export function runGuestMain(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      log(`guest script failed: ${(e as Error).stack}`);
+      process.exit(1);
+    },
+  );
 }

@@ -9,7 +9,7 @@
  *   node usbip-guest.mjs RESULTS.json CLI.mjs SECRET_BASE32 SERIAL
  */
 import { createReadStream, existsSync, readFileSync, readdirSync } from 'node:fs';
-import { Checks, expectThat, fidoHidraw, hidrawNodes, log, must, sh, waitFor } from './harness.js';
+import { Checks, expectThat, fidoHidraw, hidrawNodes, log, must, sh, waitFor, runGuestMain } from './harness.js';
 import { fidoChecks } from './fido-checks.js';
 
 const [resultsFile, cli, secret, serial] = process.argv.slice(2) as [string, string, string, string];
@@ -237,10 +237,4 @@ async function main(): Promise<void> {
   log('done');
 }
 
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    log(`guest script failed: ${(e as Error).stack}`);
-    process.exit(1);
-  },
-);
+runGuestMain(main);
