@@ -36,7 +36,7 @@ export type BridgeKey = { openCtapHid(): Promise<CtapHidDevice> } | CtapHidDevic
 export interface AttachOptions extends WebAuthnClientOptions {
   /** The key's PIN, entered whenever a ceremony needs user verification (a browser would prompt). */
   pin?: string;
-  /** The transports `getTransports()` reports (default `['usb']`). */
+  /** The transports `getTransports()` reports (default: the key's getInfo transports with usb, as Chromium reports them). */
   transports?: string[];
   /** The binding's name in the page (default `__tokenrigWebAuthn`); change it to attach two keys to two pages of one context. */
   bindingName?: string;
@@ -126,7 +126,7 @@ async function openKey(key: BridgeKey): Promise<CtapHidDevice> {
 export async function attachAuthenticator(target: BridgeTarget, key: BridgeKey, options: AttachOptions = {}): Promise<AttachedAuthenticator> {
   const device = await openKey(key);
   const client = new WebAuthnClient(device, options);
-  const transports = options.transports ?? ['usb'];
+  const transports = options.transports;
   const name = options.bindingName ?? '__tokenrigWebAuthn';
   if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw new TokenrigError(ErrorCode.BAD_INPUT, `bindingName ${JSON.stringify(name)} is not a JavaScript identifier`);
   const ceremonies: BridgeCeremony[] = [];
@@ -152,7 +152,7 @@ export async function attachAuthenticator(target: BridgeTarget, key: BridgeKey, 
         request.op === 'create'
           ? await client.create(request.options, origin, { ...pin, signal })
           : await client.get(request.options, origin, { ...pin, signal });
-      if (request.op === 'create') (credential as RegistrationResponseJSON).response.transports = [...transports];
+      if (request.op === 'create' && transports !== undefined) (credential as RegistrationResponseJSON).response.transports = [...transports];
       ceremonies.push({ op: request.op, origin, rpId, error: undefined });
       return { credential };
     } catch (e) {

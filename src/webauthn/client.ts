@@ -189,11 +189,15 @@ export class WebAuthnClient {
     let attStmt: Map<CborValue, CborValue>;
     let clientExtensionResults: Record<string, unknown> = {};
     let cred: ReturnType<typeof attestedCredential>;
+    // getTransports(): what the key's getInfo lists (CTAP 2.1 §6.4 transports), with the USB HID
+    // it was reached over, as Chromium reports them; a key that lists none (or speaks U2F): usb.
+    let transports = ['usb'];
     if (this.#useCtap2()) {
       const ctap2 = new Ctap2(this.device);
       // Whether enterprise attestation is enabled, or a PIN set, now: ask the key again.
       const info = await this.#infoFor(ctap2, (i) => options.attestation === 'enterprise' || ((ceremony.pin !== undefined || sel.userVerification === 'required') && uvSetupMayHaveChanged(i)));
       const rk = sel.residentKey === 'required' || sel.requireResidentKey === true || (sel.residentKey === 'preferred' && info.options.rk === true);
+      transports = [...new Set([...(info.transports ?? []), 'usb'])].sort();
       // WebAuthn §5.4.7 "enterprise": only from a key that has enterprise attestation enabled.
       const ep = options.attestation === 'enterprise' && info.options.ep === true ? (this.#enterpriseRpIds.includes(rpId) ? 2 : 1) : undefined;
       const extensions = await prepareExtensions(options.extensions, () => this.#extensionContext('create', ctap2, info, rpId, rk, [], ceremony.pin));
@@ -256,7 +260,7 @@ export class WebAuthnClient {
         clientDataJSON: toBase64Url(cdj),
         attestationObject: toBase64Url(attestationObject),
         authenticatorData: toBase64Url(authData),
-        transports: ['usb'],
+        transports,
         publicKeyAlgorithm: cred.publicKey.alg,
         publicKey: toBase64Url(coseKeyToSpki(cred.publicKey)),
       },

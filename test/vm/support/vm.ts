@@ -13,7 +13,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { REPO } from './bundle.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO, bundleForGuest } from './bundle.js';
 
 export interface VmRunner {
   /** The vm-run path, or undefined with `reason` saying why there is none. */
@@ -70,4 +71,32 @@ export function requireVm(vm: VmRunner, ctx: { skip: (note?: string) => void }):
   if (process.env.CI === 'true') throw new Error(`${vm.reason}: CI must run the VM tests`);
   console.warn(`skipped: ${vm.reason}`);
   ctx.skip(vm.reason);
+}
+
+/**
+ * One VM for a guest script's batch of checks: bundle the script (and the CLI, whose path is
+ * its first argument after the results file), boot the VM in `beforeAll`, then one `it` per
+ * check name that passes when the guest recorded that check as ok.
+ */
+export function describeGuestChecks(title: string, guest: { script: string; args?: string[]; udev?: boolean; timeoutS?: number }, checks: readonly string[]): void {
+  const vm = vmRunner();
+  let results: { name: string; ok: boolean; detail: string }[] = [];
+  let output = '';
+  let status: number | null = null;
+  beforeAll(async () => {
+    if (vm.path === undefined) return;
+    const bundle = await bundleForGuest([guest.script]);
+    const timeoutS = guest.timeoutS ?? 1800;
+    const run = await vm.runGuest({ script: bundle.scripts[guest.script]!, args: [bundle.cli, ...(guest.args ?? [])], udev: guest.udev === true, timeoutS, onLine: (l) => process.stdout.write(`${l}\n`) });
+    ({ output, status } = run);
+    results = (run.json as typeof results | undefined) ?? [];
+  }, 1_860_000);
+  describe(title, () => {
+    it.for(checks)('%s', (name, ctx) => {
+      requireVm(vm, ctx);
+      const r = results.find((x) => x.name === name);
+      expect(r, `the guest did not get to this check (vm-run exit ${status}); its output ended:\n${output.split('\n').slice(-25).join('\n')}`).toBeDefined();
+      expect(r!.ok, r!.detail).toBe(true);
+    });
+  });
 }
