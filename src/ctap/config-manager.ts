@@ -39,13 +39,19 @@ export class ConfigManager {
   }
 
   /**
-   * Ready to configure the key. UNSUPPORTED without authenticatorConfig (no authnrCfg option);
-   * a key with a PIN needs `pin` (BAD_INPUT without it).
+   * Ready to configure the key. UNSUPPORTED without authenticatorConfig (no authnrCfg option),
+   * and on a key protected by an enrolled finger but no PIN (a finger gives no acfg token without
+   * uvAcfg); a key with a PIN needs `pin` (BAD_INPUT without it).
    */
   static async open(ctap2: Ctap2, pin: string | undefined, options: ConfigManagerOptions = {}): Promise<ConfigManager> {
     const info = await ctap2.getInfo();
     if (info.options.authnrCfg !== true) throw new TokenrigError(ErrorCode.UNSUPPORTED, 'the key has no authenticatorConfig (getInfo options lack authnrCfg)');
-    if (info.options.clientPin !== true) return new ConfigManager(ctap2, info, undefined);
+    if (info.options.clientPin !== true) {
+      if (info.options.uv !== true || info.options.uvAcfg === true) return new ConfigManager(ctap2, info, undefined);
+      // §6.11 step 3: a key protected by built-in UV alone still wants a token with acfg, and
+      // from a finger only with uvAcfg (§6.5.5.7.3 step 4), which a YubiKey Bio does not have.
+      throw new TokenrigError(ErrorCode.UNSUPPORTED, 'the key is protected by its fingerprint alone and takes no finger for configuration (no uvAcfg): set a PIN first (tokenrig fido pin set), then give it with --pin');
+    }
     if (pin === undefined) throw badInput('the key has a PIN: give it (--pin) to change its configuration');
     // A PIN that must be changed gets no token (CTAP 2.1 §6.5.5.7.2 step 11): say what to do.
     if (info.forcePINChange === true) throw new TokenrigError(ErrorCode.REJECTED, 'the key wants its PIN changed before it is used again (tokenrig fido pin change)');

@@ -17,6 +17,7 @@
 import { ErrorCode, TokenrigError } from '../errors.js';
 import type { Identity } from '../protocol/otp/index.js';
 import { parseDeviceSpec } from '../transports/device-spec.js';
+import { hidRoleOf } from '../transports/hid-role.js';
 import { BOOT_KEYBOARD_REPORT_SIZES, UdpHidTransport } from '../transports/udp-hid-transport.js';
 import { type DriverOptions, HidOtpTokenDriver, KeyboardCodeReader, type OtpTokenDriver, openOtpTokenDriver } from './otp-token-driver.js';
 
@@ -47,9 +48,13 @@ const PRESS_NOTICE_MS = 300;
 export async function readTokenCode(spec: string, options: TokenCodeOptions = {}): Promise<TokenCode> {
   const parsed = parseDeviceSpec(spec);
   if (parsed.kind === 'udp') return readOverUdp(parsed, options);
+  if (parsed.kind === 'hid' && 'path' in parsed && (await hidRoleOfPath(parsed.path)) === 'keyboard') return readFromHidKeyboard(parsed.path, options);
   const driver = await openOtpTokenDriver(spec, options);
   try {
-    const identity = await driver.identify();
+    const identity = await driver.identify().catch((e: unknown) => {
+      if (isTimeout(e)) throw new TokenrigError(ErrorCode.TIMEOUT, `${spec}: no OTP token answered within ${options.timeoutMs ?? 2000} ms`, { cause: e });
+      throw e;
+    });
     return { via: driver.via, identity, code: await driver.press() };
   } finally {
     await driver.close();
@@ -87,7 +92,7 @@ async function readOverUdp(target: { host: string; port: number }, options: Toke
     if ('failed' in outcome && isTimeout(outcome.failed)) {
       const other = await (outcome.from === 'vendor' ? typed : identified);
       if ('failed' in other && isTimeout(other.failed)) {
-        throw new TokenrigError(ErrorCode.TIMEOUT, `udp:${target.host}:${target.port}: no OTP vendor interface answered and no code was typed within ${timeoutMs} ms`, { cause: other.failed });
+        throw new TokenrigError(ErrorCode.TIMEOUT, `udp:${target.host}:${target.port}: no OTP token answered and no code was typed within ${timeoutMs} ms`, { cause: other.failed });
       }
       outcome = other;
     }
@@ -100,6 +105,30 @@ async function readOverUdp(target: { host: string; port: number }, options: Toke
     clearTimeout(notice);
     await keyboard.close();
     await vendor.close();
+  }
+}
+
+/** The role of the hidraw node at `path` from its usage page and usage (node-hid lists them), if it is listed. */
+async function hidRoleOfPath(path: string): Promise<string | undefined> {
+  const hid = await import('node-hid');
+  const found = (await hid.devicesAsync()).find((d) => d.path === path);
+  return found === undefined ? undefined : hidRoleOf(found.usagePage, found.usage);
+}
+
+/** A hidraw keyboard (a `--uhid` ready line's keyboard spec): every input report reaches every reader, no subscription. */
+async function readFromHidKeyboard(path: string, options: TokenCodeOptions): Promise<TokenCode> {
+  const { NodeHidTransport } = await import('../transports/node-hid-transport.js');
+  const keyboard = await NodeHidTransport.open({ path, reportSizes: BOOT_KEYBOARD_REPORT_SIZES });
+  try {
+    options.onWaitingForPress?.();
+    const timeoutMs = options.timeoutMs ?? 2000;
+    const code = await new KeyboardCodeReader(keyboard).readCode(timeoutMs).catch((e: unknown) => {
+      if (isTimeout(e)) throw new TokenrigError(ErrorCode.TIMEOUT, `hid:${path}: a keyboard interface, and no code was typed within ${timeoutMs} ms`, { cause: e });
+      throw e;
+    });
+    return { via: 'keyboard', code };
+  } finally {
+    await keyboard.close();
   }
 }
 

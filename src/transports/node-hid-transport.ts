@@ -46,9 +46,12 @@ export class NodeHidTransport implements HidTransport {
     () => closedError(`HID transport ${this.spec}`),
   );
 
-  private constructor(device: HidAsyncLike, spec: string) {
+  readonly #outputSize: number;
+
+  private constructor(device: HidAsyncLike, spec: string, outputSize: number) {
     this.#device = device;
     this.spec = spec;
+    this.#outputSize = outputSize;
     this.#queue = new ReportQueue(`HID transport ${spec}`);
   }
 
@@ -56,7 +59,8 @@ export class NodeHidTransport implements HidTransport {
    * Open by hidraw path, or by VID:PID: the interface of `role` when given (a composite key
    * has several HID interfaces under one VID:PID), else the first match. Rejects with NOT_FOUND.
    */
-  static async open(target: { path: string } | ({ vendorId: number; productId: number } & HidOpenOptions)): Promise<NodeHidTransport> {
+  static async open(target: ({ path: string } | ({ vendorId: number; productId: number } & HidOpenOptions)) & { reportSizes?: { input: number; output: number } }): Promise<NodeHidTransport> {
+    const sizes = target.reportSizes ?? { input: HID_REPORT_SIZE, output: HID_REPORT_SIZE };
     const hid = await import('node-hid');
     const spec = 'path' in target ? `hid:${target.path}` : `hid:${hex4(target.vendorId)}:${hex4(target.productId)}`;
     let device: HidAsyncLike;
@@ -72,9 +76,9 @@ export class NodeHidTransport implements HidTransport {
     } catch (e) {
       throw new TokenrigError(ErrorCode.NOT_FOUND, `cannot open ${spec}: ${(e as Error).message} (is the device plugged in, and may this user open it? see udev rules)`, { cause: e });
     }
-    const t = new NodeHidTransport(device, spec);
+    const t = new NodeHidTransport(device, spec, sizes.output);
     device.on('data', (data: Buffer) => {
-      const report = withoutReportId(data);
+      const report = withoutReportId(data, sizes.input);
       if (report !== undefined) t.#queue.push(report);
     });
     device.on('error', () => t.#queue.close());
@@ -82,7 +86,7 @@ export class NodeHidTransport implements HidTransport {
   }
 
   write(report: Uint8Array): Promise<void> {
-    const refused = refuseWrite(this.#queue, report, HID_REPORT_SIZE, `HID transport ${this.spec}`);
+    const refused = refuseWrite(this.#queue, report, this.#outputSize, `HID transport ${this.spec}`);
     if (refused !== undefined) return refused;
     const bytes = withReportId(report);
     return this.#writer.run(async () => {

@@ -74,6 +74,10 @@ describe('tokenrig fido bio (child processes, sim fido --uv manual)', () => {
     expect(human.stdout).toBe(`${bio.spec}: 1 finger enrolled\n  ${out.enrolled.templateId}  thumb\n`);
     const listed = json((await tokenrig(['fido', 'bio', 'list', '--pin', '1234', '--json', ...d])).stdout);
     expect(listed).toMatchObject({ sensor: { fingerprintKind: 1, maxCaptureSamplesRequiredForEnroll: 5 }, templates: [{ templateId: out.enrolled.templateId, name: 'thumb' }] });
+    // fido info: the finger enrolled and the key's UV retries (getUVRetries), beside the PIN's.
+    const info = await tokenrig(['fido', 'info', ...d]);
+    expect(info.stdout).toMatch(/^ {2}built-in UV: +enrolled, \d+ attempts remaining$/m);
+    expect(json((await tokenrig(['fido', 'info', '--json', ...d])).stdout)).toMatchObject({ uv: { enrolled: true, retries: expect.any(Number), modality: ['fingerprint'] }, pin: { set: true } });
 
     // WebAuthn with userVerification required and no PIN: the key asks for the finger (answered 1).
     const create = join(dir, 'create.json');

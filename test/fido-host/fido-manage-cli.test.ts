@@ -51,7 +51,7 @@ describe('tokenrig fido creds, config and info (child processes)', () => {
     expect(i.options).toMatchObject({ credMgmt: true, authnrCfg: true, credentialMgmtPreview: true, ep: false, alwaysUv: false });
     const text = (await tokenrig(['fido', 'info', ...dev])).stdout;
     expect(text).toMatch(/^ {2}firmware: +5\.7\.1 \(getInfo 0x050701\)$/m);
-    expect(text).toMatch(/^ {2}remainingDiscoverableCredentials: +100$/m);
+    expect(text).toMatch(/^ {2}remaining discoverable creds: +100$/m);
     expect(text).toMatch(/^ {2}options: +noep, rk, up, noplat, noalwaysUv, credMgmt, .*credentialMgmtPreview$/m);
 
     expect((await tokenrig(['fido', 'pin', 'set', '--pin', '123456', ...dev])).code).toBe(0);

@@ -74,7 +74,7 @@ function configCommand(command: ConfigCommand, spec: Omit<CommandSpec, 'run' | '
   return { ...spec, flags: { ...DEVICE_FLAGS, ...spec.flags }, secrets: [PIN], run: (args, io) => run(command, args, io) };
 }
 
-const PIN_NOTE = 'A key with a PIN needs it (--pin, --pin-file or TOKENRIG_FIDO_PIN); a key without one takes the\nchange as it is. A key without authenticatorConfig exits 10.';
+const PIN_NOTE = 'A key with a PIN needs it (--pin, --pin-file or TOKENRIG_FIDO_PIN); a key without one takes the\nchange as it is. A key without authenticatorConfig exits 10, and so does one protected by a finger\nalone (no uvAcfg, as on a YubiKey Bio): set a PIN first.';
 
 /** `fido config ...`: joined to the fido family's table (fido.ts). */
 export const commands: CommandTable = {

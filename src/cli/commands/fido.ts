@@ -111,7 +111,7 @@ function fidoCommand(name: FidoCommand, spec: Omit<CommandSpec, 'run' | 'flags'>
 
 export const commands: CommandTable = {
   info: fidoCommand('info', {
-    summary: 'what the key is: every getInfo member (versions, options, algorithms, limits), PIN retries; or U2F',
+    summary: 'what the key is: every getInfo member (versions, options, algorithms, limits), PIN retries, built-in UV retries; or U2F',
     examples: ['tokenrig fido info', 'tokenrig fido info --device udp:127.0.0.1:8111 --json'],
     exits: { BAD_INPUT: ['--device', 'bogus'], TIMEOUT: TIMEOUT_EXAMPLE },
   }),
