@@ -54,6 +54,7 @@ const CHECKS = [
   'uhid yubikey-5: ssh-keygen -t ecdsa-sk -O resident -O verify-required, -Y sign, -Y verify (OpenSSH, PIN by SSH_ASKPASS)',
   'uhid yubikey-5: ssh-keygen -K downloads each resident key, equal to the generated one; the downloaded key signs',
   'sim otp --uhid: the vendor interface reads a code and the keyboard types it (key events)',
+  'code --device <the keyboard spec a --uhid ready line prints>: waits for a press and reads the typed code',
   'dmesg: no kernel complaint about the uhid devices',
 ];
 

@@ -138,17 +138,31 @@ export async function startSim(cli: string, args: string[]): Promise<{ child: Ch
     lines.once('line', (l) => resolve(JSON.parse(l) as Record<string, unknown>));
     child.once('exit', (code) => reject(new Error(`sim ${args.join(' ')} exited ${code}`)));
   });
-  lines.on('line', () => {});
+  const closed = new Promise<void>((r) => lines.once('close', r));
+  lines.on('line', (l) => sims.set(child, { last: l, closed }));
+  sims.set(child, { last: '', closed });
   expectThat(ready.event === 'ready', `sim ${args.join(' ')} did not start: ${JSON.stringify(ready)}`);
   return { child, ready };
 }
 
-/** SIGTERM `child` and wait until it has exited. */
+/** The last line each `startSim` process printed, and when its stdout ended. */
+const sims = new WeakMap<ChildProcess, { last: string; closed: Promise<void> }>();
+
+/**
+ * SIGTERM `child` and wait until it has exited. A simulator from `startSim` must stop as the
+ * CLI documents: its close finished, a `stopped` event naming SIGTERM last, exit status 143.
+ */
 export async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   child.kill('SIGTERM');
-  await exited;
+  const code = await exited;
+  const sim = sims.get(child);
+  if (sim === undefined) return;
+  await sim.closed;
+  const last = sims.get(child)!.last;
+  expectThat(code === 143, `a simulator stopped by SIGTERM exited ${code}, not 143 (last line: ${last})`);
+  expectThat(/"event":"stopped".*"reason":"SIGTERM"/.test(last), `a simulator stopped by SIGTERM did not end with a stopped event: ${last}`);
 }
 
 /** Run a guest script's `main`: exit 0 when it returns, 1 (with the stack) when it throws. */

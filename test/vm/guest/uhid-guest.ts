@@ -6,7 +6,7 @@
  *
  *   node uhid-guest.mjs RESULTS.json CLI.mjs SECRET_BASE32 SERIAL
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fidoChecks } from './fido-checks.js';
 import { sshResidentChecks } from './ssh-resident-checks.js';
@@ -119,6 +119,31 @@ async function main(): Promise<void> {
       const oath = (await must('oathtool', ['--totp', '-b', secret, '-w', '1', '-N', `@${Math.floor(Date.now() / 1000) - 30}`])).trim().split('\n');
       expectThat(r.serial === serial && text === r.code && oath.includes(r.code), `read ${r.code} (serial ${r.serial}), typed ${text}, oathtool ${oath.join(',')}`);
       return `${nodes.map((n) => n.node).join(', ')}: code ${r.code} (oathtool agrees), typed ${text} + Enter on ${event}`;
+    } finally {
+      await stopProcess(sim.child);
+    }
+  });
+
+  await checks.run('code --device <the keyboard spec a --uhid ready line prints>: waits for a press and reads the typed code', async () => {
+    const sim = await startSim(cli, ['otp', '--uhid', '--profile', 'composite-key', '--json', '--secret', secret, '--serial', serial]);
+    try {
+      const keyboard = (sim.ready.endpoints as Record<string, string>).keyboard;
+      expectThat(keyboard?.startsWith('hid:/dev/hidraw') === true, `ready line keyboard endpoint: ${keyboard}`);
+      const code = spawn(process.execPath, [cli, 'code', '--device', keyboard!, '--json', '--timeout', '120000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      code.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const waiting = new Promise<void>((resolve) => code.stderr.on('data', (d: Buffer) => (stderr += d.toString()).includes('waiting_for_press') && resolve()));
+      const exited = new Promise<number | null>((resolve) => code.once('close', resolve));
+      await Promise.race([waiting, exited]);
+      // The person at the token presses its button: a line on the simulator's stdin.
+      sim.child.stdin!.write('\n');
+      const status = await exited;
+      expectThat(status === 0, `code exited ${status}: ${stderr.trim()}`);
+      const r = JSON.parse(stdout) as { via: string; code: string };
+      const oath = (await must('oathtool', ['--totp', '-b', secret, '-w', '1', '-N', `@${Math.floor(Date.now() / 1000) - 30}`])).trim().split('\n');
+      expectThat(r.via === 'keyboard' && oath.includes(r.code), `read ${JSON.stringify(r)}, oathtool ${oath.join(',')}`);
+      return `${keyboard}: waited for the press, read ${r.code} via the keyboard (oathtool agrees)`;
     } finally {
       await stopProcess(sim.child);
     }
