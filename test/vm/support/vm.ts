@@ -75,22 +75,29 @@ export function requireVm(vm: VmRunner, ctx: { skip: (note?: string) => void }):
 
 /**
  * One VM for a guest script's batch of checks: bundle the script (and the CLI, whose path is
- * its first argument after the results file), boot the VM in `beforeAll`, then one `it` per
- * check name that passes when the guest recorded that check as ok.
+ * its first argument after the results file, then each helper script's, then `args`), boot the
+ * VM in `beforeAll`, then one `it` per check name that passes when the guest recorded that
+ * check as ok.
  */
-export function describeGuestChecks(title: string, guest: { script: string; args?: string[]; udev?: boolean; timeoutS?: number }, checks: readonly string[]): void {
+export function describeGuestChecks(
+  title: string,
+  guest: { script: string; helpers?: string[]; args?: string[]; udev?: boolean; timeoutS?: number },
+  checks: readonly string[],
+): void {
   const vm = vmRunner();
   let results: { name: string; ok: boolean; detail: string }[] = [];
   let output = '';
   let status: number | null = null;
   beforeAll(async () => {
     if (vm.path === undefined) return;
-    const bundle = await bundleForGuest([guest.script]);
+    const helpers = guest.helpers ?? [];
+    const bundle = await bundleForGuest([guest.script, ...helpers]);
     const timeoutS = guest.timeoutS ?? 1800;
-    const run = await vm.runGuest({ script: bundle.scripts[guest.script]!, args: [bundle.cli, ...(guest.args ?? [])], udev: guest.udev === true, timeoutS, onLine: (l) => process.stdout.write(`${l}\n`) });
+    const args = [bundle.cli, ...helpers.map((h) => bundle.scripts[h]!), ...(guest.args ?? [])];
+    const run = await vm.runGuest({ script: bundle.scripts[guest.script]!, args, udev: guest.udev === true, timeoutS, onLine: (l) => process.stdout.write(`${l}\n`) });
     ({ output, status } = run);
     results = (run.json as typeof results | undefined) ?? [];
-  }, 1_860_000);
+  }, (guest.timeoutS ?? 1800) * 1000 + 60_000);
   describe(title, () => {
     it.for(checks)('%s', (name, ctx) => {
       requireVm(vm, ctx);
