@@ -6,31 +6,15 @@ number (CTAP 2.1 section 6.4), byte strings in hex, and the PIN and UV retries a
 python-fido2's ClientPin reads them (null where the key has no PIN or no built-in UV).
 """
 import json
-import socket
 import sys
 
 from fido2.ctap import CtapError
 from fido2.ctap2 import Ctap2
 from fido2.ctap2.pin import ClientPin
 from fido2.hid import CtapHidDevice
-from fido2.hid.base import CtapHidConnection, HidDescriptor
+from fido2.hid.base import HidDescriptor
 
-
-class UdpCtapHidConnection(CtapHidConnection):
-    def __init__(self, port):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(10)
-        self.dest = ("127.0.0.1", port)
-
-    def write_packet(self, packet):
-        self.sock.sendto(bytes(packet), self.dest)
-
-    def read_packet(self):
-        return self.sock.recvfrom(64)[0]
-
-    def close(self):
-        self.sock.close()
+from fido2_udp_peer import UdpCtapHidConnection
 
 
 def plain(value):
