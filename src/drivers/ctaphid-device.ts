@@ -261,9 +261,8 @@ export class CtapHidDevice {
       // §11.2.5.3: another host's transaction holds the device; this request was not taken.
       // (ERR_MSG_TIMEOUT: the device dropped our incomplete message; see MSG_TIMEOUT_RETRIES.)
       if (attempt > this.#options.busyRetries || now() + backoff >= deadline) {
-        throw new TokenrigError(ErrorCode.DEVICE, `CTAPHID error ERR_CHANNEL_BUSY: the device stayed busy with another host (${attempt} attempts over ${now() - started} ms)`, {
-          wireCode: code,
-        });
+        const why = late ? 'the device dropped the message half-received' : 'the device stayed busy with another host';
+        throw new TokenrigError(ErrorCode.DEVICE, `CTAPHID error ${ctapHidErrorName(code)}: ${why} (${attempt} attempts over ${now() - started} ms)`, { wireCode: code });
       }
       // Jittered (0.5–1.5 ×): hosts that wait in step keep meeting the same busy moments.
       const wait = Math.max(1, Math.round(backoff * (0.5 + this.#options.randomBytes(1)[0]! / 256)));
