@@ -124,7 +124,7 @@ async function ceremonyBench(browser: Browser, timeMs: number): Promise<RigRow[]
   const cdpContext = await browser.newContext();
   try {
     const bridge = await bridgeContext.newPage();
-    await attachAuthenticator(bridge, running.rig.device('plain'));
+    const attached = await attachAuthenticator(bridge, running.rig.device('plain'));
     await bridge.goto(site.origin);
     const pinned = await pinContext.newPage();
     await attachAuthenticator(pinned, running.rig.device('pinned'), { pin: '123456' });
@@ -142,6 +142,10 @@ async function ceremonyBench(browser: Browser, timeMs: number): Promise<RigRow[]
       { tokenrig: () => GET(bridge, ids.bridge, 'discouraged'), 'chromium virtual authenticator': () => GET(builtIn, ids.builtIn, 'discouraged'), 'tokenrig, PIN + UV': () => GET(pinned, ids.pinned, 'required') },
       budget,
     );
+    // Which channel carried the bridge's ceremonies (the last 1,000): on Chromium, its DevTools binding.
+    const channels = new Map<string, number>();
+    for (const c of attached.ceremonies) channels.set(c.channel, (channels.get(c.channel) ?? 0) + 1);
+    console.error(`bridge channels: ${[...channels].map(([c, n]) => `${n} on ${c}`).join(', ')}`);
     const rows: RigRow[] = [];
     for (const [impl, ops] of Object.entries(creates)) rows.push({ suite: 'rig', case: 'webauthn create, one per page.evaluate', impl, opsPerSec: ops });
     for (const [impl, ops] of Object.entries(gets)) rows.push({ suite: 'rig', case: 'webauthn get, one per page.evaluate', impl, opsPerSec: ops });

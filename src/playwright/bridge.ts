@@ -1,10 +1,11 @@
 /**
  * The test-process side of the WebAuthn bridge: a page's `navigator.credentials.create/get`
- * (forwarded by page-script.ts through a Playwright binding) runs on the tokenrig WebAuthn
- * client over a CTAPHID connection to a key: a simulated key of a rig, or a real key named by
- * a device spec on a lab machine.
+ * (forwarded by page-script.ts through the bridge's DevTools binding on Chromium,
+ * cdp-channel.ts, or else a Playwright binding) runs on the tokenrig WebAuthn client over a
+ * CTAPHID connection to a key: a simulated key of a rig, or a real key named by a device spec
+ * on a lab machine.
  *
- * The origin is the calling frame's, as Playwright knows it, never a value the page claims;
+ * The origin is the calling frame's as the browser knows it, never a value the page claims;
  * it and the RP ID are checked as a browser does (WebAuthn L3 §5.1.3 steps 7-8, §5.1.4.1
  * steps 6-7) before the key is asked anything. Ceremonies run one at a time, as on one USB key.
  */
@@ -15,6 +16,7 @@ import { openHidTransport } from '../transports/device-spec.js';
 import { WebAuthnClient, type WebAuthnClientOptions } from '../webauthn/client.js';
 import { checkRpId, parseOrigin } from '../webauthn/origin.js';
 import type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON } from '../webauthn/types.js';
+import { type CdpCapableContext, openCdpChannel } from './cdp-channel.js';
 import { pageScript } from './page-script.js';
 
 /**
@@ -24,6 +26,12 @@ import { pageScript } from './page-script.js';
 export interface BridgeTarget {
   exposeBinding(name: string, callback: (source: { frame: { url(): string } }, request: unknown) => unknown): Promise<unknown>;
   addInitScript(script: { content: string }): Promise<unknown>;
+  /** A `Page`'s context: on Chromium it opens the DevTools session of the fast channel. */
+  context?(): unknown;
+  /** A `BrowserContext`'s pages, each given the fast channel on Chromium. */
+  pages?(): unknown[];
+  /** A `BrowserContext` tells of each new page (`on('page')`). */
+  on?: unknown;
 }
 
 /**
@@ -49,7 +57,15 @@ export interface BridgeCeremony {
   readonly rpId: string | undefined;
   /** The DOMException name the page got, or undefined on success. */
   readonly error: string | undefined;
+  /**
+   * How the page reached the bridge: `devtools`, the bridge's own DevTools binding (Chromium,
+   * the fast one), or `playwright`, Playwright's `exposeBinding` (every other case).
+   */
+  readonly channel: BridgeChannel;
 }
+
+/** The two ways a page reaches the bridge (see `BridgeCeremony.channel`). */
+export type BridgeChannel = 'devtools' | 'playwright';
 
 /** An authenticator attached to a page. */
 export interface AttachedAuthenticator extends AsyncDisposable {
@@ -130,11 +146,11 @@ export async function attachAuthenticator(target: BridgeTarget, key: BridgeKey, 
   const name = options.bindingName ?? '__tokenrigWebAuthn';
   if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw new TokenrigError(ErrorCode.BAD_INPUT, `bindingName ${JSON.stringify(name)} is not a JavaScript identifier`);
   const ceremonies: BridgeCeremony[] = [];
-  const running = new Map<number, AbortController>();
+  const running = new Map<string, AbortController>();
   let queue: Promise<unknown> = Promise.resolve();
   let detached = false;
 
-  const run = async (origin: string, request: Exclude<Request, { op: 'abort' }>, signal: AbortSignal): Promise<Answer> => {
+  const run = async (channel: BridgeChannel, origin: string, request: Exclude<Request, { op: 'abort' }>, signal: AbortSignal): Promise<Answer> => {
     const rpId = request.op === 'create' ? request.options.rp?.id : request.options.rpId;
     try {
       if (detached) throw new PageError('NotAllowedError', 'the authenticator was detached');
@@ -153,43 +169,79 @@ export async function attachAuthenticator(target: BridgeTarget, key: BridgeKey, 
           ? await client.create(request.options, origin, { ...pin, signal })
           : await client.get(request.options, origin, { ...pin, signal });
       if (request.op === 'create' && transports !== undefined) (credential as RegistrationResponseJSON).response.transports = [...transports];
-      ceremonies.push({ op: request.op, origin, rpId, error: undefined });
+      ceremonies.push({ op: request.op, origin, rpId, error: undefined, channel });
       return { credential };
     } catch (e) {
       const domName = signal.aborted && !(e instanceof PageError) ? 'NotAllowedError' : domErrorName(e);
-      ceremonies.push({ op: request.op, origin, rpId, error: domName });
+      ceremonies.push({ op: request.op, origin, rpId, error: domName, channel });
       return { error: { name: domName, message: domName === 'NotAllowedError' && !(e instanceof PageError) ? `The operation either timed out or was not allowed. (${(e as Error).message})` : (e as Error).message } };
     } finally {
       if (ceremonies.length > KEPT_CEREMONIES) ceremonies.splice(0, ceremonies.length - KEPT_CEREMONIES);
     }
   };
 
-  await target.exposeBinding(name, async (source, raw: unknown) => {
-    const request = raw as Request;
+  /** One call from a page; `caller` tells its frame apart from others, whose ids repeat its own. */
+  const handle = async (channel: BridgeChannel, caller: string, origin: string, request: Request): Promise<Answer | null> => {
+    const key = `${caller}/${request.id}`;
     if (request.op === 'abort') {
-      running.get(request.id)?.abort();
+      running.get(key)?.abort();
       return null;
     }
+    if (typeof request.options !== 'object' || request.options === null) return { error: { name: 'TypeError', message: 'the ceremony has no publicKey options' } };
+    const controller = new AbortController();
+    running.set(key, controller);
+    const timeout = Math.min(Math.max(Number(request.options.timeout ?? DEFAULT_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS, 1), MAX_TIMEOUT_MS);
+    const timer = setTimeout(() => controller.abort(), timeout);
+    timer.unref();
+    const answer = queue.then(() => run(channel, origin, request, controller.signal));
+    queue = answer.catch(() => undefined);
+    try {
+      return await answer;
+    } finally {
+      clearTimeout(timer);
+      running.delete(key);
+    }
+  };
+
+  const frames = new WeakMap<object, number>();
+  let nextFrame = 0;
+  await target.exposeBinding(name, async (source, raw: unknown) => {
+    let frame = frames.get(source.frame);
+    if (frame === undefined) frames.set(source.frame, (frame = nextFrame++));
     let origin: string;
     try {
       origin = new URL(source.frame.url()).origin;
     } catch {
       origin = 'null';
     }
-    const controller = new AbortController();
-    running.set(request.id, controller);
-    const timeout = Math.min(Math.max(Number(request.options.timeout ?? DEFAULT_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS, 1), MAX_TIMEOUT_MS);
-    const timer = setTimeout(() => controller.abort(), timeout);
-    timer.unref();
-    const answer = queue.then(() => run(origin, request, controller.signal));
-    queue = answer.catch(() => undefined);
-    try {
-      return await answer;
-    } finally {
-      clearTimeout(timer);
-      running.delete(request.id);
-    }
+    return handle('playwright', `frame:${frame}`, origin, raw as Request);
   });
+
+  // The fast channel (cdp-channel.ts) on Chromium; the binding above answers wherever it is absent.
+  const channels: Promise<boolean>[] = [];
+  const onCdpCall = async (caller: string, origin: string, payload: string): Promise<string | undefined> => {
+    let request: Request;
+    try {
+      request = JSON.parse(payload) as Request;
+    } catch {
+      return undefined;
+    }
+    if (typeof request !== 'object' || request === null || typeof request.id !== 'number') return undefined;
+    const answer = await handle('devtools', caller, origin, request);
+    return answer === null ? undefined : JSON.stringify({ id: request.id, ...answer });
+  };
+  const addChannel = (context: unknown, page: unknown): void => {
+    if (typeof (context as Partial<CdpCapableContext> | undefined)?.newCDPSession !== 'function') return;
+    const n = channels.length; // execution context ids repeat from page to page
+    channels.push(openCdpChannel(context as CdpCapableContext, page, `${name}_cdp`, `${name}_answer`, (caller, origin, payload) => onCdpCall(`${n}:${caller}`, origin, payload)));
+  };
+  if (typeof target.context === 'function') addChannel(target.context(), target);
+  else if (typeof target.pages === 'function') {
+    for (const page of target.pages()) addChannel(target, page);
+    const on = target.on as ((event: 'page', listener: (page: unknown) => void) => unknown) | undefined;
+    on?.call(target, 'page', (page) => addChannel(target, page));
+  }
+  await Promise.all(channels);
   await target.addInitScript({ content: pageScript(name) });
 
   const detach = async (): Promise<void> => {
@@ -197,6 +249,8 @@ export async function attachAuthenticator(target: BridgeTarget, key: BridgeKey, 
     detached = true;
     for (const c of running.values()) c.abort();
     await queue;
+    // The channels stay open: a page that still calls them gets NotAllowedError, as on the
+    // Playwright binding, rather than no answer (a page keeps a binding once it has it).
     if (!isDevice(key)) await device.close();
   };
   return { ceremonies, detach, [Symbol.asyncDispose]: detach };

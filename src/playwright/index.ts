@@ -17,5 +17,5 @@
  * await page.fill('#totp', await rig.device('GAKT00000001').code());
  * ```
  */
-export { attachAuthenticator, type AttachOptions, type AttachedAuthenticator, type BridgeCeremony, type BridgeKey, type BridgeTarget } from './bridge.js';
+export { attachAuthenticator, type AttachOptions, type AttachedAuthenticator, type BridgeCeremony, type BridgeChannel, type BridgeKey, type BridgeTarget } from './bridge.js';
 export { RigClient, RemoteRigDevice } from '../rig/rig-client.js';

@@ -18,11 +18,20 @@ export interface SimEvent {
 
 /** `rpId` → `rp_id`, `token-created` → `token_created`, `ctaphid.internal` → `ctaphid_internal`. */
 export function snakeCase(name: string): string {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/[-.\s]+/g, '_')
-    .toLowerCase();
+  let snake = snakeNames.get(name);
+  if (snake === undefined) {
+    snake = name
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .replace(/[-.\s]+/g, '_')
+      .toLowerCase();
+    // Event and field names are a small fixed vocabulary, converted on every event of a busy
+    // key; the bound keeps memory flat should a caller pass names made from data.
+    if (snakeNames.size < SNAKE_NAMES_KEPT) snakeNames.set(name, snake);
+  }
+  return snake;
 }
+const SNAKE_NAMES_KEPT = 4096;
+const snakeNames = new Map<string, string>();
 
 /** The same value with every plain object's keys in snake_case (arrays and bytes kept). */
 export function snakeCaseKeys(value: unknown): unknown {

@@ -326,6 +326,79 @@ describe('what the page gets', () => {
   });
 });
 
+describe('the two channels from the page to the bridge', () => {
+  it("on Chromium the bridge's own DevTools binding carries a ceremony; where a frame lacks it, Playwright's binding does, with answers the server verifies alike", async () => {
+    const attached = await attachAuthenticator(page, running!.rig.device('plain'));
+    await page.goto(rp.origin);
+    await page.locator('#user').fill('channels');
+    expect(await press('register')).toMatchObject({ verified: true });
+    // A frame without the DevTools binding (another browser, an out-of-process iframe) falls back.
+    await page.evaluate(() => delete (globalThis as Record<string, unknown>).__tokenrigWebAuthn_cdp);
+    expect(await press('login')).toMatchObject({ verified: true });
+    expect(attached.ceremonies.map((c) => [c.op, c.channel, c.origin, c.error])).toEqual([
+      ['create', 'devtools', rp.origin, undefined],
+      ['get', 'playwright', rp.origin, undefined],
+    ]);
+    expect(rp.verifications.map((v) => [v.kind, v.verified])).toEqual([
+      ['registration', true],
+      ['authentication', true],
+    ]);
+  });
+
+  it('attached to a BrowserContext, a page opened afterwards gets the DevTools channel too', async () => {
+    const attached = await attachAuthenticator(context, running!.rig.device('composite'), { bindingName: 'contextKey' });
+    const later = await context.newPage();
+    page = later;
+    await page.goto(rp.origin);
+    await page.locator('#user').fill('context');
+    // The page's first scripts may run before the channel reaches it; the binding answers then.
+    await poll(() => page.evaluate(() => typeof (globalThis as Record<string, unknown>).contextKey_cdp)).toBe('function');
+    expect(await press('register')).toMatchObject({ verified: true });
+    expect(await press('login')).toMatchObject({ verified: true });
+    expect(attached.ceremonies.map((c) => [c.op, c.channel])).toEqual([
+      ['create', 'devtools'],
+      ['get', 'devtools'],
+    ]);
+  });
+
+  it('each channel takes the origin from the browser, never from the page: an IP-address page and an opaque sandboxed frame are SecurityError', async () => {
+    const attached = await attachAuthenticator(page, running!.rig.device('plain'));
+    const attempt = (frame: Pick<Page, 'evaluate'>) =>
+      frame.evaluate(() => {
+        const w = globalThis as unknown as PageWindow & Record<string, unknown>;
+        return w.navigator.credentials
+          .create({ publicKey: { rp: { id: 'localhost', name: 'x' }, user: { id: new Uint8Array([1]), name: 'a', displayName: 'a' }, challenge: new Uint8Array(16), pubKeyCredParams: [{ type: 'public-key', alg: -7 }] } })
+          .then(
+            () => 'created',
+            (e: Error) => e.name,
+          );
+      });
+    // The page's own frame, on the DevTools channel: the origin is the one Chromium gives the
+    // frame's execution context (an IP address is no valid RP ID's host).
+    await page.goto(rp.ipOrigin);
+    expect(await attempt(page)).toBe('SecurityError');
+    // A sandboxed frame (Chromium gives it a process of its own, so the Playwright binding carries it).
+    await page.goto(rp.origin);
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve) => {
+          const doc = (globalThis as unknown as { document: { createElement(t: string): { sandbox: string; srcdoc: string; onload: () => void }; body: { append(e: unknown): void } } }).document;
+          const frame = doc.createElement('iframe');
+          frame.sandbox = 'allow-scripts';
+          frame.srcdoc = '<title>sandboxed</title>';
+          frame.onload = () => resolve();
+          doc.body.append(frame);
+        }),
+    );
+    expect(await attempt(page.frames().find((f) => f !== page.mainFrame())!)).toBe('SecurityError');
+    expect(attached.ceremonies.map((c) => [c.channel, c.origin, c.error])).toEqual([
+      ['devtools', rp.ipOrigin, 'SecurityError'],
+      ['playwright', 'null', 'SecurityError'],
+    ]);
+    expect(rp.verifications).toEqual([]);
+  });
+});
+
 describe('a rig reached over its API and its UDP endpoint, as from another process', () => {
   it("RigClient: a key over the rig's API and its UDP HID endpoint; token.code() for a form", async () => {
     const client = await RigClient.connect(running!.apiUrl!, running!.token!);
