@@ -218,7 +218,7 @@ export async function attachAuthenticator(target: BridgeTarget, key: BridgeKey, 
   });
 
   // The fast channel (cdp-channel.ts) on Chromium; the binding above answers wherever it is absent.
-  const channels: Promise<boolean>[] = [];
+  let channels = 0;
   const onCdpCall = async (caller: string, origin: string, payload: string): Promise<string | undefined> => {
     let request: Request;
     try {
@@ -230,18 +230,17 @@ export async function attachAuthenticator(target: BridgeTarget, key: BridgeKey, 
     const answer = await handle('devtools', caller, origin, request);
     return answer === null ? undefined : JSON.stringify({ id: request.id, ...answer });
   };
-  const addChannel = (context: unknown, page: unknown): void => {
+  const addChannel = async (context: unknown, page: unknown): Promise<void> => {
     if (typeof (context as Partial<CdpCapableContext> | undefined)?.newCDPSession !== 'function') return;
-    const n = channels.length; // execution context ids repeat from page to page
-    channels.push(openCdpChannel(context as CdpCapableContext, page, `${name}_cdp`, `${name}_answer`, (caller, origin, payload) => onCdpCall(`${n}:${caller}`, origin, payload)));
+    const n = channels++; // execution context ids repeat from page to page
+    await openCdpChannel(context as CdpCapableContext, page, `${name}_cdp`, `${name}_answer`, (caller, origin, payload) => onCdpCall(`${n}:${caller}`, origin, payload));
   };
-  if (typeof target.context === 'function') addChannel(target.context(), target);
+  if (typeof target.context === 'function') await addChannel(target.context(), target);
   else if (typeof target.pages === 'function') {
-    for (const page of target.pages()) addChannel(target, page);
+    await Promise.all(target.pages().map((page) => addChannel(target, page)));
     const on = target.on as ((event: 'page', listener: (page: unknown) => void) => unknown) | undefined;
-    on?.call(target, 'page', (page) => addChannel(target, page));
+    on?.call(target, 'page', (page) => void addChannel(target, page));
   }
-  await Promise.all(channels);
   await target.addInitScript({ content: pageScript(name) });
 
   const detach = async (): Promise<void> => {
