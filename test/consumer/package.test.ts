@@ -1,7 +1,8 @@
 /**
  * The packed package in projects of a user's own: what `npm pack` ships, the `tokenrig`
- * command run by plain node (no tsx installed), and the library from plain Node ESM and from
- * CommonJS (require, and the import() recipe for Node versions without require(esm)).
+ * command run by plain node (no tsx installed), the library from plain Node ESM and from
+ * CommonJS (require, and the import() recipe for Node versions without require(esm)), and the
+ * rig with the Playwright bridge driving Chromium.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, type Packed, installedVersion, makeProject, ok, packRepository, parseNpmJson, run } from './consumer-project.js';
 import { TSCONFIG_BUNDLER, TSCONFIG_NODENEXT, USE_TS, VITEST_TS } from './fixtures-ts.js';
+import { CHROMIUM_PATH, chromiumPeer } from '../support/browser.js';
 
 // RFC 6238 Appendix B: the SHA-1 secret "12345678901234567890", T = 59 s, 8 digits.
 const RFC6238_SECRET_B32 = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
@@ -31,6 +33,40 @@ const code = await driver.press();
 await driver.close();
 await token.close();
 console.log(JSON.stringify({ code, expected: new Totp(base32Decode('${RFC6238_SECRET_B32}')).generate(59), serial: token.serial }));
+`;
+
+// tokenrig/rig and tokenrig/playwright from the installed package: a rig key with a PIN attached
+// to a page in Chromium (CHROMIUM names it), which registers and signs in with user verification.
+const BRIDGE_ESM = `import { createServer } from 'node:http';
+import { chromium } from 'playwright-core';
+import { startRig } from 'tokenrig/rig';
+import { attachAuthenticator } from 'tokenrig/playwright';
+const server = createServer((_, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<!doctype html><title>rp</title>'); });
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const origin = 'http://localhost:' + server.address().port;
+const rig = await startRig({ devices: [{ kind: 'fido', name: 'key', pin: '123456' }] });
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+try {
+  const page = await browser.newPage();
+  const attached = await attachAuthenticator(page, rig.device('key'), { pin: '123456' });
+  await page.goto(origin);
+  const seen = await page.evaluate(async () => {
+    const created = await navigator.credentials.create({ publicKey: { rp: { name: 'rp' }, user: { id: new Uint8Array([1, 2, 3]), name: 'ada', displayName: 'Ada' }, challenge: crypto.getRandomValues(new Uint8Array(32)), pubKeyCredParams: [{ type: 'public-key', alg: -7 }], authenticatorSelection: { userVerification: 'required' } } });
+    const got = await navigator.credentials.get({ publicKey: { challenge: crypto.getRandomValues(new Uint8Array(32)), allowCredentials: [{ type: 'public-key', id: created.rawId }], userVerification: 'required' } });
+    return {
+      isCredential: created instanceof PublicKeyCredential,
+      sameId: got.id === created.id,
+      createFlags: new Uint8Array(created.response.getAuthenticatorData())[32],
+      getFlags: new Uint8Array(got.response.authenticatorData)[32],
+      clientData: JSON.parse(new TextDecoder().decode(got.response.clientDataJSON)),
+    };
+  });
+  console.log(JSON.stringify({ ...seen, origin, ceremonies: attached.ceremonies.map((c) => [c.op, c.channel, c.error ?? null]) }));
+} finally {
+  await browser.close();
+  await rig.close();
+  server.close();
+}
 `;
 
 const CJS_REQUIRE = `'use strict';
@@ -59,10 +95,11 @@ beforeAll(async () => {
   packed = await packRepository(work);
   project = await makeProject(
     'tokenrig-consumer',
-    { tokenrig: `file:${packed.tarball}`, typescript: installedVersion('typescript'), '@types/node': installedVersion('@types/node'), vitest: installedVersion('vitest') },
+    { tokenrig: `file:${packed.tarball}`, typescript: installedVersion('typescript'), '@types/node': installedVersion('@types/node'), vitest: installedVersion('vitest'), 'playwright-core': installedVersion('playwright-core') },
     {
       'esm.mjs': ESM,
       'sim.mjs': SIM_ESM,
+      'bridge.mjs': BRIDGE_ESM,
       'require.cjs': CJS_REQUIRE,
       'import.cjs': CJS_IMPORT,
       'src/use.ts': USE_TS,
@@ -134,6 +171,20 @@ describe('the library from a project of ones own', () => {
     expect(out.code).toBe(out.expected);
     expect(out.serial).toMatch(/^GAKT\d{8}$/);
   });
+
+  it('tokenrig/rig and tokenrig/playwright: a rig key with a PIN registers and signs in from a page in Chromium, over the DevTools channel', async (ctx) => {
+    chromiumPeer.require(ctx);
+    const r = ok(await run(process.execPath, ['bridge.mjs'], { cwd: project, env: { ...process.env, CHROMIUM: CHROMIUM_PATH }, timeoutMs: 120_000 }), 'node bridge.mjs');
+    const out = JSON.parse(r.stdout) as { isCredential: boolean; sameId: boolean; createFlags: number; getFlags: number; clientData: { type: string; origin: string }; origin: string; ceremonies: unknown[] };
+    expect(out).toMatchObject({ isCredential: true, sameId: true, clientData: { type: 'webauthn.get', origin: out.origin } });
+    // UP (0x01) and UV (0x04): the PIN verified the user; AT (0x40) at registration.
+    expect(out.createFlags & 0x45).toBe(0x45);
+    expect(out.getFlags & 0x05).toBe(0x05);
+    expect(out.ceremonies).toEqual([
+      ['create', 'devtools', null],
+      ['get', 'devtools', null],
+    ]);
+  }, 150_000);
 
   it('CommonJS require()s it (require(esm), Node >= 20.19)', async () => {
     const r = ok(await run(process.execPath, ['require.cjs'], { cwd: project }), 'node require.cjs');
