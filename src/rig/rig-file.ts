@@ -14,11 +14,10 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
 import { ErrorCode, TokenrigError, badInput } from '../errors.js';
 import { DEVICE_ENTRY_SCHEMA, RIG_FILE_SCHEMA } from './rig-schema.js';
-
-export type Time = string | number;
 import type { BatteryState, DeviceKind, TouchMode, UvMode } from './rig-state.js';
 
 export type { BatteryState, DeviceKind, TouchMode, UvMode };
+export type Time = string | number;
 
 export interface DeviceClockEntry {
   source?: 'rig' | 'manual';
